@@ -1,0 +1,59 @@
+# citygvc — every target bootstraps .venv from pyproject.toml + requirements.lock when it is
+# missing or stale, then does its job. Never installs globally (only Debian packages for tests).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.citygvc-installed
+export CITYGVC_DATA_DIR ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(abspath $(CITYGVC_DATA_DIR))/dagster
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := true
+SCALE ?= national
+# Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
+APT_PACKAGES :=
+
+.PHONY: run test ui bench report superset lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) on PATH"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m orchestration.refresh
+
+test: $(STAMP) apt-deps
+	$(PY) -m orchestration.dbt_manifest
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check orchestration tests
+	$(PY) -m sqlfluff lint dbt_project/models dbt_project/tests
+
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+ui: $(STAMP)
+	$(PY) -m orchestration.settings --prepare
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
+
+bench: $(STAMP)
+	$(PY) -m orchestration.bench --scale $(SCALE)
+
+report: $(STAMP)
+	$(PY) -m orchestration.report
+
+superset: $(STAMP)
+	bash bi/superset/setup.sh
+
+clean:
+	rm -rf $(VENV) data dbt_project/target dbt_project/logs

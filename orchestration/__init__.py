@@ -1,0 +1,1 @@
+"""citygvc orchestration: the Dagster code location, the one-shot refresh and its helpers."""

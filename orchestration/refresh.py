@@ -1,0 +1,239 @@
+"""The one-shot refresh: `python -m orchestration.refresh` (what `make run` calls).
+
+In process, no daemon: recover runs left by a dead process, read and validate the catalog,
+ingest each new release as its own partition run, then — if the inputs of the marts changed —
+run the transform-and-publish job once. The daily schedule runs this same function.
+
+Exit status (DESIGN §3): 0 every release loaded (or nothing to do); 3 some releases of the
+catalog are quarantined or rejected (the good ones are published); 2 the catalog is invalid or
+unreachable; 1 any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from orchestration.settings import Settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
+
+
+@dataclass
+class RefreshReport:
+    ingested: list[str] = field(default_factory=list)
+    quarantined: dict[str, str] = field(default_factory=dict)
+    rejected: list[tuple[str | None, str]] = field(default_factory=list)
+    published: bool = False
+    transform_failed: str | None = None
+
+
+def ensure_demo_catalog(settings: Settings, echo: Callable[[str], None]) -> None:
+    """With CITYGVC_RELEASES unset and an empty releases folder, generate the demo catalog."""
+    folder = Path(settings.releases)
+    if not settings.releases_is_default or (folder / "catalog.json").exists():
+        return
+    echo(f"generating the demo sample catalog in {folder} …")
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.sample_releases", "--out", str(folder)], check=True
+    )
+
+
+def run_refresh(
+    settings: Settings,
+    retry: str | None = None,
+    echo: Callable[[str], None] = print,
+    instance=None,
+) -> int:
+    settings.prepare()
+    settings.export_env()
+    ensure_demo_catalog(settings, echo)
+
+    from orchestration.dbt_manifest import prepare_manifest
+
+    prepare_manifest()
+
+    from dagster import DagsterInstance
+
+    from orchestration.assets.ingest import PARTITIONS
+    from orchestration.catalog import CatalogError, open_catalog, validate_catalog
+    from orchestration.dbt_manifest import code_fingerprint
+    from orchestration.definitions import build_definitions
+    from orchestration.ingest import record_rejections
+    from orchestration.jobs import INGEST_JOBS, transform_job
+    from orchestration.plan import (
+        publish_fingerprint,
+        published_fingerprint,
+        recorded_releases,
+        releases_to_ingest,
+        write_state,
+    )
+    from orchestration.run_hygiene import process_tags, recover_dead_runs
+    from orchestration.warehouse import connect
+
+    instance = instance or DagsterInstance.get()
+    defs = build_definitions(settings)
+    for run_id in recover_dead_runs(instance):
+        echo(f"marked run {run_id} failed: its process is gone")
+
+    report = RefreshReport()
+    try:
+        source = open_catalog(settings.releases)
+        doc = source.read_catalog()
+        echo(f"catalog: {source.describe()}")
+        code_fp = code_fingerprint()
+        with connect(settings.warehouse_path) as con:
+            recorded = recorded_releases(con)
+            loaded = {k: v.sha256 for k, v in recorded.items() if v.status == "loaded"}
+            releases, rejections = validate_catalog(doc, loaded)
+            record_rejections(con, rejections)
+            write_state(con, settings)
+    except CatalogError as exc:
+        echo(f"catalog rejected: {exc}")
+        return EXIT_CATALOG
+    report.rejected = [(r.raw_release_id, f"{r.reason}: {r.detail}") for r in rejections]
+    todo = releases_to_ingest(releases, recorded, code_fp, retry)
+    echo(
+        f"{len(releases)} valid catalog entries, {len(rejections)} rejected, {len(todo)} to ingest"
+    )
+
+    for dataset, partitions in PARTITIONS.items():
+        keys = [r.release_id for r in todo if r.dataset == dataset]
+        if keys:
+            instance.add_dynamic_partitions(partitions.name, keys)
+    for release in todo:
+        job = defs.resolve_job_def(INGEST_JOBS[release.dataset].name)
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=release.release_id,
+            tags=process_tags(),
+            raise_on_error=False,
+        )
+        echo(f"  {release.release_id}: {'loaded' if result.success else 'quarantined'}")
+
+    with connect(settings.warehouse_path) as con:
+        recorded = recorded_releases(con)
+        write_state(con, settings)
+    catalog_ids = {r.release_id for r in releases}
+    report.quarantined = _quarantine_reasons(settings, catalog_ids)
+    fingerprint = publish_fingerprint(recorded, code_fp, settings)
+    if fingerprint != published_fingerprint(settings):
+        echo("inputs changed: building staging → intermediate → marts, checking, publishing …")
+        result = defs.resolve_job_def(transform_job.name).execute_in_process(
+            instance=instance, tags=process_tags(), raise_on_error=False
+        )
+        if not result.success:
+            report.transform_failed = _failure_message(result)
+        else:
+            report.published = True
+    else:
+        echo("nothing changed since the last publish (fingerprint unchanged)")
+    _print_summary(settings, report, echo)
+    if report.transform_failed:
+        return EXIT_FAILURE
+    if report.quarantined or report.rejected:
+        return EXIT_QUARANTINED
+    return EXIT_OK
+
+
+def _quarantine_reasons(settings: Settings, catalog_ids: set[str]) -> dict[str, str]:
+    from orchestration.warehouse import connect
+
+    with connect(settings.warehouse_path) as con:
+        rows = con.execute(
+            "select release_id, status_reason from ops.releases where status = 'quarantined' "
+            "order by release_id"
+        ).fetchall()
+    return {rid: reason for rid, reason in rows if rid in catalog_ids}
+
+
+def _failure_message(result) -> str:
+    failures = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            failures.append(event.message or event.step_key or "step failed")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data.evaluation
+            if not evaluation.passed:
+                failures.append(
+                    f"check {evaluation.check_name} on "
+                    f"{evaluation.asset_key.to_user_string()} failed"
+                )
+    return "; ".join(failures[:5]) or "transform job failed"
+
+
+def _print_summary(settings: Settings, report: RefreshReport, echo: Callable[[str], None]) -> None:
+    manifest_path = settings.serve_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    echo("")
+    echo("── citygvc refresh summary ──")
+    statuses = {}
+    if (settings.serve_dir / "citygvc.duckdb").exists():
+        import duckdb
+
+        with duckdb.connect(str(settings.serve_dir / "citygvc.duckdb"), read_only=True) as pub:
+            statuses = dict(
+                pub.execute(
+                    "select status, count(*) from marts.dim_release group by status"
+                ).fetchall()
+            )
+    echo(
+        f"releases: loaded {statuses.get('loaded', 0)}, superseded "
+        f"{statuses.get('superseded', 0)}, quarantined {statuses.get('quarantined', 0)}"
+    )
+    for rid, reason in report.quarantined.items():
+        echo(f"  quarantined {rid}: {reason}")
+    for rid, reason in report.rejected:
+        echo(f"  rejected catalog entry {rid!r}: {reason}")
+    if report.transform_failed:
+        echo(
+            f"transform FAILED, nothing published (last good publish kept): "
+            f"{report.transform_failed}"
+        )
+    for table, rows in sorted(manifest.get("row_counts", {}).items()):
+        echo(f"  {table}: {rows} rows")
+    publish_id, fingerprint = manifest.get("publish_id", "-"), manifest.get("fingerprint", "-")
+    unchanged = "" if report.published else " (unchanged)"
+    echo(f"publish: {publish_id}  fingerprint {fingerprint}{unchanged}")
+    echo(
+        f"BI tools connect to: {settings.serve_dir / 'citygvc.duckdb'} (read only, schema marts)"
+        f" or {settings.serve_dir / 'parquet'}/<table>.parquet"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.refresh",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--retry",
+        metavar="RELEASE_ID|quarantined",
+        help="re-ingest a quarantined release (or all of them)",
+    )
+    parser.add_argument(
+        "--rollback", action="store_true", help="serve the previous publish again and exit"
+    )
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.rollback:
+        from orchestration.publish import rollback
+
+        print(f"now serving publish {rollback(settings)}")
+        return EXIT_OK
+    try:
+        return run_refresh(settings, retry=args.retry)
+    except Exception as exc:
+        print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,56 @@
+"""Recover from runs left behind by a dead process (DESIGN §1).
+
+Without the daemon, a run killed with `kill -9` stays STARTED and keeps its slot in the writer
+pool, so the next run would wait forever. Runs started by the one-shot refresh carry the
+process id and host; at start the refresh marks those whose process is gone as failed, and
+frees every pool slot held by a run that is no longer in progress.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+
+PID_TAG = "citygvc/pid"
+HOST_TAG = "citygvc/host"
+WRITER_POOL = "warehouse"
+
+_IN_PROGRESS = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING]
+
+
+def process_tags() -> dict[str, str]:
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_dead_runs(instance: DagsterInstance) -> list[str]:
+    """Mark this host's in-progress runs whose process died as failed; free stale slots.
+    Returns the ids of the runs it marked failed."""
+    host = socket.gethostname()
+    marked = []
+    for run in instance.get_runs(RunsFilter(statuses=_IN_PROGRESS)):
+        pid = run.tags.get(PID_TAG)
+        if pid is None or run.tags.get(HOST_TAG) != host or _alive(int(pid)):
+            continue
+        instance.report_run_failed(
+            run, message=f"process {pid} that ran this run is gone; marked failed by refresh"
+        )
+        marked.append(run.run_id)
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        for run_id in storage.get_concurrency_run_ids():
+            run = instance.get_run_by_id(run_id)
+            if run is None or run.status not in _IN_PROGRESS:
+                storage.free_concurrency_slots_for_run(run_id)
+    return marked

@@ -1,0 +1,116 @@
+"""Settings of DESIGN §3, read once from the environment; every path the product writes hangs
+off `data_dir`. Functions take a `Settings` instead of reading the environment themselves."""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
+
+# Public defaults of the disclosure rules (DESIGN §3). Deployments override them through the
+# environment; the values in force are part of the publish fingerprint.
+DEFAULT_SDC_MIN_FIRMS = 3
+DEFAULT_SDC_DOMINANCE = 85
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    releases: str
+    dagster_home: Path
+    disclosure: bool = True
+    sdc_min_firms: int = DEFAULT_SDC_MIN_FIRMS
+    sdc_dominance: int = DEFAULT_SDC_DOMINANCE
+    releases_is_default: bool = field(default=False, compare=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("CITYGVC_DATA_DIR") or "data").expanduser().resolve()
+        releases = env.get("CITYGVC_RELEASES") or ""
+        dagster_home = Path(env.get("DAGSTER_HOME") or data_dir / "dagster").expanduser().resolve()
+        disclosure = (env.get("CITYGVC_DISCLOSURE") or "on").strip().lower()
+        if disclosure not in {"on", "off"}:
+            raise ValueError(f"CITYGVC_DISCLOSURE must be 'on' or 'off', not {disclosure!r}")
+        return cls(
+            data_dir=data_dir,
+            releases=releases or str(data_dir / "releases"),
+            dagster_home=dagster_home,
+            disclosure=disclosure == "on",
+            sdc_min_firms=int(env.get("CITYGVC_SDC_MIN_FIRMS") or DEFAULT_SDC_MIN_FIRMS),
+            sdc_dominance=int(env.get("CITYGVC_SDC_DOMINANCE") or DEFAULT_SDC_DOMINANCE),
+            releases_is_default=not releases,
+        )
+
+    # Paths of DESIGN §3 -------------------------------------------------------------------
+    @property
+    def landing_dir(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def serve_dir(self) -> Path:
+        return self.data_dir / "serve"
+
+    @property
+    def bench_dir(self) -> Path:
+        return self.data_dir / "bench"
+
+    @property
+    def gx_dir(self) -> Path:
+        return self.data_dir / "gx"
+
+    @property
+    def alerts_dir(self) -> Path:
+        return self.data_dir / "alerts"
+
+    def prepare(self) -> None:
+        """Create the data folders (owner-only: raw data is licensed) and DAGSTER_HOME with a
+        copy of the repo's dagster.yaml."""
+        for path in (self.data_dir, self.landing_dir, self.quarantine_dir, self.dagster_home):
+            path.mkdir(parents=True, exist_ok=True)
+        for path in (self.landing_dir, self.quarantine_dir):
+            path.chmod(0o700)
+        self.serve_dir.mkdir(parents=True, exist_ok=True)
+        target = self.dagster_home / "dagster.yaml"
+        if not target.exists() or not filecmp.cmp(DAGSTER_YAML, target, shallow=False):
+            shutil.copyfile(DAGSTER_YAML, target)
+
+    def export_env(self) -> None:
+        """Make the resolved settings visible to child processes (dbt, Dagster)."""
+        os.environ["CITYGVC_DATA_DIR"] = str(self.data_dir)
+        os.environ["CITYGVC_RELEASES"] = self.releases
+        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+        os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Show or prepare citygvc settings.")
+    parser.add_argument("--prepare", action="store_true", help="create folders and DAGSTER_HOME")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    if args.prepare:
+        settings.prepare()
+    for name, value in vars(settings).items():
+        print(f"{name} = {value}")
+
+
+if __name__ == "__main__":
+    main()

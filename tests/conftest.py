@@ -1,0 +1,39 @@
+"""Shared fixtures: isolated data directories and a generated sample catalog."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import Settings
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def make_settings(tmp: Path, releases: str | Path, **env: str) -> Settings:
+    """Settings for an isolated data dir (and DAGSTER_HOME inside it)."""
+    values = {"CITYGVC_DATA_DIR": str(tmp / "data"), "CITYGVC_RELEASES": str(releases), **env}
+    return Settings.from_env(values)
+
+
+def generate_catalog(out: Path, *args: str) -> Path:
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.sample_releases", "--out", str(out), *args],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Point every setting at tmp_path so nothing touches ./data."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("CITYGVC_DATA_DIR", str(data))
+    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))
+    return tmp_path
