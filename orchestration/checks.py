@@ -4,7 +4,6 @@ against a reviewed suite in expectations/, and reports GX metadata. A failed cri
 expectation blocks everything downstream (no publish); a GX result whose metrics could not be
 computed raises instead of passing or failing."""
 
-from __future__ import annotations
 
 from dataclasses import dataclass
 

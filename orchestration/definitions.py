@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from dagster import Definitions
 from dagster_dbt import DbtCliResource
 
@@ -16,6 +19,9 @@ from orchestration.schedules import daily_refresh_schedule, refresh_job
 from orchestration.sensors import release_catalog_sensor, run_failure_alert_sensor
 from orchestration.settings import Settings
 
+# dbt from this interpreter's environment, so the Dagster UI works without an activated venv.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
 
 def build_definitions(settings: Settings) -> Definitions:
     return Definitions(
@@ -26,7 +32,7 @@ def build_definitions(settings: Settings) -> Definitions:
         schedules=[daily_refresh_schedule],
         resources={
             "citygvc": CitygvcSettings.from_settings(settings),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
         },
     )
 

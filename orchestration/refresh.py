@@ -92,7 +92,7 @@ def run_refresh(
             recorded = recorded_releases(con)
             loaded = {k: v.sha256 for k, v in recorded.items() if v.status == "loaded"}
             releases, rejections = validate_catalog(doc, loaded)
-            record_rejections(con, rejections)
+            record_rejections(con, rejections, code_fingerprint=code_fp)
             write_state(con, settings)
     except CatalogError as exc:
         echo(f"catalog rejected: {exc}")

@@ -5,7 +5,6 @@ warehouse (one writer) and reads the writer's mirror of ops.releases instead. It
 saves work: correctness comes from the recorded releases and from run keys.
 """
 
-from __future__ import annotations
 
 import json
 import os

@@ -1,7 +1,6 @@
 """Ingest assets: one dynamic partition per release; each run verifies, lands, reads and
 checks one release before any of its rows reach raw.* (DESIGN §1)."""
 
-from __future__ import annotations
 
 from dagster import (
     AssetExecutionContext,
@@ -24,30 +23,6 @@ fdi_city_releases = DynamicPartitionsDefinition(name="fdi_city_releases")
 PARTITIONS = {"asif": asif_releases, "fdi_city": fdi_city_releases}
 
 
-def previous_row_count(con, release) -> int | None:
-    """Rows of the release this one is compared with: the highest loaded lower revision of
-    the same period, else the loaded release of the year before (DESIGN §6 row-count bands)."""
-    row = con.execute(
-        """
-        select rows_loaded from ops.releases
-        where dataset = ? and status = 'loaded' and release_id <> ?
-          and (coalesce(city_codes, '') = coalesce(?, ''))
-          and ((period = ? and revision < ?) or period = ? - 1)
-        order by period desc, revision desc
-        limit 1
-        """,
-        [
-            release.dataset,
-            release.release_id,
-            ",".join(sorted({f.city_code for f in release.files if f.city_code})) or None,
-            release.period,
-            release.revision,
-            release.period,
-        ],
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
 def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, dataset: str):
     settings = settings_resource.get()
     release_id = context.partition_key
@@ -56,7 +31,8 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
         recorded = recorded_releases(con)
         loaded = {k: v.sha256 for k, v in recorded.items() if v.status == "loaded"}
         releases, rejections = validate_catalog(source.read_catalog(), loaded)
-        record_rejections(con, rejections)
+        code_fp = code_fingerprint()
+        record_rejections(con, rejections, code_fingerprint=code_fp)
         release = next((r for r in releases if r.release_id == release_id), None)
         if release is None or release.dataset != dataset:
             write_state(con, settings)
@@ -64,12 +40,8 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
                 description=f"release {release_id} is not a valid {dataset} entry of the catalog",
                 allow_retries=False,
             )
-        outcome = ingest_release(con, settings, source, release, previous_row_count(con, release))
-        # A quarantined release is retried once the code/seed fingerprint moves on (DESIGN §1).
-        con.execute(
-            "update ops.releases set code_fingerprint = ? where release_id = ?",
-            [code_fingerprint(), release.release_id],
-        )
+        # The fingerprint recorded with a quarantine lets a code/seed change retry it (DESIGN §1).
+        outcome = ingest_release(con, settings, source, release, code_fingerprint=code_fp)
         write_state(con, settings)
     metadata = {
         "release_id": release.release_id,

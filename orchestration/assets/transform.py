@@ -2,7 +2,6 @@
 layer stops the next layer from being built (a blocking check cannot stop models inside the
 same `dbt build`)."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
