@@ -159,7 +159,7 @@ def _failure_message(result) -> str:
         if event.is_step_failure:
             failures.append(event.message or event.step_key or "step failed")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data.evaluation
+            evaluation = event.event_specific_data
             if not evaluation.passed:
                 failures.append(
                     f"check {evaluation.check_name} on "

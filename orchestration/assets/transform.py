@@ -52,7 +52,10 @@ def dbt_vars(settings: CitygvcSettings) -> str:
 def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings
 ) -> Iterator[Any]:
-    yield from dbt.cli(["build", "--vars", dbt_vars(citygvc)], context=context).stream()
+    # "buildable": a test whose parents span layers runs in the later layer's step, once
+    # every parent has been built, instead of failing in the earlier one.
+    args = ["build", "--vars", dbt_vars(citygvc), "--indirect-selection", "buildable"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 _translator = CitygvcTranslator()
