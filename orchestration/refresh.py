@@ -18,8 +18,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
 
 EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
 
@@ -31,6 +35,7 @@ class RefreshReport:
     rejected: list[tuple[str | None, str]] = field(default_factory=list)
     published: bool = False
     transform_failed: str | None = None
+    ingest_errors: dict[str, str] = field(default_factory=dict)
 
 
 def ensure_demo_catalog(settings: Settings, echo: Callable[[str], None]) -> None:
@@ -49,7 +54,7 @@ def run_refresh(
     settings: Settings,
     retry: str | None = None,
     echo: Callable[[str], None] = print,
-    instance=None,
+    instance: DagsterInstance | None = None,
 ) -> int:
     settings.prepare()
     settings.export_env()
@@ -59,7 +64,7 @@ def run_refresh(
 
     prepare_manifest()
 
-    from dagster import DagsterInstance
+    import dagster
 
     from orchestration.assets.ingest import PARTITIONS
     from orchestration.catalog import CatalogError, open_catalog, validate_catalog
@@ -77,7 +82,7 @@ def run_refresh(
     from orchestration.run_hygiene import process_tags, recover_dead_runs
     from orchestration.warehouse import connect
 
-    instance = instance or DagsterInstance.get()
+    instance = instance or dagster.DagsterInstance.get()
     defs = build_definitions(settings)
     for run_id in recover_dead_runs(instance):
         echo(f"marked run {run_id} failed: its process is gone")
@@ -115,7 +120,19 @@ def run_refresh(
             tags=process_tags(),
             raise_on_error=False,
         )
-        echo(f"  {release.release_id}: {'loaded' if result.success else 'quarantined'}")
+        with connect(settings.warehouse_path) as con:
+            status = con.execute(
+                "select status from ops.releases where release_id = ? and code_fingerprint = ?",
+                [release.release_id, code_fp],
+            ).fetchone()
+        if status is None:
+            # Neither loaded nor quarantined: the ingest broke (catalog unreachable, GX could
+            # not evaluate, a bug). Nothing was recorded, so the next refresh retries it.
+            error_class, message = _step_error(result)
+            report.ingest_errors[release.release_id] = f"{error_class}: {message}"
+            echo(f"  {release.release_id}: FAILED ({error_class}: {message})")
+        else:
+            echo(f"  {release.release_id}: {status[0]}")
 
     with connect(settings.warehouse_path) as con:
         recorded = recorded_releases(con)
@@ -135,7 +152,9 @@ def run_refresh(
     else:
         echo("nothing changed since the last publish (fingerprint unchanged)")
     _print_summary(settings, report, echo)
-    if report.transform_failed:
+    if any(e.startswith(("CatalogError", "FetchError")) for e in report.ingest_errors.values()):
+        return EXIT_CATALOG
+    if report.transform_failed or report.ingest_errors:
         return EXIT_FAILURE
     if report.quarantined or report.rejected:
         return EXIT_QUARANTINED
@@ -151,6 +170,16 @@ def _quarantine_reasons(settings: Settings, catalog_ids: set[str]) -> dict[str, 
             "order by release_id"
         ).fetchall()
     return {rid: reason for rid, reason in rows if rid in catalog_ids}
+
+
+def _step_error(result: ExecuteInProcessResult) -> tuple[str, str]:
+    for event in result.all_events:
+        if event.is_step_failure and event.event_specific_data.error is not None:
+            error = event.event_specific_data.error
+            while error.cause is not None and error.cls_name.startswith("Dagster"):
+                error = error.cause
+            return error.cls_name, error.message.strip()
+    return "Error", "ingest run failed"
 
 
 def _failure_message(result) -> str:
@@ -189,6 +218,8 @@ def _print_summary(settings: Settings, report: RefreshReport, echo: Callable[[st
     )
     for rid, reason in report.quarantined.items():
         echo(f"  quarantined {rid}: {reason}")
+    for rid, error in report.ingest_errors.items():
+        echo(f"  not ingested {rid} (retried next refresh): {error}")
     for rid, reason in report.rejected:
         echo(f"  rejected catalog entry {rid!r}: {reason}")
     if report.transform_failed:
