@@ -1,0 +1,245 @@
+"""A small Great Expectations (GX Core 1.x) wrapper: validate a pandas DataFrame against one of
+the reviewed suites in `expectations/`.
+
+The JSON files in `expectations/` are the source of truth ({"name", "expectations": [{"type",
+"kwargs", "meta": {"severity": "critical"|"warning", "description"}}]}); they are loaded into a
+file-backed GX context under `settings.gx_dir` on every run, so GX's own stores (and the Data
+Docs it builds) never live in the repository and never drift from the reviewed files.
+
+`critical` expectations block, `warning` ones are reported only. An expectation whose metrics
+GX could not compute raises GxInfrastructureError: that is neither "data good" nor "data bad".
+GX is imported lazily because the import alone takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orchestration.settings import EXPECTATIONS_DIR, Settings
+
+SEVERITIES = ("critical", "warning")
+_SAMPLE = 10
+
+
+class GxInfrastructureError(RuntimeError):
+    """GX failed to evaluate an expectation (missing column, metric error, bad suite)."""
+
+
+@dataclass(frozen=True)
+class GxExpectationResult:
+    expectation_type: str
+    column: str | None
+    severity: str
+    description: str
+    success: bool
+    unexpected_count: int | None
+    unexpected_percent: float | None
+    partial_unexpected: list[Any]
+    sample_keys: list[dict[str, Any]]
+    observed_value: Any = None
+
+    def summary(self) -> str:
+        what = self.expectation_type + (f" on {self.column}" if self.column else "")
+        if self.unexpected_count is not None:
+            sample = ", ".join(repr(v) for v in self.partial_unexpected[:5])
+            return (
+                f"{what}: {self.unexpected_count} unexpected "
+                f"({self.unexpected_percent or 0:.2f}%), e.g. {sample}"
+            )
+        return f"{what}: observed {self.observed_value!r}"
+
+
+@dataclass(frozen=True)
+class GxOutcome:
+    suite_name: str
+    success: bool  # every critical expectation passed
+    success_percent: float
+    results: tuple[GxExpectationResult, ...]
+    data_docs_path: Path | None
+
+    @property
+    def critical_failures(self) -> list[GxExpectationResult]:
+        return [r for r in self.results if not r.success and r.severity == "critical"]
+
+    @property
+    def warnings(self) -> list[GxExpectationResult]:
+        return [r for r in self.results if not r.success and r.severity == "warning"]
+
+    def metadata(self) -> dict[str, Any]:
+        """Plain values for Dagster metadata / logs."""
+        return {
+            "suite": self.suite_name,
+            "success": self.success,
+            "success_percent": round(self.success_percent, 2),
+            "failed": [r.summary() for r in self.results if not r.success],
+            "data_docs": str(self.data_docs_path) if self.data_docs_path else None,
+        }
+
+
+def load_suite_spec(suite_name: str, directory: Path | None = None) -> dict[str, Any]:
+    """The reviewed suite (from `expectations/` unless `directory` is given), checked for the
+    fields this wrapper relies on."""
+    path = (directory or EXPECTATIONS_DIR) / f"{suite_name}.json"
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise GxInfrastructureError(f"cannot load suite {path}: {exc}") from None
+    if spec.get("name") != suite_name or not isinstance(spec.get("expectations"), list):
+        raise GxInfrastructureError(f"{path}: needs 'name' = {suite_name!r} and 'expectations'")
+    for item in spec["expectations"]:
+        severity = item.get("meta", {}).get("severity")
+        if not str(item.get("type", "")).startswith("expect_") or severity not in SEVERITIES:
+            raise GxInfrastructureError(f"{path}: bad expectation {item!r:.200}")
+    return spec
+
+
+@cache
+def _context(gx_dir: str) -> Any:
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    Path(gx_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    context = gx.get_context(mode="file", project_root_dir=gx_dir)
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.variables.save()
+    return context
+
+
+def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], docs: bool) -> Any:
+    import great_expectations as gx
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    name = spec["name"]
+    source = context.data_sources.add_or_update_pandas(name="citygvc")
+    asset = next((a for a in source.assets if a.name == name), None) or (
+        source.add_dataframe_asset(name=name)
+    )
+    batch = next((b for b in asset.batch_definitions if b.name == "whole"), None) or (
+        asset.add_batch_definition_whole_dataframe("whole")
+    )
+    suite = gx.ExpectationSuite(name=name)
+    for item in spec["expectations"]:
+        meta = dict(item.get("meta", {}))
+        suite.add_expectation_configuration(
+            ExpectationConfiguration(
+                type=item["type"],
+                kwargs=dict(item.get("kwargs", {})),
+                meta=meta,
+                description=meta.get("description"),
+                severity=meta["severity"],
+            )
+        )
+    suite = context.suites.add_or_update(suite)
+    definition = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(data=batch, suite=suite, name=name)
+    )
+    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs else []
+    result_format: dict[str, Any] = {"result_format": "SUMMARY"}
+    if key_columns:
+        result_format["unexpected_index_column_names"] = key_columns
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=name,
+            validation_definitions=[definition],
+            actions=actions,
+            result_format=result_format,
+        )
+    )
+
+
+def _raised(exception_info: Any) -> str | None:
+    """The first exception message in a result's exception_info (either one record or a map
+    of metric id to record, depending on where GX failed)."""
+    if not isinstance(exception_info, dict):
+        return None
+    records = [exception_info] if "raised_exception" in exception_info else exception_info.values()
+    for record in records:
+        if isinstance(record, dict) and record.get("raised_exception"):
+            return str(record.get("exception_message") or "unknown GX exception")
+    return None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and tuples from GX results as JSON-friendly values."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def validate_dataframe(
+    df: pd.DataFrame,
+    suite_name: str,
+    settings: Settings,
+    *,
+    key_columns: list[str] | None = None,
+    build_docs: bool = True,
+    suites_dir: Path | None = None,
+) -> GxOutcome:
+    """Validate `df` against `expectations/<suite_name>.json`.
+
+    `key_columns` are reported for failing rows (GX `unexpected_index_column_names`), e.g.
+    `["source_row"]`; `suites_dir` replaces `expectations/` (tests). Raises
+    GxInfrastructureError when any expectation could not be evaluated."""
+    spec = load_suite_spec(suite_name, suites_dir)
+    context = _context(str(settings.gx_dir))
+    key_columns = [k for k in (key_columns or []) if k in df.columns]
+    checkpoint = _checkpoint(context, spec, key_columns, build_docs)
+    try:
+        run = checkpoint.run(batch_parameters={"dataframe": df})
+    except Exception as exc:  # GX raises many unrelated types; all mean "could not validate"
+        raise GxInfrastructureError(f"GX suite {suite_name} failed to run: {exc}") from exc
+    (identifier, validation), *_ = run.run_results.items()
+    results = []
+    for result in validation.results:
+        config = result.expectation_config
+        message = _raised(result.exception_info)
+        if message is not None:
+            raise GxInfrastructureError(
+                f"GX could not evaluate {config.type} {dict(config.kwargs)} in suite "
+                f"{suite_name}: {message}"
+            )
+        detail = dict(result.result or {})
+        meta = dict(config.meta or {})
+        results.append(
+            GxExpectationResult(
+                expectation_type=config.type,
+                column=config.kwargs.get("column"),
+                severity=meta.get("severity", "critical"),
+                description=meta.get("description", ""),
+                success=bool(result.success),
+                unexpected_count=detail.get("unexpected_count"),
+                unexpected_percent=detail.get("unexpected_percent"),
+                partial_unexpected=_plain(detail.get("partial_unexpected_list", []))[:_SAMPLE],
+                sample_keys=_plain(detail.get("partial_unexpected_index_list", []))[:_SAMPLE]
+                if key_columns
+                else [],
+                observed_value=_plain(detail.get("observed_value")),
+            )
+        )
+    docs_path = None
+    if build_docs:
+        urls = context.get_docs_sites_urls(resource_identifier=identifier)
+        if urls and urls[0].get("site_url", "").startswith("file://"):
+            docs_path = Path(urls[0]["site_url"].removeprefix("file://"))
+    passed = sum(r.success for r in results)
+    return GxOutcome(
+        suite_name=suite_name,
+        success=not any(not r.success and r.severity == "critical" for r in results),
+        success_percent=100.0 * passed / len(results) if results else 100.0,
+        results=tuple(results),
+        data_docs_path=docs_path,
+    )

@@ -1,0 +1,31 @@
+"""Errors raised by the readers: each names the file and, where known, column and row."""
+
+from __future__ import annotations
+
+
+class ReadError(Exception):
+    """A file that cannot be read as a table.
+
+    `reason` is a short code for the quarantine record: empty_file, truncated_file,
+    corrupt_file, encoding_error, malformed_row, no_table. `row` is the 1-based data row
+    (or sheet row for xlsx), `column` the column as printed in the file."""
+
+    def __init__(
+        self,
+        file: str,
+        column: str | None,
+        row: int | None,
+        message: str,
+        reason: str = "corrupt_file",
+    ) -> None:
+        self.file = file
+        self.column = column
+        self.row = row
+        self.message = message
+        self.reason = reason
+        where = [file]
+        if column is not None:
+            where.append(f"column {column!r}")
+        if row is not None:
+            where.append(f"row {row}")
+        super().__init__(f"{', '.join(where)}: {message}")
