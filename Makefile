@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 SCALE ?= national
 # Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
-APT_PACKAGES :=
+APT_PACKAGES := chromium chromium-driver
 
 .PHONY: run test ui bench report superset lint venv clean
 

@@ -6,6 +6,11 @@ import json
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from orchestration.dbt_manifest import code_fingerprint, dbt_project
+from orchestration.monitoring import (
+    data_quality_metadata,
+    headline_metadata,
+    releases_since_last_publish,
+)
 from orchestration.plan import publish_fingerprint, published_fingerprint, recorded_releases
 from orchestration.publish import build_version, swap_in
 from orchestration.resources import CitygvcSettings
@@ -38,8 +43,9 @@ def mart_docs() -> dict[str, dict]:
     deps=mart_keys(),
     group_name="publish",
     pool="warehouse",
-    description="The marts as BI tools read them: serve/citygvc.duckdb (DuckDB 1.x format) and "
-    "serve/parquet/<table>.parquet, swapped in atomically after every blocking check passed.",
+    description="The marts as BI tools read them: `serve/citygvc.duckdb` (DuckDB 1.x format) "
+    "and `serve/parquet/<table>.parquet`, swapped in atomically after every blocking check "
+    "passed.",
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
@@ -54,8 +60,11 @@ def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) ->
             {"release_id": r.release_id, "sha256": r.sha256, "status": r.status}
             for r in sorted(recorded.values(), key=lambda r: r.release_id)
         ]
+        loaded_ids = [r["release_id"] for r in releases if r["status"] == "loaded"]
+        new_ids = releases_since_last_publish(settings, loaded_ids)  # before the swap
         version_dir, manifest = build_version(con, settings, fingerprint, releases, mart_docs())
         swap_in(settings, version_dir, manifest)
+        monitor = {**headline_metadata(con, settings), **data_quality_metadata(con, new_ids)}
         con.execute(
             "insert or replace into ops.publishes values (?, ?, now(), ?)",
             [manifest["publish_id"], fingerprint, json.dumps(manifest, sort_keys=True)],
@@ -70,5 +79,6 @@ def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) ->
             "releases_loaded": len([r for r in releases if r["status"] == "loaded"]),
             "releases_quarantined": MetadataValue.json(quarantined),
             "served_file": MetadataValue.path(str(settings.serve_dir / "citygvc.duckdb")),
+            **monitor,
         }
     )
