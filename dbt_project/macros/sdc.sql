@@ -1,0 +1,68 @@
+{#- Building blocks of the secondary suppression in int_asif_industry_cells_disclosure.
+
+    sdc_group_state(previous, group_type): per disclosure group (of one type, or all), whether
+    its parent is hidden in pass `previous` and what its hidden children add up to: how many,
+    how many are published cells (not remainders), their firms, gross output and the two
+    largest contributions among them.
+
+    sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
+    protected value: parent published while the hidden children's sum is sensitive or is one
+    single suppressed cell, or parent hidden while every child is published; with the gross
+    output and firms one more hidden member must add to make the hidden sum pass.
+
+    Both render at zero indentation; callers indent them with the `indent` filter. -#}
+{%- macro sdc_group_state(previous, group_type=none) -%}
+select
+    member_cells.group_id,
+    coalesce(
+        bool_or({{ previous }}.is_hidden) filter (where member_cells.member_role = 'parent'),
+        false
+    ) as is_parent_hidden,
+    count(*) filter (
+        where member_cells.member_role = 'child' and {{ previous }}.is_hidden
+    ) as hidden_children,
+    count(*) filter (
+        where
+            member_cells.member_role = 'child'
+            and {{ previous }}.is_hidden
+            and member_cells.unit_kind = 'unit'
+    ) as hidden_published_children,
+    sum(member_cells.n_contributors) filter (
+        where member_cells.member_role = 'child' and {{ previous }}.is_hidden
+    ) as hidden_contributors,
+    sum(member_cells.gross_output) filter (
+        where member_cells.member_role = 'child' and {{ previous }}.is_hidden
+    ) as hidden_gross_output,
+    list_sum(list_slice(list_reverse_sort(flatten(
+        list(member_cells.top_contributions) filter (
+            where member_cells.member_role = 'child' and {{ previous }}.is_hidden
+        )
+    )), 1, 2)) as hidden_top2
+from member_cells
+inner join {{ previous }} on member_cells.cell_id = {{ previous }}.cell_id
+{%- if group_type is not none %}
+where member_cells.group_type = '{{ group_type }}'
+{%- endif %}
+group by member_cells.group_id
+{%- endmacro -%}
+
+{%- macro sdc_unsafe_groups(state, min_firms, dominance) -%}
+select
+    group_id,
+    -- what one more hidden member must bring for the hidden sum to pass the primary rule
+    greatest(coalesce(hidden_top2 * 100 / {{ dominance }} - hidden_gross_output, 0), 0)
+        as needed_gross_output,
+    greatest({{ min_firms }} - coalesce(hidden_contributors, 0), 0) as needed_contributors
+from {{ state }}
+where
+    (
+        not is_parent_hidden
+        and hidden_children > 0
+        and (
+            (hidden_children = 1 and hidden_published_children = 1)
+            or hidden_contributors < {{ min_firms }}
+            or hidden_top2 * 100 > {{ dominance }} * hidden_gross_output
+        )
+    )
+    or (is_parent_hidden and hidden_children = 0)
+{%- endmacro -%}

@@ -1,0 +1,68 @@
+-- Each kept ASIF firm-year's industry in the harmonised classification (GB/T 4754-2011):
+-- its class of the year's vintage crosswalked to 2011 classes with the seed's fixed weights,
+-- summed to harmonised divisions and, for classes of division 39, to ICT segments. A firm
+-- whose code splits contributes weight × its values to each target (e.g. 2002 class 4014:
+-- 0.4 telecom_equipment, 0.6 handsets).
+with
+
+kept_firm_years as (
+    select
+        year,
+        firm_id,
+        vintage,
+        industry_code
+    from {{ ref('int_firm_years_screened') }}
+    where drop_reason is null
+),
+
+class_crosswalk as (
+    select
+        from_vintage,
+        from_code,
+        to_code,
+        cast(weight as decimal(9, 6)) as weight
+    from {{ ref('industry_crosswalk') }}
+    where from_level = 'class'
+),
+
+segments as (
+    select
+        code_2011,
+        segment
+    from {{ ref('ict_segment_map') }}
+),
+
+harmonised_classes as (
+    select
+        kept_firm_years.year,
+        kept_firm_years.firm_id,
+        class_crosswalk.to_code as class_2011,
+        left(class_crosswalk.to_code, 2) as division_2011,
+        segments.segment,
+        class_crosswalk.weight
+    from kept_firm_years
+    inner join class_crosswalk
+        on
+            kept_firm_years.vintage = class_crosswalk.from_vintage
+            and kept_firm_years.industry_code = class_crosswalk.from_code
+    left join segments on class_crosswalk.to_code = segments.code_2011
+)
+
+select
+    year,
+    firm_id,
+    'division' as industry_level,
+    division_2011 as industry_code,
+    sum(weight) as weight
+from harmonised_classes
+group by year, firm_id, division_2011
+union all
+select
+    year,
+    firm_id,
+    'ict_segment' as industry_level,
+    segment as industry_code,
+    sum(weight) as weight
+from harmonised_classes
+where segment is not null
+group by year, firm_id, segment

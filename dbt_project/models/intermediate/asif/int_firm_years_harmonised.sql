@@ -1,0 +1,83 @@
+-- One row per kept ASIF firm-year in comparable terms: harmonised 2011 class and division
+-- (the largest crosswalk weight), manufacturing and ICT flags of the year's own vintage
+-- (DESIGN §5: ICT = division 41 / 40 / 39 of 1994 / 2002 / 2011), own city unit, ownership
+-- by registration type (2xx hmt, 3xx foreign) and by capital share (cap25), the 20-million
+-- sales flag and the coverage regime. Value added is completed in int_firm_years_value_added.
+with
+
+kept_firm_years as (
+    select * from {{ ref('int_firm_years_screened') }}
+    where drop_reason is null
+),
+
+classes as (
+    select * from {{ ref('int_class_harmonisation') }}
+),
+
+location_units as (
+    select
+        year,
+        loc6,
+        max(city_code) filter (where is_primary_unit) as city_code,
+        string_agg(city_code, ',' order by city_code) as city_units
+    from {{ ref('int_location_year_units') }}
+    where unit_kind = 'unit'
+    group by year, loc6
+),
+
+coverage_regimes as (
+    select
+        year_from,
+        year_to,
+        regime
+    from {{ ref('coverage_regimes') }}
+    where dataset = 'asif'
+)
+
+select
+    kept_firm_years.year,
+    kept_firm_years.firm_id,
+    kept_firm_years.release_id,
+    kept_firm_years.firm_name,
+    kept_firm_years.vintage,
+    kept_firm_years.industry_code,
+    classes.class_2011,
+    classes.division_2011,
+    kept_firm_years.is_manufacturing,
+    kept_firm_years.is_ict,
+    location_units.city_code,
+    location_units.city_units,
+    kept_firm_years.registration_type,
+    kept_firm_years.ownership_group,
+    -- HMT + foreign capital >= 25 % of paid-in capital (the equity-JV threshold), exact
+    coalesce(
+        kept_firm_years.paid_in_capital > 0
+        and (
+            coalesce(kept_firm_years.capital_hmt, 0) + coalesce(kept_firm_years.capital_foreign, 0)
+        ) * 4 >= kept_firm_years.paid_in_capital,
+        false
+    ) as is_cap25,
+    -- main-business revenue >= 20 million yuan: the 2011+ frame applied to every year
+    coalesce(kept_firm_years.sales >= 20000, false) as is_sales_20m,
+    coverage_regimes.regime as coverage_regime,
+    kept_firm_years.gross_output,
+    kept_firm_years.value_added,
+    kept_firm_years.intermediate_input,
+    kept_firm_years.vat_payable,
+    kept_firm_years.sales,
+    kept_firm_years.export_value,
+    kept_firm_years.employment,
+    kept_firm_years.paid_in_capital,
+    kept_firm_years.capital_hmt,
+    kept_firm_years.capital_foreign
+from kept_firm_years
+inner join classes
+    on
+        kept_firm_years.vintage = classes.vintage
+        and kept_firm_years.industry_code = classes.code
+inner join location_units
+    on
+        kept_firm_years.year = location_units.year
+        and kept_firm_years.loc6 = location_units.loc6
+left join coverage_regimes
+    on kept_firm_years.year between coverage_regimes.year_from and coverage_regimes.year_to

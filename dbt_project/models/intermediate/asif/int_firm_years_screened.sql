@@ -1,0 +1,77 @@
+-- Every staged ASIF firm-year with its classification vintage, industry attributes of that
+-- vintage, ownership group and the cleaning rule that drops it (NULL = kept). Only validity
+-- rules drop rows (domain/asif.md §5.3: no trimming of large firms); every drop is counted
+-- in fct_data_quality under the first rule that applies.
+with
+
+firm_years as (
+    select * from {{ ref('stg_asif__firm_years') }}
+),
+
+vintages as (
+    select
+        year_from,
+        year_to,
+        vintage
+    from {{ ref('classification_vintages') }}
+    where dataset = 'asif'
+),
+
+industry_classes as (
+    select
+        vintage,
+        code,
+        division,
+        is_manufacturing,
+        is_ict
+    from {{ ref('industry_codes') }}
+    where level = 'class'
+),
+
+registration_types as (
+    select
+        code,
+        ownership_group
+    from {{ ref('registration_types') }}
+),
+
+mapped_locations as (
+    select distinct
+        year,
+        loc6
+    from {{ ref('int_location_year_units') }}
+),
+
+attributed as (
+    select
+        firm_years.*,
+        vintages.vintage,
+        industry_classes.division as vintage_division,
+        industry_classes.is_manufacturing,
+        industry_classes.is_ict,
+        registration_types.ownership_group,
+        mapped_locations.loc6 is not null as has_city_unit
+    from firm_years
+    left join vintages on firm_years.year between vintages.year_from and vintages.year_to
+    left join industry_classes
+        on
+            vintages.vintage = industry_classes.vintage
+            and firm_years.industry_code = industry_classes.code
+    left join registration_types on firm_years.registration_type = registration_types.code
+    left join mapped_locations
+        on
+            firm_years.year = mapped_locations.year
+            and firm_years.loc6 = mapped_locations.loc6
+)
+
+select
+    *,
+    case
+        when firm_id is null then 'missing_firm_id'
+        when gross_output is null or gross_output <= 0 then 'non_positive_gross_output'
+        when loc6 is null then 'invalid_location_code'
+        when not has_city_unit then 'unmapped_location_code'
+        when vintage_division is null then 'unmapped_industry_code'
+        when ownership_group is null then 'unmapped_registration_type'
+    end as drop_reason
+from attributed

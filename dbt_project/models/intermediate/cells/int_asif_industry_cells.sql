@@ -1,0 +1,142 @@
+-- ASIF city × year × industry × ownership cells, unsuppressed, with what disclosure control
+-- needs: the number of contributing firms and the largest contributions (gross output).
+-- Industries: harmonised 2011 divisions, 'C' = manufacturing of the year's vintage, and ICT
+-- segments. Ownership: the firm's registration group and 'total'. Units: published city
+-- units and the unpublished remainders of parents (see int_firm_year_city_units). A firm's
+-- contribution to a cell is its value × its crosswalk weight there; money stays DECIMAL.
+with
+
+firm_years as (
+    select
+        year,
+        firm_id,
+        release_id,
+        ownership_group,
+        is_manufacturing,
+        va_method,
+        cast(gross_output as decimal(38, 3)) as gross_output,
+        cast(value_added as decimal(38, 3)) as value_added,
+        cast(employment as decimal(38, 3)) as employment,
+        cast(export_value as decimal(38, 3)) as export_value
+    from {{ ref('int_firm_years_value_added') }}
+),
+
+industry_weights as (
+    select
+        year,
+        firm_id,
+        industry_level,
+        industry_code,
+        weight
+    from {{ ref('int_firm_year_industry_weights') }}
+    union all
+    select
+        year,
+        firm_id,
+        'division' as industry_level,
+        'C' as industry_code,
+        cast(1 as decimal(9, 6)) as weight
+    from firm_years
+    where is_manufacturing
+),
+
+units as (
+    select
+        year,
+        firm_id,
+        city_code,
+        unit_kind
+    from {{ ref('int_firm_year_city_units') }}
+),
+
+firm_contributions as (
+    select
+        units.city_code,
+        units.unit_kind,
+        firm_years.year,
+        industry_weights.industry_level,
+        industry_weights.industry_code,
+        firm_years.ownership_group,
+        firm_years.firm_id,
+        firm_years.va_method,
+        industry_weights.weight as firms,
+        firm_years.gross_output * industry_weights.weight as gross_output,
+        firm_years.value_added * industry_weights.weight as value_added,
+        firm_years.employment * industry_weights.weight as employment,
+        firm_years.export_value * industry_weights.weight as export_value
+    from firm_years
+    inner join industry_weights
+        on
+            firm_years.year = industry_weights.year
+            and firm_years.firm_id = industry_weights.firm_id
+    inner join units
+        on
+            firm_years.year = units.year
+            and firm_years.firm_id = units.firm_id
+),
+
+survey_releases as (
+    select distinct
+        year,
+        release_id
+    from firm_years
+),
+
+-- each firm is in one ownership group: aggregate per group first, then add the groups up
+ownership_cells as (
+    select
+        city_code,
+        unit_kind,
+        year,
+        industry_level,
+        industry_code,
+        ownership_group as ownership,
+        sum(firms) as firms,
+        sum(gross_output) as gross_output,
+        sum(value_added) as value_added,
+        sum(employment) as employment,
+        sum(export_value) as export_value,
+        coalesce(sum(value_added) filter (where va_method <> 'reported'), 0)
+            as value_added_imputed,
+        count(*) filter (where gross_output > 0) as n_contributors,
+        max(gross_output, 2) as top_contributions
+    from firm_contributions
+    group by city_code, unit_kind, year, industry_level, industry_code, ownership_group
+),
+
+total_cells as (
+    select
+        city_code,
+        unit_kind,
+        year,
+        industry_level,
+        industry_code,
+        'total' as ownership,
+        sum(firms) as firms,
+        sum(gross_output) as gross_output,
+        sum(value_added) as value_added,
+        sum(employment) as employment,
+        sum(export_value) as export_value,
+        sum(value_added_imputed) as value_added_imputed,
+        sum(n_contributors) as n_contributors,
+        list_slice(list_reverse_sort(flatten(list(top_contributions))), 1, 2)
+            as top_contributions
+    from ownership_cells
+    group by city_code, unit_kind, year, industry_level, industry_code
+),
+
+cells as (
+    select * from ownership_cells
+    union all
+    select * from total_cells
+)
+
+select
+    concat_ws(
+        '/', cells.city_code, cells.unit_kind, cells.year, cells.industry_level,
+        cells.industry_code, cells.ownership
+    ) as cell_id,
+    cells.*,
+    survey_releases.release_id as release_ids
+from cells
+inner join survey_releases on cells.year = survey_releases.year

@@ -1,0 +1,132 @@
+{#- Secondary suppression runs as unrolled passes, one group type per pass in a fixed cycle
+    (groups of one type are disjoint, so a pass never hides two cells for one problem); the
+    final check re-tests every group and flags cells of groups still unsafe (a test fails). -#}
+{%- set group_types = ['ownership', 'segment', 'division', 'geography'] -%}
+{%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
+{%- set min_firms = var('sdc_min_firms') | int -%}
+{%- set dominance = var('sdc_dominance') | int -%}
+-- sqlfluff:indentation:template_blocks_indent:False
+-- (the unrolled passes below are top-level CTEs, not a nested block)
+-- Disclosure status of every ASIF cell (DESIGN §5, domain/indicators.md §5.3).
+-- Primary 'C': fewer than sdc_min_firms contributing firms, or the two largest
+-- contributions above sdc_dominance % of the cell's gross output.
+-- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
+-- unsafe when its parent is published and its hidden children could be recovered as a sum
+-- that is sensitive or is one single suppressed cell, or when its parent is hidden and every
+-- child published. An unsafe group gets one more suppressed member: the smallest published
+-- child that makes the hidden sum pass (failing that the largest child), else the parent;
+-- in geography groups the parent first, so the county-level unit (Kunshan) stays visible.
+-- Unpublished remainders count as hidden and are never chosen.
+with
+
+cells as (
+    select
+        cell_id,
+        unit_kind,
+        gross_output,
+        n_contributors,
+        top_contributions,
+        case
+            when n_contributors < {{ min_firms }} then 'C'
+            when list_sum(top_contributions) * 100 > {{ dominance }} * gross_output then 'C'
+            else 'F'
+        end as primary_status
+    from {{ ref('int_asif_industry_cells') }}
+),
+
+member_cells as materialized (
+    select
+        memberships.group_id,
+        memberships.group_type,
+        memberships.cell_id,
+        memberships.member_role,
+        cells.unit_kind,
+        cells.gross_output,
+        cells.n_contributors,
+        cells.top_contributions
+    from {{ ref('int_disclosure_groups') }} as memberships
+    inner join cells on memberships.cell_id = cells.cell_id
+),
+
+pass_0 as materialized (
+    select
+        cell_id,
+        primary_status as conf_status,
+        primary_status = 'C' or unit_kind = 'remainder' as is_hidden
+    from cells
+),
+
+{% for i in range(1, passes + 1) %}
+{% set group_type = group_types[(i - 1) % (group_types | length)] %}
+-- pass {{ i }}: {{ group_type }} groups
+group_state_{{ i }} as materialized (
+    {{ sdc_group_state('pass_' ~ (i - 1), group_type) | indent(4) }}
+),
+
+unsafe_groups_{{ i }} as materialized (
+    {{ sdc_unsafe_groups('group_state_' ~ i, min_firms, dominance) | indent(4) }}
+),
+
+picks_{{ i }} as materialized (
+    select distinct member_cells.cell_id
+    from member_cells
+    inner join unsafe_groups_{{ i }} on member_cells.group_id = unsafe_groups_{{ i }}.group_id
+    inner join pass_{{ i - 1 }} on member_cells.cell_id = pass_{{ i - 1 }}.cell_id
+    where not pass_{{ i - 1 }}.is_hidden
+    qualify row_number() over (
+        partition by member_cells.group_id
+        order by
+            case
+                when member_cells.group_type = 'geography' then member_cells.member_role = 'child'
+                else member_cells.member_role = 'parent'
+            end asc,
+            -- the smallest child that makes the hidden sum safe; failing that the largest
+            member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
+            and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors desc,
+            case
+                when
+                    member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
+                    and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
+                    then member_cells.gross_output
+                else -member_cells.gross_output
+            end asc,
+            member_cells.cell_id asc
+    ) = 1
+),
+
+pass_{{ i }} as materialized (
+    select
+        pass_{{ i - 1 }}.cell_id,
+        case
+            when picks_{{ i }}.cell_id is not null then 'D'
+            else pass_{{ i - 1 }}.conf_status
+        end as conf_status,
+        pass_{{ i - 1 }}.is_hidden or picks_{{ i }}.cell_id is not null as is_hidden
+    from pass_{{ i - 1 }}
+    left join picks_{{ i }} on pass_{{ i - 1 }}.cell_id = picks_{{ i }}.cell_id
+),
+
+{% endfor %}
+
+final_group_state as (
+    {{ sdc_group_state('pass_' ~ passes) | indent(4) }}
+),
+
+final_unsafe_groups as (
+    {{ sdc_unsafe_groups('final_group_state', min_firms, dominance) | indent(4) }}
+),
+
+unresolved_cells as (
+    select distinct member_cells.cell_id
+    from member_cells
+    inner join final_unsafe_groups on member_cells.group_id = final_unsafe_groups.group_id
+)
+
+select
+    cells.cell_id,
+    cells.primary_status,
+    pass_{{ passes }}.conf_status,
+    unresolved_cells.cell_id is not null as is_in_unresolved_group
+from cells
+inner join pass_{{ passes }} on cells.cell_id = pass_{{ passes }}.cell_id
+left join unresolved_cells on cells.cell_id = unresolved_cells.cell_id

@@ -1,0 +1,80 @@
+-- fct_city_industry_year before disclosure is applied: every published cell of both sources
+-- with its unsuppressed measures and its confidentiality status. ASIF cells carry the status
+-- of int_asif_industry_cells_disclosure; yearbook (fdi_city) values are published statistics
+-- and always free ('F'). Stays inside the warehouse; the mart nulls C/D values when
+-- disclosure is on.
+with
+
+asif_cells as (
+    select
+        cells.city_code,
+        cells.year,
+        cells.industry_level,
+        cells.industry_code,
+        cells.ownership,
+        'asif' as source,
+        cells.firms,
+        cells.gross_output,
+        cells.value_added,
+        cells.employment,
+        cells.export_value,
+        cells.value_added_imputed,
+        disclosure.conf_status,
+        cells.release_ids
+    from {{ ref('int_asif_industry_cells') }} as cells
+    inner join {{ ref('int_asif_industry_cells_disclosure') }} as disclosure
+        on cells.cell_id = disclosure.cell_id
+    where cells.unit_kind = 'unit'
+),
+
+fdi_city_cells as (
+    select
+        city_code,
+        year,
+        'division' as industry_level,
+        industry_code,
+        ownership,
+        'fdi_city' as source,
+        sum(value_thousand_yuan) filter (where measure = 'gross_output') as gross_output,
+        sum(value_thousand_yuan) filter (where measure = 'value_added') as value_added,
+        string_agg(distinct release_id, ',' order by release_id) as release_ids
+    from {{ ref('int_fdi_city_cells_harmonised') }}
+    where
+        ownership in ('total', 'domestic', 'hmt', 'foreign')
+        and measure in ('gross_output', 'value_added')
+    group by city_code, year, industry_code, ownership
+)
+
+select
+    city_code,
+    year,
+    industry_level,
+    industry_code,
+    ownership,
+    source,
+    firms,
+    gross_output,
+    value_added,
+    employment,
+    export_value,
+    value_added_imputed,
+    conf_status,
+    release_ids
+from asif_cells
+union all
+select
+    city_code,
+    year,
+    industry_level,
+    industry_code,
+    ownership,
+    source,
+    null as firms,
+    gross_output,
+    value_added,
+    null as employment,
+    null as export_value,
+    null as value_added_imputed,
+    'F' as conf_status,
+    release_ids
+from fdi_city_cells

@@ -1,0 +1,112 @@
+-- The additive relations among published ASIF cells that secondary suppression must respect
+-- (a parent equals the sum of its children, so one hidden member can be recovered from the
+-- others). One row per group member:
+--   ownership : total = domestic + hmt + foreign, per unit × year × industry;
+--   division  : manufacturing 'C' = its harmonised divisions, per unit × year × ownership;
+--   segment   : division 39 = its ICT segments, per unit × year × ownership;
+--   geography : parent unit = its county-level units + its unpublished remainder (Suzhou =
+--               Kunshan + rest of Suzhou), per year × industry × ownership.
+-- Cells with no firms do not exist; their known zero needs no protection.
+with
+
+cells as (
+    select
+        cell_id,
+        city_code,
+        unit_kind,
+        year,
+        industry_level,
+        industry_code,
+        ownership
+    from {{ ref('int_asif_industry_cells') }}
+),
+
+-- the manufacturing total 'C' and the 2011 divisions it is the sum of
+manufacturing_codes as (
+    select code
+    from {{ ref('industry_codes') }}
+    where vintage = '2011' and level = 'division' and is_manufacturing
+    union all
+    select 'C' as code
+),
+
+child_units as (
+    select
+        city_code,
+        parent_code
+    from {{ ref('cities') }}
+    where level = 'county_city'
+),
+
+published_cells as (
+    select * from cells
+    where unit_kind = 'unit'
+),
+
+ownership_members as (
+    select
+        'ownership' as group_type,
+        concat_ws('/', city_code, year, industry_level, industry_code) as group_key,
+        cell_id,
+        case when ownership = 'total' then 'parent' else 'child' end as member_role
+    from published_cells
+),
+
+division_members as (
+    select
+        'division' as group_type,
+        concat_ws('/', city_code, year, ownership) as group_key,
+        cell_id,
+        case when industry_code = 'C' then 'parent' else 'child' end as member_role
+    from published_cells
+    where
+        industry_level = 'division'
+        and industry_code in (select manufacturing_codes.code from manufacturing_codes)
+),
+
+segment_members as (
+    select
+        'segment' as group_type,
+        concat_ws('/', city_code, year, ownership) as group_key,
+        cell_id,
+        case when industry_level = 'division' then 'parent' else 'child' end as member_role
+    from published_cells
+    where industry_level = 'ict_segment' or (industry_level = 'division' and industry_code = '39')
+),
+
+geography_members as (
+    select
+        'geography' as group_type,
+        concat_ws(
+            '/', coalesce(child_units.parent_code, cells.city_code),
+            cells.year, cells.industry_level, cells.industry_code, cells.ownership
+        ) as group_key,
+        cells.cell_id,
+        case
+            when cells.unit_kind = 'unit' and child_units.city_code is null then 'parent'
+            else 'child'
+        end as member_role
+    from cells
+    left join child_units on cells.city_code = child_units.city_code
+    where
+        cells.unit_kind = 'remainder'
+        or child_units.city_code is not null
+        or cells.city_code in (select parent_units.parent_code from child_units as parent_units)
+),
+
+members as (
+    select * from ownership_members
+    union all
+    select * from division_members
+    union all
+    select * from segment_members
+    union all
+    select * from geography_members
+)
+
+select
+    group_type || ':' || group_key as group_id,
+    group_type,
+    cell_id,
+    member_role
+from members

@@ -1,0 +1,99 @@
+-- ICT entry and exit per published city unit and year t (DESIGN §5; 1999–2013 when the
+-- surveys exist): entrants are ICT panel firms of t whose panel was in no firm-year of the
+-- whole survey of t−1; exits are ICT firms of t−1 whose panel is in no firm-year of t. The
+-- observed frame, not true births and deaths. NULL without the survey of t−1.
+with
+
+survey_panels as (
+    -- every staged firm-year, kept or dropped by cleaning: it was in the survey
+    select distinct
+        staged.year,
+        panel.panel_id
+    from {{ ref('stg_asif__firm_years') }} as staged
+    inner join {{ ref('int_firm_panel') }} as panel on staged.firm_id = panel.firm_id
+),
+
+survey_releases as (
+    select
+        year,
+        min(release_id) as release_id
+    from {{ ref('stg_asif__firm_years') }}
+    group by year
+),
+
+ict_firm_units as (
+    select
+        units.city_code,
+        firm_years.year,
+        firm_years.panel_id
+    from {{ ref('int_firm_years_value_added') }} as firm_years
+    inner join {{ ref('int_firm_year_city_units') }} as units
+        on
+            firm_years.year = units.year
+            and firm_years.firm_id = units.firm_id
+    where firm_years.is_ict and units.unit_kind = 'unit'
+),
+
+city_years as (
+    select
+        totals.city_code,
+        totals.year,
+        previous_survey.year is not null as has_previous_survey,
+        -- list_distinct drops the NULL of a missing previous survey
+        array_to_string(
+            list_sort(list_distinct([previous_survey.release_id, this_survey.release_id])), ','
+        ) as release_ids
+    from {{ ref('int_city_year_asif_totals') }} as totals
+    inner join survey_releases as this_survey on totals.year = this_survey.year
+    left join survey_releases as previous_survey on totals.year - 1 = previous_survey.year
+),
+
+entrants as (
+    select
+        ict_firm_units.city_code,
+        ict_firm_units.year,
+        count(*) as ict_firms,
+        count(*) filter (where previous_survey.panel_id is null) as ict_entrants
+    from ict_firm_units
+    left join survey_panels as previous_survey
+        on
+            ict_firm_units.panel_id = previous_survey.panel_id
+            and ict_firm_units.year - 1 = previous_survey.year
+    group by ict_firm_units.city_code, ict_firm_units.year
+),
+
+leavers as (
+    select
+        ict_firm_units.city_code,
+        ict_firm_units.year + 1 as year,
+        count(*) as previous_ict_firms,
+        count(*) filter (where next_survey.panel_id is null) as ict_exits
+    from ict_firm_units
+    left join survey_panels as next_survey
+        on
+            ict_firm_units.panel_id = next_survey.panel_id
+            and ict_firm_units.year + 1 = next_survey.year
+    group by ict_firm_units.city_code, ict_firm_units.year
+)
+
+-- without the survey of t−1 entry and exit are not computable (NULL)
+select
+    city_years.city_code,
+    city_years.year,
+    coalesce(entrants.ict_firms, 0) as ict_firms,
+    case when city_years.has_previous_survey then coalesce(entrants.ict_entrants, 0) end
+        as ict_entrants,
+    case when city_years.has_previous_survey then coalesce(leavers.previous_ict_firms, 0) end
+        as previous_ict_firms,
+    case when city_years.has_previous_survey then coalesce(leavers.ict_exits, 0) end
+        as ict_exits,
+    city_years.release_ids
+from city_years
+left join entrants
+    on
+        city_years.city_code = entrants.city_code
+        and city_years.year = entrants.year
+left join leavers
+    on
+        city_years.city_code = leavers.city_code
+        and city_years.year = leavers.year

@@ -1,0 +1,13 @@
+-- Every release the warehouse has seen, with its derived status (DESIGN §4, §5).
+select
+    release_id,
+    dataset,
+    period,
+    revision,
+    city_codes as city_code,
+    published_at,
+    sha256,
+    status,
+    status_reason
+from {{ ref('stg_ops__releases') }}
+order by release_id

@@ -1,0 +1,88 @@
+-- Which loaded release supplies each (dataset, period[, city]) — the supersession rule of
+-- DESIGN §4: for asif the highest revision of a period wins; for fdi_city the highest loaded
+-- revision supplying a city wins that city. Quarantined releases never supply anything, so a
+-- quarantined higher revision leaves the lower one in force.
+with
+
+releases as (
+    select * from {{ source('ops', 'releases') }}
+),
+
+loaded_releases as (
+    select
+        release_id,
+        dataset,
+        period,
+        revision
+    from releases
+    where status = 'loaded'
+),
+
+file_cities as (
+    select distinct
+        release_id,
+        city_code
+    from {{ source('ops', 'release_files') }}
+    where nullif(trim(city_code), '') is not null
+),
+
+-- the release's own list covers releases whose file rows carry no city
+listed_cities as (
+    select distinct
+        release_id,
+        trim(unnest(string_split(city_codes, ','))) as city_code
+    from releases
+    where nullif(trim(city_codes), '') is not null
+),
+
+release_cities as (
+    select
+        release_id,
+        trim(city_code) as city_code
+    from file_cities
+    union
+    select
+        release_id,
+        city_code
+    from listed_cities
+),
+
+supply as (
+    select
+        loaded_releases.release_id,
+        loaded_releases.dataset,
+        loaded_releases.period,
+        loaded_releases.revision,
+        release_cities.city_code
+    from loaded_releases
+    left join release_cities
+        on
+            loaded_releases.release_id = release_cities.release_id
+            and loaded_releases.dataset = 'fdi_city'
+),
+
+ranked_supply as (
+    select
+        release_id,
+        dataset,
+        period,
+        revision,
+        city_code,
+        -- ties on revision (two ids for one period) resolve to the larger id, deterministically
+        first_value(release_id) over (
+            partition by dataset, period, coalesce(city_code, '')
+            order by revision desc, release_id desc
+        ) as effective_release_id
+    from supply
+)
+
+select
+    release_id,
+    dataset,
+    period,
+    revision,
+    city_code,
+    effective_release_id,
+    release_id = effective_release_id as is_effective
+from ranked_supply
+order by dataset, period, city_code, release_id

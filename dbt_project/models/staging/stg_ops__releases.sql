@@ -1,0 +1,95 @@
+-- Every release the warehouse knows, with the derived status of DESIGN §4: loaded |
+-- superseded | quarantined. Catalog rejections whose id is valid count as quarantined.
+with
+
+releases as (
+    select * from {{ source('ops', 'releases') }}
+),
+
+rejections as (
+    select * from {{ source('ops', 'catalog_rejections') }}
+),
+
+supply as (
+    select * from {{ ref('stg_ops__release_supply') }}
+),
+
+release_supply as (
+    select
+        release_id,
+        bool_or(is_effective) as supplies_anything,
+        string_agg(
+            distinct coalesce(city_code || ' by ', '') || effective_release_id, ', '
+            order by coalesce(city_code || ' by ', '') || effective_release_id
+        ) filter (where not is_effective) as superseded_parts
+    from supply
+    group by release_id
+),
+
+recorded_releases as (
+    select
+        releases.release_id,
+        releases.dataset,
+        releases.period,
+        releases.revision,
+        nullif(trim(releases.city_codes), '') as city_codes,
+        try_cast(releases.published_at as date) as published_at,
+        coalesce(releases.provisional, false) as is_provisional,
+        releases.sha256,
+        case
+            when releases.status = 'loaded' and not release_supply.supplies_anything
+                then 'superseded'
+            else releases.status
+        end as status,
+        case
+            when releases.status = 'loaded' and not release_supply.supplies_anything
+                then 'superseded: ' || release_supply.superseded_parts
+            when releases.status = 'loaded' and release_supply.superseded_parts is not null
+                then 'partly superseded: ' || release_supply.superseded_parts
+            else releases.status_reason
+        end as status_reason
+    from releases
+    left join release_supply on releases.release_id = release_supply.release_id
+),
+
+-- DESIGN §4: a rejected entry with a valid id shows in dim_release as quarantined
+rejected_entries as (
+    select
+        raw_release_id as release_id,
+        string_agg(
+            distinct reason || coalesce(': ' || detail, ''), '; '
+            order by reason || coalesce(': ' || detail, '')
+        ) as status_reason
+    from rejections
+    where
+        regexp_full_match(raw_release_id, '[a-z0-9][a-z0-9_-]{0,63}')
+        and raw_release_id not in (select releases.release_id from releases)
+    group by raw_release_id
+)
+
+select
+    release_id,
+    dataset,
+    period,
+    revision,
+    city_codes,
+    published_at,
+    is_provisional,
+    sha256,
+    status,
+    status_reason
+from recorded_releases
+union all
+select
+    release_id,
+    null as dataset,
+    null as period,
+    null as revision,
+    null as city_codes,
+    null as published_at,
+    false as is_provisional,
+    null as sha256,
+    'quarantined' as status,
+    status_reason
+from rejected_entries
+order by release_id

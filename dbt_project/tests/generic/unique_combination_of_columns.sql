@@ -1,0 +1,13 @@
+{#- Fails for every combination of the given columns that occurs more than once (NULLs compare
+    equal, as in GROUP BY): the composite-key test dbt_utils would give, written here because
+    the project installs no packages. -#}
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+
+select
+    {{ combination_of_columns | join(',\n    ') }},
+    count(*) as occurrences
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}
