@@ -37,3 +37,23 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("CITYGVC_DATA_DIR", str(data))
     monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One fresh `make run` on the demo catalog (defaults: disclosure on), shared read-only by
+    every test that needs a real publish. Returns its CITYGVC_DATA_DIR."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    env = {**os.environ, "CITYGVC_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster")}
+    env.pop("CITYGVC_RELEASES", None)
+    env.pop("CITYGVC_DISCLOSURE", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "orchestration.refresh"],
+        cwd=data.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return data

@@ -139,28 +139,6 @@ def _truth_verdict(truth: pd.DataFrame, condition: Condition) -> str:
     return HOLDS if (above if condition.above else below) else FAILS
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh `make run` on the demo catalog in a temporary data dir."""
-    data = tmp_path_factory.mktemp("demo") / "data"
-    env = {
-        **os.environ,
-        "CITYGVC_DATA_DIR": str(data),
-        "DAGSTER_HOME": str(data / "dagster"),
-    }
-    env.pop("CITYGVC_RELEASES", None)
-    run = subprocess.run(
-        [sys.executable, "-m", "orchestration.refresh"],
-        cwd=data.parent,
-        env={**env, "PYTHONPATH": str(REPO_ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return data
-
-
 @pytest.mark.slow
 def test_make_report_after_a_fresh_run_agrees_with_ground_truth(demo_run: Path) -> None:
     run = subprocess.run(
