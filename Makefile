@@ -13,7 +13,7 @@ SCALE ?= national
 # Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
 APT_PACKAGES := chromium chromium-driver
 
-.PHONY: run test ui bench report superset lint venv clean
+.PHONY: run test ui bench report superset lint venv clean apt-deps
 
 venv: $(STAMP)
 
@@ -28,11 +28,13 @@ run: $(STAMP)
 
 test: $(STAMP) apt-deps
 	$(PY) -m orchestration.dbt_manifest
+	bash bi/setup_bi_venv.sh >/dev/null
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check orchestration tests
+	$(PY) -m ruff check orchestration tests bi
 	$(PY) -m sqlfluff lint dbt_project/models dbt_project/tests
+	$(PY) -m sqlfluff lint --templater raw bi/sql
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -56,4 +58,4 @@ superset: $(STAMP)
 	bash bi/superset/setup.sh
 
 clean:
-	rm -rf $(VENV) data dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .venv-bi .venv-superset data dbt_project/target dbt_project/logs bi/semantic/target

@@ -257,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.rollback:
         from orchestration.publish import rollback
 
-        print(f"now serving publish {rollback(settings)}")
+        try:
+            print(f"now serving publish {rollback(settings)}")
+        except RuntimeError as exc:
+            print(f"rollback refused: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
         return EXIT_OK
     try:
         return run_refresh(settings, retry=args.retry)

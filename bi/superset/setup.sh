@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# `make superset`: Apache Superset 6.1 in its own venv, pointed read only at the published marts.
+#
+#   bash bi/superset/setup.sh            install (if needed), initialise, serve on
+#                                        http://127.0.0.1:$SUPERSET_PORT, register the marts,
+#                                        saved queries and the starter dashboard; runs until
+#                                        interrupted (Ctrl-C stops Superset)
+#   bash bi/superset/setup.sh --install  install and initialise only, then exit
+#
+# Idempotent: the venv is (re)built only when bi/superset/requirements.lock changes, the metadata
+# database is migrated in place, and provisioning updates what it created before.
+# Environment (all optional): CITYGVC_DATA_DIR (./data), SUPERSET_HOME
+# ($CITYGVC_DATA_DIR/superset: Superset's metadata DB and secret key), SUPERSET_PORT (8088),
+# SUPERSET_ADMIN_USER / SUPERSET_ADMIN_PASSWORD (admin / admin: a local install only),
+# SUPERSET_VENV (.venv-superset), PYTHON (python3.11).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+python="${PYTHON:-python3.11}"
+venv="${SUPERSET_VENV:-$repo/.venv-superset}"
+lock="$here/requirements.lock"
+data_dir="$(realpath -m "${CITYGVC_DATA_DIR:-$repo/data}")"
+export SUPERSET_HOME="${SUPERSET_HOME:-$data_dir/superset}"
+export SUPERSET_CONFIG_PATH="$here/superset_config.py"
+export SUPERSET_PORT="${SUPERSET_PORT:-8088}"
+export SUPERSET_ADMIN_USER="${SUPERSET_ADMIN_USER:-admin}"
+export SUPERSET_ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-admin}"
+export CITYGVC_DATA_DIR="$data_dir"
+# Superset's CLI is a Flask app; without this it looks for an app in the working directory.
+export FLASK_APP="superset.app:create_app()"
+
+mode="serve"
+case "${1:-}" in
+  "") ;;
+  --install) mode="install" ;;
+  *) echo "usage: $0 [--install]" >&2; exit 2 ;;
+esac
+
+log() { echo "[superset] $*"; }
+# Quiet steps log to $SUPERSET_HOME/setup.log; on failure its tail is shown.
+quiet() {
+  "$@" >>"$SUPERSET_HOME/setup.log" 2>&1 || {
+    echo "[superset] failed: $*" >&2; tail -n 30 "$SUPERSET_HOME/setup.log" >&2; exit 1
+  }
+}
+
+# 1. The venv: Superset's pins (SQLAlchemy 1.4, pandas 2.1, duckdb < 2) clash with .venv's.
+stamp="$venv/.citygvc-installed"
+want="$(sha256sum "$lock" | cut -d' ' -f1)"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -x "$venv/bin/superset" ]]; then
+  command -v "$python" >/dev/null || { echo "need $python on PATH" >&2; exit 1; }
+  log "installing Superset into $venv (about 2 minutes) …"
+  [[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+  echo "$want" > "$stamp"
+fi
+
+# 2. Superset's own metadata database, secret key and admin user.
+mkdir -p "$SUPERSET_HOME"
+chmod 700 "$SUPERSET_HOME"
+if [[ ! -s "$SUPERSET_HOME/secret_key" ]]; then
+  (umask 077 && "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' \
+    > "$SUPERSET_HOME/secret_key")
+fi
+init_stamp="$SUPERSET_HOME/.citygvc-initialised"
+if [[ ! -f "$init_stamp" || "$(cat "$init_stamp")" != "$want" ]]; then
+  log "initialising the metadata database in $SUPERSET_HOME …"
+  quiet "$venv/bin/superset" db upgrade
+  quiet "$venv/bin/superset" fab create-admin --username "$SUPERSET_ADMIN_USER" \
+    --firstname citygvc --lastname admin --email admin@localhost \
+    --password "$SUPERSET_ADMIN_PASSWORD"
+  quiet "$venv/bin/superset" init
+  echo "$want" > "$init_stamp"
+fi
+[[ "$mode" == "install" ]] && { log "installed: $venv"; exit 0; }
+
+# 3. Serve, then register the marts through the REST API (what a user would click).
+served="$data_dir/serve/citygvc.duckdb"
+[[ -f "$served" ]] || { echo "no published marts at $served: run 'make run' first" >&2; exit 1; }
+log "starting Superset on http://127.0.0.1:$SUPERSET_PORT …"
+"$venv/bin/gunicorn" --bind "127.0.0.1:$SUPERSET_PORT" --workers 1 --worker-class gthread \
+  --threads 4 --timeout 180 --log-level warning "superset.app:create_app()" &
+server=$!
+trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT INT TERM
+SUPERSET_SERVER_PID="$server" "$venv/bin/python" "$here/provision.py"
+log "ready: http://127.0.0.1:$SUPERSET_PORT (user $SUPERSET_ADMIN_USER); Ctrl-C stops Superset"
+wait "$server"
