@@ -7,6 +7,7 @@ import csv
 from collections import defaultdict
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -203,6 +204,184 @@ def test_computers_map_to_the_computers_segment_in_every_vintage() -> None:
     assert by_code.nunique() == 1 and len(by_code) >= 2
     # 4014 (mobile communication) splits into systems and handsets
     assert set(_segments_of("2002", "4014")) == {"telecom_equipment", "handsets"}
+
+
+# Class totals of the official structure tables (NBS): mining (B), manufacturing (C) and
+# utilities (D) of GB/T 4754-2002 / 2011 / 2017.
+OFFICIAL_CLASSES = {
+    "2002": {"B": 33, "C": 482, "D": 10},
+    "2011": {"B": 37, "C": 532, "D": 12},
+    "2017": {"B": 39, "C": 609, "D": 18},
+}
+# Rows of the seed's first version kept unchanged although they are not codes of the vintage
+# (_seeds.yml): 2002 codes of no 2002 class, 2011 codes that 2017 split or renumbered.
+LEGACY_CODES = {
+    "2002": {"1512", "1530", "3441"},
+    "2011": set(),
+    "2017": {
+        "0710",
+        "0720",
+        "1310",
+        "1440",
+        "1810",
+        "1820",
+        "2520",
+        "3262",
+        "3610",
+        "4041",
+        "4500",
+    },
+}
+SECTIONS = {"B": ("06", "12"), "C": ("13", "43"), "D": ("44", "46")}
+
+
+def _classes(vintage: str) -> pd.DataFrame:
+    codes = load_seed("industry_codes")
+    return codes[(codes.vintage == vintage) & (codes.level == "class")]
+
+
+@pytest.mark.parametrize("vintage", ["2002", "2011", "2017"])
+def test_class_lists_are_the_complete_official_lists(vintage: str) -> None:
+    classes = _classes(vintage)
+    official = classes[~classes.code.isin(LEGACY_CODES[vintage])]
+    assert LEGACY_CODES[vintage] <= set(classes.code)
+    for section, (first, last) in SECTIONS.items():
+        in_section = official.code.str[:2].between(first, last)
+        assert in_section.sum() == OFFICIAL_CLASSES[vintage][section], section
+    assert len(official) == sum(OFFICIAL_CLASSES[vintage].values())
+    assert official.code.is_unique and (classes.code.str.fullmatch(r"\d{4}")).all()
+    assert (classes.code.str[:2] == classes.division).all()
+    assert (classes.name_zh != "").all() and (classes.name_en != "").all()
+    # a class inherits the manufacturing and ICT flags of its division
+    codes = load_seed("industry_codes")
+    divisions = codes[(codes.vintage == vintage) & (codes.level == "division")].set_index("code")
+    for flag in ("is_manufacturing", "is_ict"):
+        assert (classes[flag].to_numpy() == divisions[flag].loc[classes.division].to_numpy()).all()
+
+
+def test_titles_of_classes_that_moved_between_editions() -> None:
+    names = load_seed("industry_codes").set_index(["vintage", "code"]).name_zh
+    # GB/T 4754-2011 renumbered manufacturing; 2017 moved foundries to 339 and split classes
+    assert names[("2002", "4155")] == "计算器及货币专用设备制造"
+    assert names[("2011", "3475")] == "计算器及货币专用设备制造"
+    assert names[("2011", "3130")] == "黑色金属铸造"
+    assert names[("2017", "3130")] == "钢压延加工"
+    assert names[("2017", "3391")] == "黑色金属铸造"
+    assert names[("2017", "3741")] == "飞机制造"
+    assert names[("2017", "2770")] == "卫生材料及医药用品制造"
+    assert names[("2017", "2780")] == "药用辅料及包装材料"
+
+
+def test_moved_and_split_classes_map_to_their_2011_class() -> None:
+    xw = load_seed("industry_crosswalk")
+    xw = xw[xw.from_level == "class"]
+
+    def targets(vintage: str, code: str) -> dict[str, Decimal]:
+        rows = xw[(xw.from_vintage == vintage) & (xw.from_code == code)]
+        return {t: Decimal(w) for t, w in zip(rows.to_code, rows.weight, strict=True)}
+
+    assert targets("2002", "4155") == {"3475": 1}  # office machinery moved to 2011 division 34
+    assert targets("2002", "3081") == {"1953": 1}  # plastic footwear moved to division 19
+    assert targets("2017", "3130") == {"3140": 1}  # steel rolling
+    assert targets("2017", "3391") == {"3130": 1}  # ferrous foundry
+    assert targets("2017", "0712") == {"0710": 1}  # 2017 splits crude oil on/offshore
+    assert targets("2002", "1370") == {"1371": Decimal("0.5"), "1372": Decimal("0.5")}
+    # repair in 2002 manufacturing stays in manufacturing (the models need it, see below)
+    assert targets("2002", "3755") == {"3735": 1}
+
+
+def test_every_2011_class_maps_to_itself_only() -> None:
+    xw = load_seed("industry_crosswalk")
+    own = xw[(xw.from_vintage == "2011") & (xw.from_level == "class")]
+    assert set(own.from_code) == set(_classes("2011").code)
+    assert own.from_code.is_unique and (own.from_code == own.to_code).all()
+    assert (own.weight == "1").all()
+
+
+def test_no_class_crosses_the_manufacturing_or_ict_boundary_and_weights_fit_the_type() -> None:
+    """The models take manufacturing and ICT from a code's own vintage but divisions and
+    segments from its 2011 targets; they agree only if no class maps across the boundary."""
+    codes = load_seed("industry_codes").set_index(["vintage", "code"])
+    xw = load_seed("industry_crosswalk")
+    xw = xw[xw.from_level == "class"]
+    source = codes.loc[list(zip(xw.from_vintage, xw.from_code, strict=True))]
+    target = codes.loc[[("2011", c) for c in xw.to_code]]
+    for flag in ("is_manufacturing", "is_ict"):
+        assert (source[flag].to_numpy() == target[flag].to_numpy()).all(), flag
+    # weight is decimal(9, 6) in the warehouse
+    assert xw.weight.str.fullmatch(r"(0\.\d{1,6}|1)").all()
+
+
+# GVC segments of domain/asif.md §3.7 (the design table, not the crosswalk): the segment that
+# takes the largest share of each ICT class. 2017 smart consumer devices (396x) are left out:
+# the seed maps them to 2011 3990 (other_ict), not to consumer electronics as §3.7 proposes.
+SEGMENTS_BY_DESIGN = {
+    "2002": {
+        "computers": ["4041"],
+        "parts_peripherals": ["4043"],
+        "telecom_equipment": ["4011", "4012", "4019", "4042"],
+        "handsets": ["4013", "4014"],
+        "consumer_electronics": ["4031", "4032", "4039", "4071", "4072"],
+        "components_devices": ["4051", "4052", "4053", "4059", "4061", "4062"],
+        "other_ict": ["4020", "4090"],
+    },
+    "2011": {
+        "computers": ["3911", "3919"],
+        "parts_peripherals": ["3912", "3913"],
+        "telecom_equipment": ["3921"],
+        "handsets": ["3922"],
+        "consumer_electronics": ["3931", "3932", "3939", "3951", "3952", "3953"],
+        "components_devices": ["3961", "3962", "3963", "3969", "3971", "3972"],
+        "other_ict": ["3940", "3990"],
+    },
+    "2017": {
+        "computers": ["3911", "3914", "3915", "3919"],
+        "parts_peripherals": ["3912", "3913"],
+        "telecom_equipment": ["3921"],
+        "handsets": ["3922"],
+        "consumer_electronics": ["3931", "3932", "3933", "3934", "3939", "3951", "3952", "3953"],
+        "components_devices": [
+            *("3971", "3972", "3973", "3974", "3975", "3976", "3979"),
+            *("3981", "3982", "3983", "3984", "3985", "3989"),
+        ],
+        "other_ict": ["3940", "3990"],
+    },
+}
+
+
+@pytest.mark.parametrize("vintage", ["2002", "2011", "2017"])
+def test_ict_classes_land_in_their_design_segments(vintage: str) -> None:
+    ict = _classes(vintage)
+    ict = set(ict.code[ict.is_ict == "true"])
+    expected = {c: s for s, cs in SEGMENTS_BY_DESIGN[vintage].items() for c in cs}
+    smart_devices = {c for c in ict if vintage == "2017" and c.startswith("396")}
+    assert set(expected) == ict - smart_devices
+    for code, segment in expected.items():
+        parts = _segments_of(vintage, code)
+        assert sum(parts.values()) == 1
+        assert max(parts, key=parts.get) == segment, (vintage, code, parts)
+    # 1994 electronics is mapped by group: 411 communication, 414 computers
+    assert set(_segments_of("1994", "4113")) == {"telecom_equipment", "handsets"}
+    assert max(_segments_of("1994", "4143").items(), key=lambda kv: kv[1])[0] == "computers"
+
+
+def test_1994_classes_follow_the_2002_list_in_1994_division_numbering() -> None:
+    """1994 classes are citygvc design (no machine-readable 1994 list): every 2002 class keeps
+    its code in divisions 06-37 and 44-46 and moves up one division in 39-42."""
+    c94 = set(_classes("1994").code)
+    c02 = _classes("2002")
+    c02 = c02[~c02.code.isin(LEGACY_CODES["2002"]) & (c02.is_ict == "false")]
+    shifted = {
+        str(int(c[:2]) + 1) + c[2:] if "39" <= c[:2] <= "42" else c
+        for c in c02.code
+        if c[:2] != "43"
+    }
+    assert shifted <= c94
+    assert {c[:2] for c in c94} == {
+        *("06", "07", "08", "09", "10", "11"),
+        *(str(d) for d in range(13, 38)),
+        *("40", "41", "42", "43", "44", "45", "46"),
+    }
 
 
 def test_every_code_the_generator_emits_is_listed() -> None:

@@ -63,6 +63,130 @@ _TO_1994 = {
 }
 
 
+# The sample world's products: the 2002 classes it simulates (a few per non-ICT division,
+# every ICT class). industry_codes lists every official class; keeping the products fixed
+# keeps the world (and its ground truth) unchanged when the code lists grow.
+PRODUCTS_2002 = frozenset(
+    {
+        "0610",
+        "0710",
+        "0810",
+        "0911",
+        "1011",
+        "1100",
+        "1310",
+        "1331",
+        "1351",
+        "1411",
+        "1440",
+        "1461",
+        "1512",
+        "1521",
+        "1530",
+        "1610",
+        "1620",
+        "1711",
+        "1712",
+        "1810",
+        "1820",
+        "1830",
+        "1910",
+        "1921",
+        "1922",
+        "2011",
+        "2021",
+        "2110",
+        "2130",
+        "2221",
+        "2231",
+        "2311",
+        "2319",
+        "2411",
+        "2421",
+        "2440",
+        "2511",
+        "2520",
+        "2614",
+        "2641",
+        "2662",
+        "2710",
+        "2720",
+        "2740",
+        "2821",
+        "2822",
+        "2911",
+        "2920",
+        "3010",
+        "3020",
+        "3070",
+        "3111",
+        "3141",
+        "3152",
+        "3210",
+        "3220",
+        "3230",
+        "3311",
+        "3316",
+        "3352",
+        "3411",
+        "3441",
+        "3481",
+        "3511",
+        "3541",
+        "3551",
+        "3611",
+        "3621",
+        "3625",
+        "3711",
+        "3721",
+        "3725",
+        "3731",
+        "3741",
+        "3751",
+        "3911",
+        "3931",
+        "3940",
+        "3951",
+        "3972",
+        "4011",
+        "4012",
+        "4013",
+        "4014",
+        "4019",
+        "4020",
+        "4031",
+        "4032",
+        "4039",
+        "4041",
+        "4042",
+        "4043",
+        "4051",
+        "4052",
+        "4053",
+        "4059",
+        "4061",
+        "4062",
+        "4071",
+        "4072",
+        "4090",
+        "4111",
+        "4112",
+        "4141",
+        "4154",
+        "4211",
+        "4222",
+        "4290",
+        "4310",
+        "4320",
+        "4411",
+        "4420",
+        "4430",
+        "4500",
+        "4610",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Products:
     code02: np.ndarray  # 2002 class per product (str)
@@ -78,14 +202,18 @@ class Products:
 def load_products() -> Products:
     codes = load_seed("industry_codes")
     xw = load_seed("industry_crosswalk")
-    c02 = codes[(codes.vintage == "2002") & (codes.level == "class")].sort_values("code")
+    c02 = codes[
+        (codes.vintage == "2002") & (codes.level == "class") & codes.code.isin(PRODUCTS_2002)
+    ].sort_values("code")
     known94 = set(codes.loc[(codes.vintage == "1994") & (codes.level == "class"), "code"])
     code02 = c02["code"].to_numpy(dtype="U4")
     code94 = np.array([_TO_1994.get(c, c) for c in code02])
     missing = sorted(set(code94) - known94)
     if missing:
         raise ValueError(f"1994 classes missing from industry_codes: {missing}")
-    rows = xw[(xw.from_vintage == "2002") & (xw.from_level == "class")]
+    rows = xw[
+        (xw.from_vintage == "2002") & (xw.from_level == "class") & xw.from_code.isin(PRODUCTS_2002)
+    ]
     by_code = {k: g for k, g in rows.groupby("from_code")}
     classes11 = np.array(sorted(set(rows.to_code)))
     position = {c: k for k, c in enumerate(classes11)}

@@ -1,0 +1,47 @@
+"""The code base stays lint-clean: ruff on the Python, sqlfluff on the dbt models and the ready
+BI SQL (DEVELOPERS.md: ruff-clean Python, sqlfluff-clean SQL)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import REPO_ROOT
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+
+
+def test_ruff_check_is_clean() -> None:
+    result = _run("ruff", "check", "orchestration", "tests", "bi")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", "orchestration", "tests", "bi")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sqlfluff_is_clean_on_dbt_models_and_tests(tmp_path: Path) -> None:
+    # The dbt templater compiles every model; it needs a profile target, not data.
+    env = {**os.environ, "CITYGVC_DATA_DIR": str(tmp_path)}
+    result = _run("sqlfluff", "lint", "dbt_project/models", "dbt_project/tests", env=env)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_sqlfluff_is_clean_on_ready_bi_sql() -> None:
+    result = _run("sqlfluff", "lint", "--templater", "raw", "bi/sql")
+    assert result.returncode == 0, result.stdout + result.stderr
