@@ -56,7 +56,10 @@ def _wait_for_started_run(data: Path, job_name: str, proc: subprocess.Popen) -> 
 
 
 def _published(data: Path) -> dict[str, str]:
-    files = sorted((data / "serve" / "parquet").glob("*.parquet"))
+    """Hashes of the published Parquet files and manifest (the served DuckDB file is not
+    byte-stable across writes: DuckDB leaves non-deterministic bytes in string blocks)."""
+    serve = data / "serve"
+    files = [serve / "manifest.json", *sorted((serve / "parquet").glob("*.parquet"))]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
