@@ -26,17 +26,30 @@ def _serve_snapshot(serve: Path) -> dict[str, str]:
     return snapshot
 
 
+@pytest.fixture(scope="module")
+def good_publish(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding one good publish of the hand-made catalog (built once)."""
+    root = tmp_path_factory.mktemp("good")
+    _write_catalog(root / "catalog")
+    settings = make_settings(root, root / "catalog", CITYGVC_DISCLOSURE="off")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
+            mp.setenv(key, "restored-after-fixture")
+        assert run_refresh(settings, echo=lambda _: None) == EXIT_OK
+    return root
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("suite", ["staging_asif_profile", "mart_fct_city_indicators"])
 def test_failing_gate_fails_the_run_and_keeps_the_last_publish(
-    suite: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    suite: str, good_publish: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog = tmp_path / "catalog"
-    _write_catalog(catalog)
-    settings = make_settings(tmp_path, catalog, CITYGVC_DISCLOSURE="off")
+    shutil.copytree(good_publish, tmp_path / "copy", symlinks=True)
+    settings = make_settings(
+        tmp_path / "copy", tmp_path / "copy" / "catalog", CITYGVC_DISCLOSURE="off"
+    )
     for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
         monkeypatch.setenv(key, "restored-after-test")
-    assert run_refresh(settings, echo=lambda _: None) == EXIT_OK
     before = _serve_snapshot(settings.serve_dir)
 
     # A reviewed suite gains a critical expectation the data cannot meet. The suite is part
