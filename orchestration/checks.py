@@ -4,7 +4,6 @@ against a reviewed suite in expectations/, and reports GX metadata. A failed cri
 expectation blocks everything downstream (no publish); a GX result whose metrics could not be
 computed raises instead of passing or failing."""
 
-
 from dataclasses import dataclass
 
 from dagster import (
@@ -27,6 +26,7 @@ class GxGate:
     suite: str
     sql: str
     description: str
+    key_columns: tuple[str, ...]
 
 
 # Heavy, whole-warehouse properties (key uniqueness, sums) live in dbt tests; GX validates the
@@ -47,24 +47,28 @@ GATES = (
         order by year
         """,
         "Per-year profile of staged ASIF firm-years: keys unique, units in thousand yuan.",
+        ("year",),
     ),
     GxGate(
         AssetKey(["staging", "stg_fdi_city__cells"]),
         "staging_fdi_city_cells",
         "select * from staging.stg_fdi_city__cells",
         "Staged yearbook cells: labels mapped, values converted to thousand yuan.",
+        ("release_id", "source_file", "source_row"),
     ),
     GxGate(
         AssetKey(["marts", "fct_city_indicators"]),
         "mart_fct_city_indicators",
         "select * from marts.fct_city_indicators",
         "Indicator mart: shares within [0, 1], flags and units from the contract.",
+        ("city_code", "year", "indicator_id", "breakdown", "source"),
     ),
     GxGate(
         AssetKey(["marts", "fct_city_industry_year"]),
         "mart_fct_city_industry_year",
         "select * from marts.fct_city_industry_year",
         "City × industry × year mart: code lists and non-negative additive measures.",
+        ("city_code", "year", "industry_level", "industry_code", "ownership", "source"),
     ),
 )
 
@@ -83,7 +87,9 @@ def _make_check(gate: GxGate) -> AssetChecksDefinition:
         settings = citygvc.get()
         with connect(settings.warehouse_path) as con:
             frame = con.execute(gate.sql).df()
-        outcome = validate_dataframe(frame, gate.suite, settings)
+        outcome = validate_dataframe(
+            frame, gate.suite, settings, key_columns=list(gate.key_columns)
+        )
         failed = [r for r in outcome.results if not r.success]
         critical = [r for r in failed if r.severity == "critical"]
         metadata = {
@@ -96,8 +102,10 @@ def _make_check(gate: GxGate) -> AssetChecksDefinition:
                         "expectation": r.expectation_type,
                         "column": r.column,
                         "severity": r.severity,
+                        "description": r.description,
                         "unexpected_count": r.unexpected_count,
-                        "sample": r.sample,
+                        "sample_values": r.partial_unexpected[:5],
+                        "sample_keys": r.sample_keys[:5],
                     }
                     for r in failed
                 ]

@@ -73,4 +73,4 @@ def test_failing_gate_fails_the_run_and_keeps_the_last_publish(
     assert _serve_snapshot(settings.serve_dir) == before
     summary = "\n".join(lines)
     assert "nothing published" in summary
-    assert f"gx_{suite}" in summary
+    assert f"check gx_{suite} on" in summary  # a failed GX evaluation, not a crash
