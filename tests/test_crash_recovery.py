@@ -63,14 +63,23 @@ def _published(data: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
+@pytest.fixture(scope="module")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The hand-made catalog and an uninterrupted refresh of it."""
+    root = tmp_path_factory.mktemp("clean")
+    catalog = root / "catalog"
+    _write_catalog(catalog)
+    assert _refresh(root / "data", catalog).wait(TIMEOUT_S) == 0
+    return catalog, root / "data"
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("job_name", ["ingest_asif", "transform_and_publish"])
-def test_rerun_after_kill_9_completes_and_matches_clean_run(tmp_path: Path, job_name: str) -> None:
-    catalog = tmp_path / "catalog"
-    _write_catalog(catalog)
-    clean, crashed = tmp_path / "clean", tmp_path / "crashed"
-
-    assert _refresh(clean, catalog).wait(TIMEOUT_S) == 0
+def test_rerun_after_kill_9_completes_and_matches_clean_run(
+    clean_run: tuple[Path, Path], tmp_path: Path, job_name: str
+) -> None:
+    catalog, clean = clean_run
+    crashed = tmp_path / "crashed"
 
     victim = _refresh(crashed, catalog)
     _wait_for_started_run(crashed, job_name, victim)
