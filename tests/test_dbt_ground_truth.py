@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -28,31 +28,51 @@ pytestmark = pytest.mark.slow
 
 KEY = ["city_code", "year", "indicator_id", "breakdown", "source"]
 KUNSHAN, DONGGUAN = "320583", "441900"
-MARTS = ("fct_city_indicators", "fct_city_industry_year", "dim_city", "dim_industry",
-         "dim_indicator", "dim_release", "fct_source_reconciliation", "fct_data_quality")
+MARTS = (
+    "fct_city_indicators",
+    "fct_city_industry_year",
+    "dim_city",
+    "dim_industry",
+    "dim_indicator",
+    "dim_release",
+    "fct_source_reconciliation",
+    "fct_data_quality",
+)
 
 
 def run_dbt(data_dir: Path, *args: str, vars_: dict) -> None:
     argv = [
-        str(Path(sys.executable).with_name("dbt")), *args,
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(data_dir / "target"), "--log-path", str(data_dir / "logs"),
-        "--vars", json.dumps(vars_),
+        str(Path(sys.executable).with_name("dbt")),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(data_dir / "target"),
+        "--log-path",
+        str(data_dir / "logs"),
+        "--vars",
+        json.dumps(vars_),
     ]
     env = {**os.environ, "CITYGVC_DATA_DIR": str(data_dir)}
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}"
 
 
-def load_catalog(catalog: Path, data_dir: Path) -> None:
-    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(data_dir),
-                                  "CITYGVC_RELEASES": str(catalog)})
+def load_catalog(catalog: Path, data_dir: Path, only: Callable[[str], bool] = bool) -> None:
+    """Ingest the catalog's releases whose id passes `only` (every release by default)."""
+    settings = Settings.from_env(
+        {"CITYGVC_DATA_DIR": str(data_dir), "CITYGVC_RELEASES": str(catalog)}
+    )
     settings.prepare()
     source = open_catalog(str(catalog))
     releases, rejections = validate_catalog(source.read_catalog())
     with connect(settings.warehouse_path) as con:
         record_rejections(con, rejections)
         for release in releases:
+            if not only(release.release_id):
+                continue
             outcome = ingest_release(con, settings, source, release, run_gx=False)
             assert outcome.status == "loaded", (release.release_id, outcome.reason)
 
@@ -68,12 +88,26 @@ def mart_digests(warehouse: Path) -> dict[str, str]:
         }
 
 
+def built_from(warehouse: Path) -> dict[int, str]:
+    """Per year, what the incremental cell aggregates were last built from."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return dict(
+            con.execute(
+                "select year, min(built_from) from intermediate.int_asif_industry_cells"
+                " group by year"
+            ).fetchall()
+        )
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
     root = tmp_path_factory.mktemp("ground_truth")
     catalog, data_dir = root / "catalog", root / "data"
-    subprocess.run([sys.executable, "-m", "orchestration.sample_releases", "--out",
-                    str(catalog)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.sample_releases", "--out", str(catalog)],
+        check=True,
+        capture_output=True,
+    )
     load_catalog(catalog, data_dir)
     run_dbt(data_dir, "build", vars_={"disclosure": "off"})
     yield catalog, data_dir
@@ -101,8 +135,11 @@ def _within(rows: pd.DataFrame, share_pp: float, level_rel: float) -> pd.Series:
     diff = (rows.value - rows.value_truth).abs()
     shares = rows.unit.isin(["share", "ratio"])
     counts = rows.unit.eq("count")
-    return (shares & (diff <= share_pp)) | (counts & (diff == 0)) | (
-        ~shares & ~counts & (diff <= level_rel * rows.value_truth.abs()))
+    return (
+        (shares & (diff <= share_pp))
+        | (counts & (diff == 0))
+        | (~shares & ~counts & (diff <= level_rel * rows.value_truth.abs()))
+    )
 
 
 def test_values_match_the_truth(compared):
@@ -134,22 +171,31 @@ def test_the_seed_story(compared):
     assert share(KUNSHAN, 2000, "asif") < 0.20 < 0.60 < share(KUNSHAN, 2009, "asif")
     assert share(DONGGUAN, 2000, "asif") > 0.40 > 0.30 > share(DONGGUAN, 2009, "asif")
     fdi = "fdi_dependency_ict_va"
-    assert share(DONGGUAN, 2010, "fdi_city", fdi) > 0.80 > 0.30 > share(DONGGUAN, 2020,
-                                                                         "fdi_city", fdi)
+    assert (
+        share(DONGGUAN, 2010, "fdi_city", fdi)
+        > 0.80
+        > 0.30
+        > share(DONGGUAN, 2020, "fdi_city", fdi)
+    )
     assert min(share(KUNSHAN, 2010, "fdi_city", fdi), share(KUNSHAN, 2020, "fdi_city", fdi)) > 0.8
 
 
 def test_flags_follow_the_catalog(demo):
     _, data_dir = demo
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        status = dict(con.execute(
-            "select obs_status, count(*) from marts.fct_city_indicators"
-            " where source = 'asif' and year = 2012 group by all").fetchall())
+        status = dict(
+            con.execute(
+                "select obs_status, count(*) from marts.fct_city_indicators"
+                " where source = 'asif' and year = 2012 group by all"
+            ).fetchall()
+        )
         provisional = con.execute(
             "select bool_and(obs_flags like '%P%') from marts.fct_city_indicators"
-            " where source = 'fdi_city' and year = 2020").fetchone()[0]
+            " where source = 'fdi_city' and year = 2020"
+        ).fetchone()[0]
         superseded = con.execute(
-            "select count(*) from marts.dim_release where status = 'superseded'").fetchone()[0]
+            "select count(*) from marts.dim_release where status = 'superseded'"
+        ).fetchone()[0]
     assert set(status) == {"B"}  # 2012: classification break
     assert provisional  # the 2020 yearbook release is provisional
     assert superseded == 1  # asif 2006 r1 (fdi_city 2015 r1 still supplies other cities)
@@ -162,3 +208,43 @@ def test_rebuild_is_byte_identical(demo, tmp_path):
     shutil.copyfile(data_dir / "warehouse.duckdb", copy / "warehouse.duckdb")
     run_dbt(copy, "run", "--full-refresh", vars_={"disclosure": "off"})
     assert mart_digests(copy / "warehouse.duckdb") == mart_digests(data_dir / "warehouse.duckdb")
+
+
+def test_headline_cells_pass_disclosure(demo):
+    """DESIGN §5: Kunshan's and Dongguan's city-level manufacturing and ICT totals pass the
+    default thresholds in every year (conf_status is computed whatever the disclosure mode)."""
+    _, data_dir = demo
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        statuses = con.execute(
+            "select city_code, industry_code, year, conf_status from marts.fct_city_industry_year"
+            " where source = 'asif' and industry_level = 'division' and ownership = 'total'"
+            " and industry_code in ('C', '39') and city_code in (?, ?)",
+            [KUNSHAN, DONGGUAN],
+        ).fetchall()
+    assert len(statuses) == 2 * 2 * 16
+    assert {status for *_, status in statuses} == {"F"}
+
+
+def test_incremental_build_equals_full_rebuild(demo, tmp_path):
+    """DESIGN §7: a new year and a revision arrive after a build; the incremental build
+    (rebuilding only the years whose inputs changed) gives byte-identical marts to a full
+    rebuild of the same warehouse."""
+    catalog, _ = demo
+    late = {"asif-2013-r1", "asif-2006-r2", "fdi_city-2020-r1"}
+    incremental = tmp_path / "incremental"
+    load_catalog(catalog, incremental, only=lambda rid: rid not in late)
+    run_dbt(incremental, "build", vars_={"disclosure": "on"})
+    before = built_from(incremental / "warehouse.duckdb")
+    load_catalog(catalog, incremental, only=lambda rid: rid in late)
+    run_dbt(incremental, "build", vars_={"disclosure": "on"})
+    after = built_from(incremental / "warehouse.duckdb")
+    # only what the new releases touch is rebuilt: years before the 2006 revision keep the
+    # build they had (their releases, and with reported value added, their aggregates)
+    untouched = {year: key for year, key in before.items() if year < 2006}
+    assert untouched and all(after[year] == key for year, key in untouched.items())
+    assert after[2006] != before[2006] and 2013 in after and 2013 not in before
+    full = tmp_path / "full"
+    full.mkdir()
+    shutil.copyfile(incremental / "warehouse.duckdb", full / "warehouse.duckdb")
+    run_dbt(full, "build", "--full-refresh", vars_={"disclosure": "on"})
+    assert mart_digests(incremental / "warehouse.duckdb") == mart_digests(full / "warehouse.duckdb")

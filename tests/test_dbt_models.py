@@ -6,12 +6,15 @@ Fixture (money in thousand yuan; K* Kunshan 320583, counting toward Suzhou 32050
 D* Dongguan 441900; S1 Changshu and W12 Wujiang, both Suzhou):
 
 2012 (GB/T 4754-2011 codes, release asif-2012-r1; r2 of 2012 is quarantined):
-  K1 3911 computers   reg 230 (hmt)      GO 100000 VA 20000 sales 100000 export 80000 cap 100 % hmt
-  K2 3912 parts       reg 310 (foreign)  GO  60000 VA 15000 sales  60000 export 30000 cap 100 % foreign
-  K3 3922 handsets    reg 173 (domestic) GO  40000 VA 10000 sales  15000 export     0 cap 20 % foreign
-  K4/K5/K6 1310 grain reg 110/173/173    GO 50000 / 40000 / 30000, VA 10000 / 8000 / 6000
-  D1 3921 telecom     reg 210 (hmt)      GO  30000      D2 3971 components reg 173 GO 30000
-  D3 3971 components  reg 330 (foreign)  GO  40000      D4 1711 textiles   reg 173 GO 100000
+  K1 3911 computers  reg 230 hmt       GO 100000 VA 20000 sales 100000 exports 80000
+                                       (capital 100 % hmt)
+  K2 3912 parts      reg 310 foreign   GO  60000 VA 15000 sales  60000 exports 30000
+                                       (capital 100 % foreign)
+  K3 3922 handsets   reg 173 domestic  GO  40000 VA 10000 sales  15000 exports 0
+                                       (capital 20 % foreign)
+  K4/K5/K6 1310 grain reg 110/173/173  GO 50000 / 40000 / 30000, VA 10000 / 8000 / 6000
+  D1 3921 telecom    reg 210 hmt       GO  30000      D2 3971 components reg 173 GO 30000
+  D3 3971 components reg 330 foreign   GO  40000      D4 1711 textiles   reg 173 GO 100000
   D5/D6/D7 2614 chemicals reg 159/173/173 GO 100000 each (D5's row printed twice)
   S1 1310 Changshu GO 200000; W12 3911 Wujiang (new code 320509) GO 20000
   X1 1310 location 'ABC' GO 10000 (invalid location, still in the national benchmark)
@@ -73,12 +76,44 @@ K3_NAME = "Kunshan Handset Co"
 
 def asif_rows() -> list[pd.DataFrame]:
     y2012 = [
-        _firm("K1", K_LOC, "3911", "230", 100000, value_added=20000, sales=100000,
-              export_value=80000, paid_in_capital=5000, capital_hmt=5000, employment=100),
-        _firm("K2", K_LOC, "3912", "310", 60000, value_added=15000, sales=60000,
-              export_value=30000, paid_in_capital=4000, capital_foreign=4000),
-        _firm("K3", K_LOC, "3922", "173", 40000, name=K3_NAME, value_added=10000, sales=15000,
-              export_value=0, paid_in_capital=3000, capital_foreign=600),
+        _firm(
+            "K1",
+            K_LOC,
+            "3911",
+            "230",
+            100000,
+            value_added=20000,
+            sales=100000,
+            export_value=80000,
+            paid_in_capital=5000,
+            capital_hmt=5000,
+            employment=100,
+        ),
+        _firm(
+            "K2",
+            K_LOC,
+            "3912",
+            "310",
+            60000,
+            value_added=15000,
+            sales=60000,
+            export_value=30000,
+            paid_in_capital=4000,
+            capital_foreign=4000,
+        ),
+        _firm(
+            "K3",
+            K_LOC,
+            "3922",
+            "173",
+            40000,
+            name=K3_NAME,
+            value_added=10000,
+            sales=15000,
+            export_value=0,
+            paid_in_capital=3000,
+            capital_foreign=600,
+        ),
         _firm("K4", K_LOC, "1310", "110", 50000, value_added=10000, sales=50000),
         _firm("K5", K_LOC, "1310", "173", 40000, value_added=8000, sales=40000),
         _firm("K6", K_LOC, "1310", "173", 30000, value_added=6000, sales=30000),
@@ -209,8 +244,18 @@ def build_warehouse(data_dir: Path) -> None:
                 "insert into ops.releases (release_id, dataset, period, revision, city_codes,"
                 " published_at, provisional, sha256, status, status_reason)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [rid, dataset, period, rev, cities, f"{period + 1}-03-01", prov,
-                 f"sha-{rid}", status, reason],
+                [
+                    rid,
+                    dataset,
+                    period,
+                    rev,
+                    cities,
+                    f"{period + 1}-03-01",
+                    prov,
+                    f"sha-{rid}",
+                    status,
+                    reason,
+                ],
             )
             for city in (cities or "").split(",") if dataset == "fdi_city" else [None]:
                 con.execute(
@@ -235,10 +280,14 @@ def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
     argv = [
         str(Path(sys.executable).with_name("dbt")),
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(data_dir / "target"),
-        "--log-path", str(data_dir / "logs"),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(data_dir / "target"),
+        "--log-path",
+        str(data_dir / "logs"),
     ]
     if vars_:
         argv += ["--vars", json.dumps(vars_)]
@@ -286,12 +335,20 @@ def test_supersession_and_release_status(warehouse):
         "fdi-2012-r2": "loaded",
     }
     # r1's wrong 2013 row (K1 output 999999) never reaches staging
-    assert _value(warehouse, "select count(*) from staging.stg_asif__firm_years"
-                  " where release_id = 'asif-2013-r1'") == 0
+    assert (
+        _value(
+            warehouse,
+            "select count(*) from staging.stg_asif__firm_years where release_id = 'asif-2013-r1'",
+        )
+        == 0
+    )
     # fdi_city: per city, the highest revision supplying it wins
-    assert dict(warehouse.execute(
-        "select city_code, string_agg(distinct release_id, ',') from staging.stg_fdi_city__cells"
-        " group by city_code").fetchall()) == {KUNSHAN: "fdi-2012-r1", DONGGUAN: "fdi-2012-r2"}
+    assert dict(
+        warehouse.execute(
+            "select city_code, string_agg(distinct release_id, ',')"
+            " from staging.stg_fdi_city__cells group by city_code"
+        ).fetchall()
+    ) == {KUNSHAN: "fdi-2012-r1", DONGGUAN: "fdi-2012-r2"}
 
 
 def test_duplicates_and_drops_are_counted(warehouse):
@@ -314,12 +371,21 @@ def test_duplicates_and_drops_are_counted(warehouse):
 
 
 def test_registration_type_groups(warehouse):
-    groups = dict(warehouse.execute(
-        "select firm_id, ownership_group from intermediate.int_firm_years_harmonised"
-        " where year = 2012 and firm_id in ('K1', 'K2', 'K3', 'D1', 'D3', 'D5')").fetchall())
+    groups = dict(
+        warehouse.execute(
+            "select firm_id, ownership_group from intermediate.int_firm_years_harmonised"
+            " where year = 2012 and firm_id in ('K1', 'K2', 'K3', 'D1', 'D3', 'D5')"
+        ).fetchall()
+    )
     # 2xx -> hmt, 3xx -> foreign, the rest domestic (159 is a domestic LLC)
-    assert groups == {"K1": "hmt", "D1": "hmt", "K2": "foreign", "D3": "foreign",
-                      "K3": "domestic", "D5": "domestic"}
+    assert groups == {
+        "K1": "hmt",
+        "D1": "hmt",
+        "K2": "foreign",
+        "D3": "foreign",
+        "K3": "domestic",
+        "D5": "domestic",
+    }
 
 
 def test_computers_land_in_one_segment_across_vintages(warehouse):
@@ -333,19 +399,27 @@ def test_computers_land_in_one_segment_across_vintages(warehouse):
     }
     # 1994 4141 by group 414: 3911 0.6, 3912 0.15, 3913 0.25; 2002 4041: 3911 0.85, 3912 0.15
     assert weights == {
-        ("H94", "computers"): 0.6, ("H94", "parts_peripherals"): 0.4,
-        ("C05", "computers"): 0.85, ("C05", "parts_peripherals"): 0.15,
+        ("H94", "computers"): 0.6,
+        ("H94", "parts_peripherals"): 0.4,
+        ("C05", "computers"): 0.85,
+        ("C05", "parts_peripherals"): 0.15,
         ("K1", "computers"): 1.0,
     }
-    ict = dict(warehouse.execute(
-        "select firm_id, is_ict from intermediate.int_firm_years_harmonised"
-        " where firm_id in ('H94', 'C05', 'K1', 'G05')").fetchall())
+    ict = dict(
+        warehouse.execute(
+            "select firm_id, is_ict from intermediate.int_firm_years_harmonised"
+            " where firm_id in ('H94', 'C05', 'K1', 'G05')"
+        ).fetchall()
+    )
     assert ict == {"H94": True, "C05": True, "K1": True, "G05": False}
 
 
 def test_3911_in_a_2005_file_is_electrical_machinery(warehouse):
-    row = _value(warehouse, "select division_2011, is_ict, is_manufacturing from"
-                 " intermediate.int_firm_years_harmonised where firm_id = 'G05'")
+    row = _value(
+        warehouse,
+        "select division_2011, is_ict, is_manufacturing from"
+        " intermediate.int_firm_years_harmonised where firm_id = 'G05'",
+    )
     assert row == ("38", False, True)
 
 
@@ -388,8 +462,9 @@ def test_kunshan_2012_indicators_by_hand(warehouse):
         ("exit_rate_ict", "total"): None,
     }
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, rel=1e-12) if value is not None else (
-            got[key] is None), key
+        assert (
+            got[key] == pytest.approx(value, rel=1e-12) if value is not None else (got[key] is None)
+        ), key
 
 
 def test_dongguan_2012_indicators_by_hand(warehouse):
@@ -429,8 +504,10 @@ def test_kunshan_2013_dynamics_and_imputed_value_added(warehouse):
     # exits: K2 of K1, K2, K3 (K3 lives on as K3b)
     assert got[("exit_rate_ict", "total")] == pytest.approx(1 / 3)
     assert got[("top4_share_ict", "total")] == pytest.approx(1.0)
-    panel = _value(warehouse, "select panel_id, link_method from intermediate.int_firm_panel"
-                   " where firm_id = 'K3b'")
+    panel = _value(
+        warehouse,
+        "select panel_id, link_method from intermediate.int_firm_panel where firm_id = 'K3b'",
+    )
     assert panel == ("K3", "name_city_industry")
 
 
@@ -536,6 +613,11 @@ def test_suppressed_values_are_null_and_ratios_inherit(warehouse):
     # firm counts are not sensitive
     assert indicators[("firms_ict", "total")] == (3, "F")
     # yearbook values are published statistics
-    assert _value(warehouse, "select count(*) from marts.fct_city_indicators"
-                  " where source = 'fdi_city' and conf_status <> 'F'") == 0
-
+    assert (
+        _value(
+            warehouse,
+            "select count(*) from marts.fct_city_indicators"
+            " where source = 'fdi_city' and conf_status <> 'F'",
+        )
+        == 0
+    )

@@ -1,17 +1,28 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- ASIF firm-years of the effective release of each year (superseded revisions excluded),
--- typed, codes trimmed, exact duplicate rows removed and counted.
+-- typed, codes trimmed, exact duplicate rows removed and counted. Incremental by year: a
+-- year is rebuilt when its effective release changes (a new year or a new revision).
 with
 
 effective_releases as (
-    select release_id
+    select
+        period as year,
+        release_id as input_key
     from {{ ref('stg_ops__release_supply') }}
     where dataset = 'asif' and is_effective
 ),
 
+years_to_build as (
+    {{ years_to_build('effective_releases') | indent(4) }}
+),
+
 raw_rows as (
-    select raw_asif.*
+    select
+        raw_asif.*,
+        years_to_build.built_from
     from {{ source('raw', 'asif') }} as raw_asif
-    inner join effective_releases on raw_asif.release_id = effective_releases.release_id
+    inner join effective_releases on raw_asif.release_id = effective_releases.input_key
+    inner join years_to_build on raw_asif.period = years_to_build.year
 ),
 
 typed_rows as (
@@ -39,7 +50,8 @@ typed_rows as (
         cast(capital_legal_person as decimal(18, 3)) as capital_legal_person,
         cast(capital_individual as decimal(18, 3)) as capital_individual,
         cast(capital_hmt as decimal(18, 3)) as capital_hmt,
-        cast(capital_foreign as decimal(18, 3)) as capital_foreign
+        cast(capital_foreign as decimal(18, 3)) as capital_foreign,
+        built_from
     from raw_rows
 ),
 
@@ -68,6 +80,7 @@ deduplicated_rows as (
         capital_individual,
         capital_hmt,
         capital_foreign,
+        built_from,
         min(source_file) as source_file,
         min(source_row) as source_row,
         count(*) - 1 as duplicates_removed
@@ -94,7 +107,8 @@ deduplicated_rows as (
         capital_legal_person,
         capital_individual,
         capital_hmt,
-        capital_foreign
+        capital_foreign,
+        built_from
 )
 
 select
@@ -126,5 +140,6 @@ select
     capital_legal_person,
     capital_individual,
     capital_hmt,
-    capital_foreign
+    capital_foreign,
+    built_from
 from deduplicated_rows

@@ -1,18 +1,32 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Each kept ASIF firm-year's industry in the harmonised classification (GB/T 4754-2011):
 -- its class of the year's vintage crosswalked to 2011 classes with the seed's fixed weights,
 -- summed to harmonised divisions and, for classes of division 39, to ICT segments. A firm
 -- whose code splits contributes weight × its values to each target (e.g. 2002 class 4014:
--- 0.4 telecom_equipment, 0.6 handsets).
+-- 0.4 telecom_equipment, 0.6 handsets). Incremental by year (the year's release).
 with
+
+screened_releases as (
+    select distinct
+        year,
+        release_id as input_key
+    from {{ ref('int_firm_years_screened') }}
+),
+
+years_to_build as (
+    {{ years_to_build('screened_releases') | indent(4) }}
+),
 
 kept_firm_years as (
     select
-        year,
-        firm_id,
-        vintage,
-        industry_code
-    from {{ ref('int_firm_years_screened') }}
-    where drop_reason is null
+        screened.year,
+        screened.firm_id,
+        screened.vintage,
+        screened.industry_code,
+        years_to_build.built_from
+    from {{ ref('int_firm_years_screened') }} as screened
+    inner join years_to_build on screened.year = years_to_build.year
+    where screened.drop_reason is null
 ),
 
 class_crosswalk as (
@@ -36,6 +50,7 @@ harmonised_classes as (
     select
         kept_firm_years.year,
         kept_firm_years.firm_id,
+        kept_firm_years.built_from,
         class_crosswalk.to_code as class_2011,
         left(class_crosswalk.to_code, 2) as division_2011,
         segments.segment,
@@ -53,16 +68,18 @@ select
     firm_id,
     'division' as industry_level,
     division_2011 as industry_code,
-    sum(weight) as weight
+    sum(weight) as weight,
+    built_from
 from harmonised_classes
-group by year, firm_id, division_2011
+group by year, firm_id, built_from, division_2011
 union all
 select
     year,
     firm_id,
     'ict_segment' as industry_level,
     segment as industry_code,
-    sum(weight) as weight
+    sum(weight) as weight,
+    built_from
 from harmonised_classes
 where segment is not null
-group by year, firm_id, segment
+group by year, firm_id, built_from, segment

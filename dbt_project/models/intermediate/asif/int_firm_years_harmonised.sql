@@ -1,13 +1,27 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- One row per kept ASIF firm-year in comparable terms: harmonised 2011 class and division
 -- (the largest crosswalk weight), manufacturing and ICT flags of the year's own vintage
 -- (DESIGN §5: ICT = division 41 / 40 / 39 of 1994 / 2002 / 2011), own city unit, ownership
 -- by registration type (2xx hmt, 3xx foreign) and by capital share (cap25), the 20-million
 -- sales flag and the coverage regime. Value added is completed in int_firm_years_value_added.
+-- Incremental by year (the year's release).
 with
 
+screened_releases as (
+    select distinct
+        year,
+        release_id as input_key
+    from {{ ref('int_firm_years_screened') }}
+),
+
+years_to_build as (
+    {{ years_to_build('screened_releases') | indent(4) }}
+),
+
 kept_firm_years as (
-    select * from {{ ref('int_firm_years_screened') }}
-    where drop_reason is null
+    select * exclude (built_from)
+    from {{ ref('int_firm_years_screened') }}
+    where drop_reason is null and year in (select years_to_build.year from years_to_build)
 ),
 
 classes as (
@@ -69,8 +83,10 @@ select
     kept_firm_years.employment,
     kept_firm_years.paid_in_capital,
     kept_firm_years.capital_hmt,
-    kept_firm_years.capital_foreign
+    kept_firm_years.capital_foreign,
+    years_to_build.built_from
 from kept_firm_years
+inner join years_to_build on kept_firm_years.year = years_to_build.year
 inner join classes
     on
         kept_firm_years.vintage = classes.vintage

@@ -1,11 +1,26 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Every staged ASIF firm-year with its classification vintage, industry attributes of that
 -- vintage, ownership group and the cleaning rule that drops it (NULL = kept). Only validity
 -- rules drop rows (domain/asif.md §5.3: no trimming of large firms); every drop is counted
--- in fct_data_quality under the first rule that applies.
+-- in fct_data_quality under the first rule that applies. Incremental by year (the year's
+-- release).
 with
 
+staged_releases as (
+    select distinct
+        year,
+        release_id as input_key
+    from {{ ref('stg_asif__firm_years') }}
+),
+
+years_to_build as (
+    {{ years_to_build('staged_releases') | indent(4) }}
+),
+
 firm_years as (
-    select * from {{ ref('stg_asif__firm_years') }}
+    select * exclude (built_from)
+    from {{ ref('stg_asif__firm_years') }}
+    where year in (select years_to_build.year from years_to_build)
 ),
 
 vintages as (
@@ -62,16 +77,24 @@ attributed as (
         on
             firm_years.year = mapped_locations.year
             and firm_years.loc6 = mapped_locations.loc6
+),
+
+flagged as (
+    select
+        *,
+        case
+            when firm_id is null then 'missing_firm_id'
+            when gross_output is null or gross_output <= 0 then 'non_positive_gross_output'
+            when loc6 is null then 'invalid_location_code'
+            when not has_city_unit then 'unmapped_location_code'
+            when vintage_division is null then 'unmapped_industry_code'
+            when ownership_group is null then 'unmapped_registration_type'
+        end as drop_reason
+    from attributed
 )
 
 select
-    *,
-    case
-        when firm_id is null then 'missing_firm_id'
-        when gross_output is null or gross_output <= 0 then 'non_positive_gross_output'
-        when loc6 is null then 'invalid_location_code'
-        when not has_city_unit then 'unmapped_location_code'
-        when vintage_division is null then 'unmapped_industry_code'
-        when ownership_group is null then 'unmapped_registration_type'
-    end as drop_reason
-from attributed
+    flagged.*,
+    years_to_build.built_from
+from flagged
+inner join years_to_build on flagged.year = years_to_build.year

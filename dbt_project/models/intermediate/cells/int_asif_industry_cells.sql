@@ -1,10 +1,23 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- ASIF city × year × industry × ownership cells, unsuppressed, with what disclosure control
 -- needs: the number of contributing firms and the largest contributions (gross output).
 -- Industries: harmonised 2011 divisions, 'C' = manufacturing of the year's vintage, and ICT
 -- segments. Ownership: the firm's registration group and 'total'. Units: published city
 -- units and the unpublished remainders of parents (see int_firm_year_city_units). A firm's
 -- contribution to a cell is its value × its crosswalk weight there; money stays DECIMAL.
+-- Incremental by year (int_asif_year_digests).
 with
+
+year_inputs as (
+    select
+        year,
+        value_added_digest as input_key
+    from {{ ref('int_asif_year_digests') }}
+),
+
+years_to_build as (
+    {{ years_to_build('year_inputs') | indent(4) }}
+),
 
 firm_years as (
     select
@@ -19,6 +32,7 @@ firm_years as (
         cast(employment as decimal(38, 3)) as employment,
         cast(export_value as decimal(38, 3)) as export_value
     from {{ ref('int_firm_years_value_added') }}
+    where year in (select years_to_build.year from years_to_build)
 ),
 
 industry_weights as (
@@ -29,6 +43,7 @@ industry_weights as (
         industry_code,
         weight
     from {{ ref('int_firm_year_industry_weights') }}
+    where year in (select years_to_build.year from years_to_build)
     union all
     select
         year,
@@ -47,6 +62,7 @@ units as (
         city_code,
         unit_kind
     from {{ ref('int_firm_year_city_units') }}
+    where year in (select years_to_build.year from years_to_build)
 ),
 
 firm_contributions as (
@@ -137,6 +153,8 @@ select
         cells.industry_code, cells.ownership
     ) as cell_id,
     cells.*,
-    survey_releases.release_id as release_ids
+    survey_releases.release_id as release_ids,
+    years_to_build.built_from
 from cells
 inner join survey_releases on cells.year = survey_releases.year
+inner join years_to_build on cells.year = years_to_build.year

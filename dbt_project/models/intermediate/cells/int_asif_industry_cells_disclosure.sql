@@ -1,6 +1,7 @@
 {#- Secondary suppression runs as unrolled passes, one group type per pass in a fixed cycle
     (groups of one type are disjoint, so a pass never hides two cells for one problem); the
     final check re-tests every group and flags cells of groups still unsafe (a test fails). -#}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 {%- set group_types = ['ownership', 'segment', 'division', 'geography'] -%}
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
@@ -17,10 +18,23 @@
 -- child that makes the hidden sum pass (failing that the largest child), else the parent;
 -- in geography groups the parent first, so the county-level unit (Kunshan) stays visible.
 -- Unpublished remainders count as hidden and are never chosen.
+-- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
 with
+
+year_inputs as (
+    select
+        year,
+        disclosure_digest as input_key
+    from {{ ref('int_asif_year_digests') }}
+),
+
+years_to_build as (
+    {{ years_to_build('year_inputs') | indent(4) }}
+),
 
 cells as (
     select
+        year,
         cell_id,
         unit_kind,
         gross_output,
@@ -32,6 +46,7 @@ cells as (
             else 'F'
         end as primary_status
     from {{ ref('int_asif_industry_cells') }}
+    where year in (select years_to_build.year from years_to_build)
 ),
 
 member_cells as materialized (
@@ -46,6 +61,7 @@ member_cells as materialized (
         cells.top_contributions
     from {{ ref('int_disclosure_groups') }} as memberships
     inner join cells on memberships.cell_id = cells.cell_id
+    where memberships.year in (select years_to_build.year from years_to_build)
 ),
 
 pass_0 as materialized (
@@ -124,9 +140,12 @@ unresolved_cells as (
 
 select
     cells.cell_id,
+    cells.year,
     cells.primary_status,
     pass_{{ passes }}.conf_status,
-    unresolved_cells.cell_id is not null as is_in_unresolved_group
+    unresolved_cells.cell_id is not null as is_in_unresolved_group,
+    years_to_build.built_from
 from cells
 inner join pass_{{ passes }} on cells.cell_id = pass_{{ passes }}.cell_id
+inner join years_to_build on cells.year = years_to_build.year
 left join unresolved_cells on cells.cell_id = unresolved_cells.cell_id

@@ -1,10 +1,23 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}
 -- Primary disclosure status of the unpublished ASIF populations that indicators reveal
 -- together with published cells: a share × its published denominator gives the numerator,
 -- and denominator − numerator gives the complement, so both must pass the primary rule.
 -- Per published city unit × year; a population without firms has no row (a known zero).
+-- Incremental by year (int_asif_year_digests, thresholds included).
 with
+
+year_inputs as (
+    select
+        year,
+        disclosure_digest as input_key
+    from {{ ref('int_asif_year_digests') }}
+),
+
+years_to_build as (
+    {{ years_to_build('year_inputs') | indent(4) }}
+),
 
 firm_years as (
     select
@@ -18,6 +31,7 @@ firm_years as (
         va_method,
         cast(gross_output as decimal(38, 3)) as gross_output
     from {{ ref('int_firm_years_value_added') }}
+    where year in (select years_to_build.year from years_to_build)
 ),
 
 units as (
@@ -26,7 +40,7 @@ units as (
         firm_id,
         city_code
     from {{ ref('int_firm_year_city_units') }}
-    where unit_kind = 'unit'
+    where unit_kind = 'unit' and year in (select years_to_build.year from years_to_build)
 ),
 
 firm_units as (
@@ -54,7 +68,9 @@ segment_weights as (
         industry_code as segment,
         weight
     from {{ ref('int_firm_year_industry_weights') }}
-    where industry_level = 'ict_segment'
+    where
+        industry_level = 'ict_segment'
+        and year in (select years_to_build.year from years_to_build)
 ),
 
 segments as (
@@ -147,14 +163,17 @@ populations as (
 )
 
 select
-    city_code,
-    year,
-    population,
-    n_contributors,
-    gross_output,
+    populations.city_code,
+    populations.year,
+    populations.population,
+    populations.n_contributors,
+    populations.gross_output,
     case
-        when n_contributors < {{ min_firms }} then 'C'
-        when top2_gross_output * 100 > {{ dominance }} * gross_output then 'C'
+        when populations.n_contributors < {{ min_firms }} then 'C'
+        when populations.top2_gross_output * 100 > {{ dominance }} * populations.gross_output
+            then 'C'
         else 'F'
-    end as conf_status
+    end as conf_status,
+    years_to_build.built_from
 from populations
+inner join years_to_build on populations.year = years_to_build.year

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- The additive relations among published ASIF cells that secondary suppression must respect
 -- (a parent equals the sum of its children, so one hidden member can be recovered from the
 -- others). One row per group member:
@@ -6,19 +7,33 @@
 --   segment   : division 39 = its ICT segments, per unit × year × ownership;
 --   geography : parent unit = its county-level units + its unpublished remainder (Suzhou =
 --               Kunshan + rest of Suzhou), per year × industry × ownership.
--- Cells with no firms do not exist; their known zero needs no protection.
+-- Cells with no firms do not exist; their known zero needs no protection. Incremental by
+-- year, with the cells.
 with
+
+cell_inputs as (
+    select distinct
+        year,
+        built_from as input_key
+    from {{ ref('int_asif_industry_cells') }}
+),
+
+years_to_build as (
+    {{ years_to_build('cell_inputs') | indent(4) }}
+),
 
 cells as (
     select
-        cell_id,
-        city_code,
-        unit_kind,
-        year,
-        industry_level,
-        industry_code,
-        ownership
-    from {{ ref('int_asif_industry_cells') }}
+        years_to_build.built_from,
+        cells_built.cell_id,
+        cells_built.city_code,
+        cells_built.unit_kind,
+        cells_built.year,
+        cells_built.industry_level,
+        cells_built.industry_code,
+        cells_built.ownership
+    from {{ ref('int_asif_industry_cells') }} as cells_built
+    inner join years_to_build on cells_built.year = years_to_build.year
 ),
 
 -- the manufacturing total 'C' and the 2011 divisions it is the sum of
@@ -48,6 +63,8 @@ ownership_members as (
         'ownership' as group_type,
         concat_ws('/', city_code, year, industry_level, industry_code) as group_key,
         cell_id,
+        year,
+        built_from,
         case when ownership = 'total' then 'parent' else 'child' end as member_role
     from published_cells
 ),
@@ -57,6 +74,8 @@ division_members as (
         'division' as group_type,
         concat_ws('/', city_code, year, ownership) as group_key,
         cell_id,
+        year,
+        built_from,
         case when industry_code = 'C' then 'parent' else 'child' end as member_role
     from published_cells
     where
@@ -69,6 +88,8 @@ segment_members as (
         'segment' as group_type,
         concat_ws('/', city_code, year, ownership) as group_key,
         cell_id,
+        year,
+        built_from,
         case when industry_level = 'division' then 'parent' else 'child' end as member_role
     from published_cells
     where industry_level = 'ict_segment' or (industry_level = 'division' and industry_code = '39')
@@ -82,6 +103,8 @@ geography_members as (
             cells.year, cells.industry_level, cells.industry_code, cells.ownership
         ) as group_key,
         cells.cell_id,
+        cells.year,
+        cells.built_from,
         case
             when cells.unit_kind = 'unit' and child_units.city_code is null then 'parent'
             else 'child'
@@ -108,5 +131,7 @@ select
     group_type || ':' || group_key as group_id,
     group_type,
     cell_id,
-    member_role
+    member_role,
+    year,
+    built_from
 from members

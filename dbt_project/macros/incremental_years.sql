@@ -1,0 +1,40 @@
+{#- Incremental models rebuild whole years (delete+insert on `year`). Each row records in
+    `built_from` what its year was built from: the year's input key (the effective release
+    for firm-level models, a digest of the year's firm-level rows for aggregates) and the
+    project fingerprint (every seed and model file), so a change of data, seeds or SQL
+    rebuilds what it touches without a manual --full-refresh.
+
+    years_to_build(inputs): the years of `inputs` (a relation or CTE with columns year and
+    input_key) to (re)build now, with the built_from to record — every year on a full build;
+    on an incremental run only those whose built_from differs from the stored one. -#}
+{% macro years_to_build(inputs) -%}
+select
+    keyed.year,
+    keyed.built_from
+from (
+    select
+        inputs.year,
+        inputs.input_key || ':' || '{{ project_fingerprint() }}' as built_from
+    from {{ inputs }} as inputs
+) as keyed
+{%- if is_incremental() %}
+where not exists (
+    select 1
+    from {{ this }} as built
+    where built.year = keyed.year and built.built_from = keyed.built_from
+)
+{%- endif %}
+{%- endmacro %}
+
+{#- project_fingerprint(): md5 of the checksums of every seed and model of the project. -#}
+{% macro project_fingerprint() -%}
+    {%- set parts = [] -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+            {%- if node.resource_type in ('seed', 'model') -%}
+                {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- local_md5(parts | join(',')) -}}
+{%- endmacro %}
