@@ -1,7 +1,6 @@
 """The daily scheduled refresh: a one-op job that runs the same code as
 `python -m orchestration.refresh` (ingest runs per release, then transform and publish)."""
 
-
 from dagster import DefaultScheduleStatus, Failure, OpExecutionContext, ScheduleDefinition, job, op
 
 from orchestration.settings import Settings

@@ -5,7 +5,6 @@ warehouse (one writer) and reads the writer's mirror of ops.releases instead. It
 saves work: correctness comes from the recorded releases and from run keys.
 """
 
-
 import json
 import os
 from datetime import UTC, datetime

@@ -1,7 +1,6 @@
 """Ingest assets: one dynamic partition per release; each run verifies, lands, reads and
 checks one release before any of its rows reach raw.* (DESIGN §1)."""
 
-
 from dagster import (
     AssetExecutionContext,
     DynamicPartitionsDefinition,

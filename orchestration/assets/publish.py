@@ -1,6 +1,5 @@
 """The publish asset: write-audit-publish of the checked marts to serve/ (DESIGN §5)."""
 
-
 import json
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset

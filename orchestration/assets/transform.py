@@ -2,7 +2,6 @@
 layer stops the next layer from being built (a blocking check cannot stop models inside the
 same `dbt build`)."""
 
-
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
