@@ -248,3 +248,22 @@ def test_incremental_build_equals_full_rebuild(demo, tmp_path):
     shutil.copyfile(incremental / "warehouse.duckdb", full / "warehouse.duckdb")
     run_dbt(full, "build", "--full-refresh", vars_={"disclosure": "on"})
     assert mart_digests(incremental / "warehouse.duckdb") == mart_digests(full / "warehouse.duckdb")
+
+
+def test_dbt_docs_generate_describes_every_mart(demo, tmp_path):
+    _, data_dir = demo
+    copy = tmp_path / "data"
+    copy.mkdir()
+    shutil.copyfile(data_dir / "warehouse.duckdb", copy / "warehouse.duckdb")
+    run_dbt(copy, "docs", "generate", vars_={"disclosure": "off"})
+    catalog = json.loads((copy / "target" / "catalog.json").read_text())
+    manifest = json.loads((copy / "target" / "manifest.json").read_text())
+    marts = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and "marts" in n["fqn"]
+    ]
+    assert {f"model.citygvc.{m}" for m in MARTS} <= set(catalog["nodes"])
+    for node in marts:
+        assert node["description"], node["name"]
+        assert all(c["description"] for c in node["columns"].values()), node["name"]
