@@ -109,31 +109,19 @@ unit_lists as (
         max(city_code) filter (where is_primary) as city_code
     from units group by all
 ),
--- firm panel: one-to-one re-registration links (name, city units, 2011 class; t-1 -> t).
--- Only a firm's first and last year matter; a year without usable location borrows the
--- units of the nearest earlier (else later) year, found by ASOF joins instead of windows.
-firm_years as (
-    select a.year, a.firm_id, a.firm_name, a.class_2011, l.city_units
+-- firm panel: one-to-one re-registration links (name, city units, 2011 class; t-1 -> t)
+link_attributes as (
+    select a.year, a.firm_id, a.firm_name, a.class_2011,
+        coalesce(l.city_units,
+            last_value(l.city_units ignore nulls) over (partition by a.firm_id order by a.year
+                rows between unbounded preceding and current row),
+            first_value(l.city_units ignore nulls) over (partition by a.firm_id order by a.year
+                rows between current row and unbounded following)) as city_units,
+        min(a.year) over (partition by a.firm_id) as first_year,
+        max(a.year) over (partition by a.firm_id) as last_year
     from attributed as a
     left join unit_lists as l on a.year = l.year and a.firm_id = l.firm_id
     where a.firm_id is not null
-),
-presence as (
-    select firm_id, min(year) as first_year, max(year) as last_year from firm_years group by all
-),
-known_units as (
-    select firm_id, year, -year as minus_year, city_units
-    from firm_years where city_units is not null
-),
-link_attributes as (
-    select f.year, f.firm_id, f.firm_name, f.class_2011, p.first_year, p.last_year,
-        coalesce(f.city_units, earlier.city_units, later.city_units) as city_units
-    from firm_years as f
-    inner join presence as p on f.firm_id = p.firm_id and f.year in (p.first_year, p.last_year)
-    asof left join known_units as earlier
-        on f.firm_id = earlier.firm_id and f.year >= earlier.year
-    asof left join known_units as later
-        on f.firm_id = later.firm_id and -f.year >= later.minus_year
 ),
 links as (
     select n.firm_id, p.firm_id as predecessor
@@ -143,12 +131,12 @@ links as (
         and n.firm_name = p.firm_name and n.city_units = p.city_units
         and n.class_2011 = p.class_2011
     where n.year = n.first_year
-        and n.year in (select distinct year from firm_years)
+        and n.year in (select distinct year from attributed where firm_id is not null)
     qualify count(*) over (partition by n.firm_id) = 1
         and count(*) over (partition by p.firm_id) = 1
 ),
 chains (firm_id, panel_id) as (
-    select firm_id, firm_id from presence
+    select distinct firm_id, firm_id from link_attributes
     where firm_id not in (select firm_id from links)
     union all
     select links.firm_id, chains.panel_id
@@ -164,15 +152,11 @@ kept as (
     where a.gross_output > 0 and a.known_class and a.ownership_group is not null
         and a.class_2011 is not null
 ),
-observed_ratios as (
-    select panel_id, year, observed / gross_output as ratio from kept where observed is not null
-),
--- the panel's last observed ratio before this year (ASOF join: cheaper than a window)
 ratios as (
-    select kept.*, kept.observed / kept.gross_output as ratio, earlier.ratio as panel_last
+    select *, observed / gross_output as ratio,
+        last_value(observed / gross_output ignore nulls) over (partition by panel_id
+            order by year rows between unbounded preceding and 1 preceding) as panel_last
     from kept
-    asof left join observed_ratios as earlier
-        on kept.panel_id = earlier.panel_id and kept.year > earlier.year
 ),
 keyed as (
     select year, firm_id, ratio, observed is null and panel_last is null as needs,

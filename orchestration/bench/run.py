@@ -346,6 +346,17 @@ def _gib(n: int) -> str:
     return f"{n / GIB:.2f} GiB"
 
 
+def _label(command: str) -> str:
+    """A short name for a process: its module (`-m x.y`), `dbt <command>`, or its program."""
+    words = command.split()
+    if "-m" in words[:-1]:
+        return words[words.index("-m") + 1].rsplit(".", 1)[-1]
+    dbt = next((i for i, w in enumerate(words) if w.endswith("/dbt") or w == "dbt"), None)
+    if dbt is not None:
+        return " ".join(words[dbt : dbt + 2]).rsplit("/", 1)[-1]
+    return words[0] if words else "?"
+
+
 def format_table(results: dict) -> str:
     m = results["measurements"]
     floor_s = m["floor"]["wall_s"]
@@ -402,10 +413,7 @@ def format_table(results: dict) -> str:
         processes = m[key]["peak_tree_processes"]
         lines.append(
             f"  {titles[key]} memory peak: "
-            + " + ".join(
-                f"{p['command'].split(' -m ')[-1][:40]} {_gib(p['rss_bytes'])}"
-                for p in processes[:3]
-            )
+            + " + ".join(f"{_label(p['command'])} {_gib(p['rss_bytes'])}" for p in processes[:2])
         )
     imports = results["definitions_load"]
     lines += [
@@ -469,8 +477,9 @@ def run_bench(
 
     def measure(name: str, command: list[str], env: dict[str, str] | None = None) -> Measurement:
         echo(f"measuring {name} …")
-        # cwd = DAGSTER_HOME: the instance's relative SQLite base_dir then resolves inside it,
-        # so the bench never shares run storage (or pool slots) with other Dagster processes.
+        # cwd = DAGSTER_HOME: anything resolved against the working directory (e.g. a relative
+        # storage base_dir in dagster.yaml) stays in the bench's own instance, so the bench never
+        # shares run storage or pool slots with other Dagster processes on the machine.
         result = run_measured(
             name, command, env or refresh_env, run_dir / f"{name}.log", cwd=dagster_home
         )
