@@ -1,7 +1,8 @@
 """Write-audit-publish of the marts to `serve/` (DESIGN §1, §5).
 
-A publish builds a fresh DuckDB file (DuckDB 1.x storage format) and a fresh Parquet version
-directory beside the served ones, audits them against the warehouse, and only then swaps them
+A publish builds a fresh Parquet version directory and a fresh DuckDB file (DuckDB 1.x
+storage format, written from those Parquet files by `served_db`, byte for byte reproducibly)
+beside the served ones, audits them against the warehouse, and only then swaps them
 in: `os.replace` of the file and of one symlink (`serve/parquet` → `versions/<id>/parquet`).
 BI readers never see a half-written set and never hold a lock the writer needs.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.served_db import STORAGE_VERSION, write_served_db
 from orchestration.settings import Settings
 
 SERVED_DB = "citygvc.duckdb"
@@ -78,39 +80,35 @@ def build_version(
     shutil.rmtree(work, ignore_errors=True)
     (work / "parquet").mkdir(parents=True)
     db_path = work / SERVED_DB
+    parquet_dir = work / "parquet"
     tables = mart_tables(con)
     # One thread: DuckDB writes row groups in a thread-dependent order otherwise, which would
     # change the Parquet bytes from run to run.
     threads = con.execute("select current_setting('threads')").fetchone()[0]
     con.execute("set threads = 1")
     try:
-        con.execute(f"attach {_sql_str(str(db_path))} as pub (storage_version 'v1.0.0')")
-        con.execute("create schema pub.marts")
         row_counts = {}
         for table in tables:
             con.execute(
-                f"create table pub.marts.{table} as select * from marts.{table} order by all"
-            )
-            con.execute(
                 f"copy (select * from marts.{table} order by all) to "
-                f"{_sql_str(str(work / 'parquet' / f'{table}.parquet'))} "
+                f"{_sql_str(str(parquet_dir / f'{table}.parquet'))} "
                 "(format parquet, compression zstd)"
             )
             row_counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
-            _comment(con, table, docs.get(table))
-        con.execute("detach pub")
     finally:
         con.execute(f"set threads = {int(threads)}")
-    _audit(db_path, work / "parquet", row_counts)
+    write_served_db(db_path, parquet_dir, tables, docs)
+    _audit(con, db_path, parquet_dir, row_counts)
     manifest = {
         "publish_id": publish_id,
         "fingerprint": fingerprint,
         "releases": releases,
         "row_counts": row_counts,
         "files": {
-            f"parquet/{p.name}": _sha256(p) for p in sorted((work / "parquet").glob("*.parquet"))
+            SERVED_DB: _sha256(db_path),
+            **{f"parquet/{p.name}": _sha256(p) for p in sorted(parquet_dir.glob("*.parquet"))},
         },
-        "duckdb_storage_version": "v1.0.0",
+        "duckdb_storage_version": STORAGE_VERSION,
     }
     _write_json(work / "manifest.json", manifest)
     shutil.rmtree(final, ignore_errors=True)
@@ -118,20 +116,27 @@ def build_version(
     return final, manifest
 
 
-def _comment(con: duckdb.DuckDBPyConnection, table: str, doc: dict | None) -> None:
-    """Carry dbt descriptions into the served file so BI tools show them."""
-    if not doc:
-        return
-    if doc.get("description"):
-        con.execute(f"comment on table pub.marts.{table} is {_sql_str(doc['description'])}")
-    for column, text in sorted(doc.get("columns", {}).items()):
-        if text:
-            con.execute(f"comment on column pub.marts.{table}.{column} is {_sql_str(text)}")
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return con.execute(
+        "select column_name, data_type from duckdb_columns()"
+        " where database_name = current_database() and schema_name = 'marts'"
+        " and table_name = ? order by column_index",
+        [table],
+    ).fetchall()
 
 
-def _audit(db_path: Path, parquet_dir: Path, row_counts: dict[str, int]) -> None:
+def _audit(
+    con: duckdb.DuckDBPyConnection, db_path: Path, parquet_dir: Path, row_counts: dict[str, int]
+) -> None:
+    """The served file and the Parquet files hold every mart row, and the served tables keep
+    the marts' column names and types (they are written from the Parquet files)."""
     with duckdb.connect(str(db_path), read_only=True) as pub:
         for table, expected in row_counts.items():
+            if _columns(pub, table) != _columns(con, table):
+                raise RuntimeError(
+                    f"publish audit failed for {table}: served columns "
+                    f"{_columns(pub, table)} differ from the mart's {_columns(con, table)}"
+                )
             served = pub.execute(f"select count(*) from marts.{table}").fetchone()[0]
             parquet_file = _sql_str(str(parquet_dir / f"{table}.parquet"))
             parquet = pub.execute(f"select count(*) from read_parquet({parquet_file})").fetchone()[

@@ -56,10 +56,13 @@ def _wait_for_started_run(data: Path, job_name: str, proc: subprocess.Popen) -> 
 
 
 def _published(data: Path) -> dict[str, str]:
-    """Hashes of the published Parquet files and manifest (the served DuckDB file is not
-    byte-stable across writes: DuckDB leaves non-deterministic bytes in string blocks)."""
+    """Hashes of every published file: the DuckDB file, the Parquet files and the manifest."""
     serve = data / "serve"
-    files = [serve / "manifest.json", *sorted((serve / "parquet").glob("*.parquet"))]
+    files = [
+        serve / "citygvc.duckdb",
+        serve / "manifest.json",
+        *sorted((serve / "parquet").glob("*.parquet")),
+    ]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 

@@ -69,7 +69,11 @@ def _hand_share(prefix: str, year: int) -> float:
 
 
 def _served_hashes(serve: Path) -> dict[str, str]:
-    files = [serve / "manifest.json", *sorted((serve / "parquet").glob("*.parquet"))]
+    files = [
+        serve / "citygvc.duckdb",
+        serve / "manifest.json",
+        *sorted((serve / "parquet").glob("*.parquet")),
+    ]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
