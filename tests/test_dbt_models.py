@@ -9,10 +9,11 @@ D* Dongguan 441900; S1 Changshu and W12 Wujiang, both Suzhou):
   K1 3911 computers  reg 230 hmt       GO 100000 VA 20000 sales 100000 exports 80000
                                        (capital 100 % hmt)
   K2 3912 parts      reg 310 foreign   GO  60000 VA 15000 sales  60000 exports 30000
-                                       (capital 100 % foreign)
+                                       (capital 100 % foreign; VAT 3000: VAT/VA 0.2)
   K3 3922 handsets   reg 173 domestic  GO  40000 VA 10000 sales  15000 exports 0
                                        (capital 20 % foreign)
   K4/K5/K6 1310 grain reg 110/173/173  GO 50000 / 40000 / 30000, VA 10000 / 8000 / 6000
+                                       (K6 VAT 900: VAT/VA 0.15)
   D1 3921 telecom    reg 210 hmt       GO  30000      D2 3971 components reg 173 GO 30000
   D3 3971 components reg 330 foreign   GO  40000      D4 1711 textiles   reg 173 GO 100000
   D5/D6/D7 2614 chemicals reg 159/173/173 GO 100000 each (D5's row printed twice)
@@ -20,9 +21,10 @@ D* Dongguan 441900; S1 Changshu and W12 Wujiang, both Suzhou):
   X1 1310 location 'ABC' GO 10000 (invalid location, still in the national benchmark)
   X2 3971 Dongguan GO 0 (dropped), X3 3971 location 999999 GO 10000 (unmapped location)
 2013 (release asif-2013-r2, provisional, supersedes r1): value added is missing for
-  K1 (II 70000, VAT 5000 -> production), K3b and K7 (no II -> ratio imputation).
+  K1 (II 70000, VAT 5000 -> production), K3b, K6 and K7 (no II -> ratio imputation).
   K1 3911 GO 110000; K3b = K3 re-registered (same name, city, class 3922) GO 50000;
-  K6 switches to 3971 GO 30000 VA 6000; K7 3913 reg 310 new GO 20000; K4 GO 50000 VA 10000;
+  K6 switches to 3971 GO 30000 VAT 1050; K7 3913 reg 310 new GO 20000 VAT 1210;
+  K4 GO 50000 VA 10000;
   K5 GO 40000 VA 8000; K2 is gone. D1 GO 0 (dropped but present), D2..D7 as in 2012.
 Harmonisation: 2002 (1994 codes) H94 4141 computers in Shenzhen; 2005 (2002 codes) C05 4041
   computers and G05 3911 generators in Shenzhen, W05 in Wujiang city (old code 320584).
@@ -100,6 +102,7 @@ def asif_rows() -> list[pd.DataFrame]:
             export_value=30000,
             paid_in_capital=4000,
             capital_foreign=4000,
+            vat_payable=3000,
         ),
         _firm(
             "K3",
@@ -116,7 +119,7 @@ def asif_rows() -> list[pd.DataFrame]:
         ),
         _firm("K4", K_LOC, "1310", "110", 50000, value_added=10000, sales=50000),
         _firm("K5", K_LOC, "1310", "173", 40000, value_added=8000, sales=40000),
-        _firm("K6", K_LOC, "1310", "173", 30000, value_added=6000, sales=30000),
+        _firm("K6", K_LOC, "1310", "173", 30000, value_added=6000, sales=30000, vat_payable=900),
         _firm("D1", D_LOC, "3921", "210", 30000, value_added=6000),
         _firm("D2", D_LOC, "3971", "173", 30000, value_added=6000),
         _firm("D3", D_LOC, "3971", "330", 40000, value_added=8000),
@@ -136,8 +139,8 @@ def asif_rows() -> list[pd.DataFrame]:
         _firm("K3b", K_LOC, "3922", "173", 50000, name=K3_NAME),
         _firm("K4", K_LOC, "1310", "110", 50000, value_added=10000),
         _firm("K5", K_LOC, "1310", "173", 40000, value_added=8000),
-        _firm("K6", K_LOC, "3971", "173", 30000, value_added=6000),
-        _firm("K7", K_LOC, "3913", "310", 20000),
+        _firm("K6", K_LOC, "3971", "173", 30000, vat_payable=1050),
+        _firm("K7", K_LOC, "3913", "310", 20000, vat_payable=1210),
         _firm("D1", D_LOC, "3921", "210", 0, value_added=0),
         _firm("D2", D_LOC, "3971", "173", 30000, value_added=6000),
         _firm("D3", D_LOC, "3971", "330", 40000, value_added=8000),
@@ -487,18 +490,25 @@ def test_value_added_methods(warehouse):
     }
     assert rows == {
         "K1": ("production", None, 110000 - 70000 + 5000),
-        "K3b": ("ratio_imputed", "panel_last_ratio", 50000 * 10000 / 40000),  # K3's 2012 ratio
-        "K6": ("reported", None, 6000),
-        # new firm: Kunshan x division 39 x foreign, nearest year with observations = 2012 (K2)
-        "K7": ("ratio_imputed", "city_division_ownership_median", 20000 * 15000 / 60000),
+        # no VAT reported: K3's 2012 VA/GO ratio
+        "K3b": ("ratio_imputed", "panel_last_ratio", 50000 * 10000 / 40000),
+        # VAT 1050 / its own 2012 VAT/VA share 900 / 6000
+        "K6": ("ratio_imputed", "panel_vat_share", 1050 / (900 / 6000)),
+        # new firm: Kunshan x division 39 x foreign, nearest year with observations = 2012 (K2):
+        # the geometric mean of GO x K2's VA/GO (5000) and VAT / K2's VAT/VA (6050)
+        "K7": (
+            "ratio_imputed",
+            "city_division_ownership_median_with_vat",
+            (20000 * 15000 / 60000 * 1210 / (3000 / 15000)) ** 0.5,
+        ),
     }
 
 
 def test_kunshan_2013_dynamics_and_imputed_value_added(warehouse):
     got = _indicators(warehouse, KUNSHAN, 2013)
-    ict_va = 45000 + 12500 + 6000 + 5000
+    ict_va = 45000 + 12500 + 7000 + 5500  # K1, K3b, K6, K7 (test_value_added_methods)
     assert got[("va_ratio_ict", "total")] == pytest.approx(ict_va / 210000)
-    assert got[("fdi_dependency_ict_va", "total")] == pytest.approx((45000 + 5000) / ict_va)
+    assert got[("fdi_dependency_ict_va", "total")] == pytest.approx((45000 + 5500) / ict_va)
     # entrants: K7 only (K3b is K3 re-registered, K6 was in the 2012 survey as a grain mill)
     assert got[("entry_rate_ict", "total")] == pytest.approx(1 / 4)
     # exits: K2 of K1, K2, K3 (K3 lives on as K3b)

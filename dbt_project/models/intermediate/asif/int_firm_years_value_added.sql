@@ -1,12 +1,18 @@
 -- Harmonised ASIF firm-years with their panel id and final value added (thousand yuan) and
 -- how it was obtained (domain/asif.md §1.5): 'reported'; 'production' = gross output −
 -- intermediate input + VAT payable when value added is missing; 'ratio_imputed' when
--- intermediate input is missing too = gross output × the firm's last observed VA/GO ratio
--- (through its panel), else the median observed ratio, in the nearest year with
--- observations, of firms like it: same city × harmonised division × ownership group, else
--- division × ownership group (all cities), else city × division, else division, else all
--- firms; the first three keys count only with at least var va_imputation_min_donors
--- observed firms that year.
+-- intermediate input is missing too. VAT is levied on sales less purchased inputs, so VAT
+-- payable moves with value added, and a firm's own VAT/VA share is steadier than its VA/GO
+-- ratio. A ratio-imputed firm-year therefore gets, in order:
+-- 1. 'panel_vat_share': VAT payable ÷ the firm's last observed VAT/VA share (its panel);
+-- 2. 'panel_last_ratio': gross output × the firm's last observed VA/GO ratio;
+-- 3. for firms never observed with value added, the medians, in the nearest year with
+--    observations, of firms like it: same city × harmonised division × ownership group, else
+--    division × ownership group (all cities), else city × division, else division, else all
+--    firms (the first three keys count only with at least var va_imputation_min_donors
+--    observed firms that year); gross output × the median VA/GO ratio, combined when the
+--    firm reports VAT payable with VAT ÷ the median VAT/VA share (geometric mean: the two
+--    estimates err independently, so together they err less; suffix '_with_vat').
 with
 
 firm_years as (
@@ -36,7 +42,13 @@ observed as (
 observed_ratios as (
     select
         *,
-        observed_value_added / gross_output as observed_va_ratio
+        observed_value_added / gross_output as observed_va_ratio,
+        coalesce(vat_payable > 0, false) as reports_vat,
+        -- a share outside (0, 1) says VAT was rebated or misreported that year
+        case
+            when vat_payable > 0 and vat_payable < observed_value_added
+                then vat_payable / observed_value_added
+        end as observed_vat_share
     from observed
 ),
 
@@ -47,8 +59,25 @@ panel_ratios as (
             partition by panel_id
             order by year
             rows between unbounded preceding and 1 preceding
-        ) as panel_last_va_ratio
+        ) as panel_last_va_ratio,
+        last_value(observed_vat_share ignore nulls) over (
+            partition by panel_id
+            order by year
+            rows between unbounded preceding and 1 preceding
+        ) as panel_last_vat_share
     from observed_ratios
+),
+
+own_ratios as (
+    select
+        *,
+        va_method = 'ratio_imputed'
+        and reports_vat
+        and panel_last_vat_share is not null as uses_own_vat_share,
+        va_method = 'ratio_imputed'
+        and panel_last_va_ratio is null
+        and not (reports_vat and panel_last_vat_share is not null) as needs_borrowed_ratio
+    from panel_ratios
 ),
 
 -- the keys a ratio can be borrowed from, most specific first: VA/GO ratios differ by
@@ -59,7 +88,8 @@ imputation_keys as (
         year,
         firm_id,
         observed_va_ratio,
-        va_method = 'ratio_imputed' and panel_last_va_ratio is null as needs_borrowed_ratio,
+        observed_vat_share,
+        needs_borrowed_ratio,
         unnest([1, 2, 3, 4, 5]) as key_rank,
         unnest([
             concat_ws('/', city_code, division_2011, ownership_group),
@@ -68,11 +98,9 @@ imputation_keys as (
             division_2011,
             'all'
         ]) as ratio_key
-    from panel_ratios
+    from own_ratios
     -- only donors and firms that need a donor ratio
-    where
-        observed_va_ratio is not null
-        or (va_method = 'ratio_imputed' and panel_last_va_ratio is null)
+    where observed_va_ratio is not null or needs_borrowed_ratio
 ),
 
 -- a median needs enough donors to be better than the broader key's
@@ -81,7 +109,8 @@ key_medians as (
         key_rank,
         ratio_key,
         year,
-        median(observed_va_ratio) as median_va_ratio
+        median(observed_va_ratio) as median_va_ratio,
+        median(observed_vat_share) as median_vat_share
     from imputation_keys
     where observed_va_ratio is not null
     group by key_rank, ratio_key, year
@@ -103,7 +132,8 @@ nearest_medians as (
         imputation_needs.key_rank,
         imputation_needs.ratio_key,
         imputation_needs.year,
-        key_medians.median_va_ratio
+        key_medians.median_va_ratio,
+        key_medians.median_vat_share
     from imputation_needs
     inner join key_medians
         on
@@ -120,6 +150,7 @@ borrowed_ratios as (
         imputation_keys.year,
         imputation_keys.firm_id,
         arg_min(nearest_medians.median_va_ratio, imputation_keys.key_rank) as median_va_ratio,
+        arg_min(nearest_medians.median_vat_share, imputation_keys.key_rank) as median_vat_share,
         min(imputation_keys.key_rank) as key_rank
     from imputation_keys
     inner join nearest_medians
@@ -131,27 +162,51 @@ borrowed_ratios as (
     group by imputation_keys.year, imputation_keys.firm_id
 ),
 
-imputed as (
+imputation_inputs as (
     select
-        panel_ratios.*,
-        case
-            when panel_ratios.va_method <> 'ratio_imputed' then null
-            when panel_ratios.panel_last_va_ratio is not null then 'panel_last_ratio'
-            when borrowed_ratios.key_rank = 1 then 'city_division_ownership_median'
-            when borrowed_ratios.key_rank = 2 then 'division_ownership_median'
-            when borrowed_ratios.key_rank = 3 then 'city_division_median'
-            when borrowed_ratios.key_rank = 4 then 'division_median'
-            when borrowed_ratios.key_rank = 5 then 'all_firms_median'
-        end as va_ratio_source,
-        case
-            when panel_ratios.va_method = 'ratio_imputed'
-                then coalesce(panel_ratios.panel_last_va_ratio, borrowed_ratios.median_va_ratio)
-        end as imputed_va_ratio
-    from panel_ratios
+        own_ratios.*,
+        borrowed_ratios.key_rank,
+        borrowed_ratios.median_va_ratio,
+        borrowed_ratios.median_vat_share,
+        own_ratios.reports_vat
+        and borrowed_ratios.median_vat_share is not null as borrows_with_vat
+    from own_ratios
     left join borrowed_ratios
         on
-            panel_ratios.year = borrowed_ratios.year
-            and panel_ratios.firm_id = borrowed_ratios.firm_id
+            own_ratios.year = borrowed_ratios.year
+            and own_ratios.firm_id = borrowed_ratios.firm_id
+),
+
+imputed as (
+    select
+        *,
+        case
+            when va_method <> 'ratio_imputed' then null
+            when uses_own_vat_share then 'panel_vat_share'
+            when panel_last_va_ratio is not null then 'panel_last_ratio'
+            when key_rank is not null
+                then concat(
+                    case key_rank
+                        when 1 then 'city_division_ownership_median'
+                        when 2 then 'division_ownership_median'
+                        when 3 then 'city_division_median'
+                        when 4 then 'division_median'
+                        when 5 then 'all_firms_median'
+                    end,
+                    case when borrows_with_vat then '_with_vat' else '' end
+                )
+        end as va_ratio_source,
+        case
+            when va_method <> 'ratio_imputed' then null
+            when uses_own_vat_share then vat_payable / panel_last_vat_share
+            when panel_last_va_ratio is not null then gross_output * panel_last_va_ratio
+            when borrows_with_vat
+                then sqrt(
+                    gross_output * median_va_ratio * vat_payable / median_vat_share
+                )
+            else gross_output * median_va_ratio
+        end as imputed_value_added
+    from imputation_inputs
 )
 
 select
@@ -181,6 +236,6 @@ select
     va_ratio_source,
     coalesce(
         observed_value_added,
-        cast(round(gross_output * imputed_va_ratio, 3) as decimal(18, 3))
+        cast(round(imputed_value_added, 3) as decimal(18, 3))
     ) as value_added
 from imputed
