@@ -39,7 +39,7 @@ location_units as (
     select
         year,
         loc6,
-        string_agg(city_code, ',' order by city_code) as city_units
+        array_to_string(list_sort(list(city_code)), ',') as city_units
     from {{ ref('int_location_year_units') }}
     where unit_kind = 'unit'
     group by year, loc6
