@@ -2,15 +2,19 @@
 
     sdc_group_state(previous, group_type): per disclosure group (of one type, or all), whether
     its parent is hidden in pass `previous` and what its hidden children add up to: how many,
-    how many are published cells (not remainders), their firms, gross output and the two
-    largest contributions among them.
+    their firms, gross output and the two largest contributions among them.
+
+    sdc_with_remainders(step, name): CTEs ending in `name` = `step` with each unpublished
+    remainder hidden also when a published cell of its geography group is (it is their
+    difference); needs the CTE remainder_links.
 
     sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
     protected value: parent published while the hidden children's sum is sensitive or is one
     single suppressed cell, or parent hidden while every child is published; with the gross
     output and firms one more hidden member must add to make the hidden sum pass.
 
-    Both render at zero indentation; callers indent them with the `indent` filter. -#}
+    The first two render at zero indentation; callers indent them with the `indent`
+    filter. -#}
 {%- macro sdc_group_state(previous, group_type=none) -%}
 select
     member_cells.group_id,
@@ -21,12 +25,6 @@ select
     count(*) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
     ) as hidden_children,
-    count(*) filter (
-        where
-            member_cells.member_role = 'child'
-            and {{ previous }}.is_hidden
-            and member_cells.unit_kind = 'unit'
-    ) as hidden_published_children,
     sum(member_cells.n_contributors) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
     ) as hidden_contributors,
@@ -59,10 +57,33 @@ where
         not is_parent_hidden
         and hidden_children > 0
         and (
-            (hidden_children = 1 and hidden_published_children = 1)
+            hidden_children = 1
             or hidden_contributors < {{ min_firms }}
             or hidden_top2 * 100 > {{ dominance }} * hidden_gross_output
         )
     )
     or (is_parent_hidden and hidden_children = 0)
+{%- endmacro -%}
+
+
+{%- macro sdc_with_remainders(step, name) -%}
+{{ name }}_remainders as (
+    select
+        remainder_links.remainder_cell_id,
+        bool_or({{ step }}.is_hidden) as is_unit_hidden
+    from remainder_links
+    inner join {{ step }} on remainder_links.unit_cell_id = {{ step }}.cell_id
+    group by remainder_links.remainder_cell_id
+),
+
+{{ name }} as materialized (
+    select
+        {{ step }}.cell_id,
+        {{ step }}.conf_status,
+        {{ step }}.is_hidden
+        or coalesce({{ name }}_remainders.is_unit_hidden, false) as is_hidden
+    from {{ step }}
+    left join {{ name }}_remainders
+        on {{ step }}.cell_id = {{ name }}_remainders.remainder_cell_id
+),
 {%- endmacro -%}

@@ -152,35 +152,48 @@ kept as (
     where a.gross_output > 0 and a.known_class and a.ownership_group is not null
         and a.class_2011 is not null
 ),
-ratios as (
-    select *, observed / gross_output as ratio,
-        last_value(observed / gross_output ignore nulls) over (partition by panel_id
-            order by year rows between unbounded preceding and 1 preceding) as panel_last
+shares as (
+    select *, observed / gross_output as ratio, coalesce(vat_payable > 0, false) as has_vat,
+        case when vat_payable > 0 and vat_payable < observed then vat_payable / observed
+        end as vat_share
     from kept
 ),
+ratios as (
+    select *,
+        last_value(ratio ignore nulls) over (partition by panel_id
+            order by year rows between unbounded preceding and 1 preceding) as panel_last,
+        last_value(vat_share ignore nulls) over (partition by panel_id
+            order by year rows between unbounded preceding and 1 preceding) as panel_share
+    from shares
+),
 keyed as (
-    select year, firm_id, ratio, observed is null and panel_last is null as needs,
+    select year, firm_id, ratio, vat_share,
+        observed is null and panel_last is null
+            and not (has_vat and panel_share is not null) as needs,
         unnest([1, 2, 3, 4, 5]) as key_rank,
         unnest([city_code || '/' || division_2011 || '/' || ownership_group,
                 division_2011 || '/' || ownership_group, city_code || '/' || division_2011,
                 division_2011, 'all']) as ratio_key
     from ratios
-    where ratio is not null or (observed is null and panel_last is null)
+    where ratio is not null or (observed is null and panel_last is null
+        and not (has_vat and panel_share is not null))
 ),
 medians as (
-    select key_rank, ratio_key, year, median(ratio) as median_ratio
+    select key_rank, ratio_key, year, median(ratio) as median_ratio,
+        median(vat_share) as median_share
     from keyed where ratio is not null group by all
     having count(*) >= {MIN_DONORS} or key_rank >= 4
 ),
 nearest as (
-    select w.key_rank, w.ratio_key, w.year, m.median_ratio
+    select w.key_rank, w.ratio_key, w.year, m.median_ratio, m.median_share
     from (select distinct key_rank, ratio_key, year from keyed where needs) as w
     inner join medians as m on w.key_rank = m.key_rank and w.ratio_key = m.ratio_key
     qualify row_number() over (partition by w.key_rank, w.ratio_key, w.year
         order by abs(m.year - w.year), m.year) = 1
 ),
 borrowed as (
-    select k.year, k.firm_id, arg_min(n.median_ratio, k.key_rank) as median_ratio
+    select k.year, k.firm_id, arg_min(n.median_ratio, k.key_rank) as median_ratio,
+        arg_min_null(n.median_share, k.key_rank) as median_share
     from keyed as k
     inner join nearest as n
         on k.key_rank = n.key_rank and k.ratio_key = n.ratio_key and k.year = n.year
@@ -189,8 +202,12 @@ borrowed as (
 firm_values as (
     select r.year, r.firm_id, r.vintage, r.industry_code, r.is_manufacturing, r.is_ict,
         r.ownership_group, r.gross_output, r.export_value,
-        coalesce(r.observed, round(r.gross_output * coalesce(r.panel_last, b.median_ratio), 3))
-            as value_added
+        coalesce(r.observed, round(case
+            when r.has_vat and r.panel_share is not null then r.vat_payable / r.panel_share
+            when r.panel_last is not null then r.gross_output * r.panel_last
+            when r.has_vat and b.median_share is not null
+                then sqrt(r.gross_output * b.median_ratio * r.vat_payable / b.median_share)
+            else r.gross_output * b.median_ratio end, 3)) as value_added
     from ratios as r
     left join borrowed as b on r.year = b.year and r.firm_id = b.firm_id
 ),

@@ -301,16 +301,24 @@ def firm_panel(firms: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
 
 
 def impute_value_added(df: pd.DataFrame) -> pd.Series:
-    """Reported VA; else gross output − intermediate input + VAT; else gross output × the
-    panel's last observed VA/GO ratio; else the nearest-year median ratio of similar firms
-    (city × division × ownership, division × ownership, city × division — each needing
-    MIN_DONORS observed firms — then division, then all firms)."""
+    """Reported VA; else gross output − intermediate input + VAT; else VAT payable ÷ the
+    panel's last observed VAT/VA share; else gross output × the panel's last observed VA/GO
+    ratio; else the nearest-year median ratio of similar firms (city × division × ownership,
+    division × ownership, city × division — each needing MIN_DONORS observed firms — then
+    division, then all firms), combined, when the firm reports VAT and that key's donors
+    have a median VAT/VA share, with VAT ÷ that share (geometric mean)."""
     df = df.sort_values(["panel_id", "year"])
-    production = df["gross_output"] - df["intermediate_input"] + df["vat_payable"].fillna(0)
+    vat = df["vat_payable"]
+    production = df["gross_output"] - df["intermediate_input"] + vat.fillna(0)
     observed = df["value_added"].fillna(production)
     ratio = observed / df["gross_output"]
-    panel_last = ratio.groupby(df["panel_id"]).shift(1).groupby(df["panel_id"]).ffill()
-    need = observed.isna() & panel_last.isna()
+    reports_vat = vat > 0
+    vat_share = (vat / observed).where(reports_vat & (vat < observed))
+    by_panel = df["panel_id"]
+    panel_last = ratio.groupby(by_panel).shift(1).groupby(by_panel).ffill()
+    panel_share = vat_share.groupby(by_panel).shift(1).groupby(by_panel).ffill()
+    own_share = observed.isna() & reports_vat & panel_share.notna()
+    need = observed.isna() & panel_last.isna() & ~own_share
     keys = {
         1: df["city_code"] + "/" + df["division_2011"] + "/" + df["ownership_group"],
         2: df["division_2011"] + "/" + df["ownership_group"],
@@ -319,9 +327,16 @@ def impute_value_added(df: pd.DataFrame) -> pd.Series:
         5: pd.Series("all", index=df.index),
     }
     borrowed = pd.Series(np.nan, index=df.index)
+    borrowed_share = pd.Series(np.nan, index=df.index)
     for rank in (5, 4, 3, 2, 1):  # the most specific key available wins: it is applied last
-        frame = pd.DataFrame({"key": keys[rank], "year": df["year"], "ratio": ratio})
-        donors = frame[ratio.notna()].groupby(["key", "year"])["ratio"].agg(["median", "size"])
+        frame = pd.DataFrame(
+            {"key": keys[rank], "year": df["year"], "ratio": ratio, "share": vat_share}
+        )
+        donors = (
+            frame[ratio.notna()]
+            .groupby(["key", "year"])
+            .agg(median=("ratio", "median"), share=("share", "median"), size=("ratio", "size"))
+        )
         if rank <= 3:
             donors = donors[donors["size"] >= MIN_DONORS]
         wanted = frame.loc[need, ["key", "year"]].drop_duplicates()
@@ -332,9 +347,20 @@ def impute_value_added(df: pd.DataFrame) -> pd.Series:
         )
         found = frame.loc[need, ["key", "year"]].reset_index().merge(nearest, on=["key", "year"])
         borrowed.loc[found["index"]] = found["median"].to_numpy()
+        borrowed_share.loc[found["index"]] = found["share"].to_numpy()
+    with_vat = reports_vat & borrowed_share.notna()
+    estimate = (
+        (df["gross_output"] * panel_last)
+        .where(panel_last.notna(), df["gross_output"] * borrowed)
+        .where(
+            panel_last.notna() | ~with_vat,
+            np.sqrt(df["gross_output"] * borrowed * vat / borrowed_share),
+        )
+        .where(~own_share, vat / panel_share)
+    )
     # Rounded to 0.001 thousand yuan half away from zero, like SQL's round() (pandas' round
     # is half to even): a tie otherwise moves one firm's value added by 0.001.
-    scaled = df["gross_output"] * panel_last.fillna(borrowed) * 1000
+    scaled = estimate * 1000
     imputed = np.trunc(scaled + np.copysign(0.5, scaled)) / 1000
     return observed.fillna(imputed)
 

@@ -150,7 +150,9 @@ borrowed_ratios as (
         imputation_keys.year,
         imputation_keys.firm_id,
         arg_min(nearest_medians.median_va_ratio, imputation_keys.key_rank) as median_va_ratio,
-        arg_min(nearest_medians.median_vat_share, imputation_keys.key_rank) as median_vat_share,
+        -- from the same key as the ratio (arg_min would skip a key without VAT donors)
+        arg_min_null(nearest_medians.median_vat_share, imputation_keys.key_rank)
+            as median_vat_share,
         min(imputation_keys.key_rank) as key_rank
     from imputation_keys
     inner join nearest_medians

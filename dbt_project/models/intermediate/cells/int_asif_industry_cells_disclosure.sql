@@ -17,7 +17,9 @@
 -- child published. An unsafe group gets one more suppressed member: the smallest published
 -- child that makes the hidden sum pass (failing that the largest child), else the parent;
 -- in geography groups the parent first, so the county-level unit (Kunshan) stays visible.
--- Unpublished remainders count as hidden and are never chosen.
+-- An unpublished remainder (rest of Suzhou) is the difference of two published cells: it is
+-- hidden exactly when it is primary-suppressed or a published cell of its geography group is
+-- hidden, and it is never chosen itself: choosing it hides its geography parent (Suzhou).
 -- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
 with
 
@@ -64,13 +66,37 @@ member_cells as materialized (
     where memberships.year in (select years_to_build.year from years_to_build)
 ),
 
-pass_0 as materialized (
+-- each remainder cell with the published cells of its geography group
+remainder_links as materialized (
+    select
+        remainders.cell_id as remainder_cell_id,
+        units.cell_id as unit_cell_id,
+        units.member_role = 'parent' as is_parent
+    from member_cells as remainders
+    inner join member_cells as units
+        on
+            remainders.group_id = units.group_id
+            and units.unit_kind = 'unit'
+    where remainders.group_type = 'geography' and remainders.unit_kind = 'remainder'
+),
+
+remainder_parents as (
+    select
+        remainder_cell_id,
+        unit_cell_id as parent_cell_id
+    from remainder_links
+    where is_parent
+),
+
+step_0 as (
     select
         cell_id,
         primary_status as conf_status,
-        primary_status = 'C' or unit_kind = 'remainder' as is_hidden
+        primary_status = 'C' as is_hidden
     from cells
 ),
+
+{{ sdc_with_remainders('step_0', 'pass_0') }}
 
 {% for i in range(1, passes + 1) %}
 {% set group_type = group_types[(i - 1) % (group_types | length)] %}
@@ -84,10 +110,11 @@ unsafe_groups_{{ i }} as materialized (
 ),
 
 picks_{{ i }} as materialized (
-    select distinct member_cells.cell_id
+    select distinct coalesce(remainder_parents.parent_cell_id, member_cells.cell_id) as cell_id
     from member_cells
     inner join unsafe_groups_{{ i }} on member_cells.group_id = unsafe_groups_{{ i }}.group_id
     inner join pass_{{ i - 1 }} on member_cells.cell_id = pass_{{ i - 1 }}.cell_id
+    left join remainder_parents on member_cells.cell_id = remainder_parents.remainder_cell_id
     where not pass_{{ i - 1 }}.is_hidden
     qualify row_number() over (
         partition by member_cells.group_id
@@ -110,7 +137,7 @@ picks_{{ i }} as materialized (
     ) = 1
 ),
 
-pass_{{ i }} as materialized (
+step_{{ i }} as (
     select
         pass_{{ i - 1 }}.cell_id,
         case
@@ -121,6 +148,8 @@ pass_{{ i }} as materialized (
     from pass_{{ i - 1 }}
     left join picks_{{ i }} on pass_{{ i - 1 }}.cell_id = picks_{{ i }}.cell_id
 ),
+
+{{ sdc_with_remainders('step_' ~ i, 'pass_' ~ i) }}
 
 {% endfor %}
 

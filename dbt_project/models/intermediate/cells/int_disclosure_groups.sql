@@ -7,6 +7,8 @@
 --   segment   : division 39 = its ICT segments, per unit × year × ownership;
 --   geography : parent unit = its county-level units + its unpublished remainder (Suzhou =
 --               Kunshan + rest of Suzhou), per year × industry × ownership.
+-- The remainder (rest of Suzhou) is a unit of its own in the first three: it is published in
+-- effect, as the difference of two published cells, whenever both are.
 -- Cells with no firms do not exist; their known zero needs no protection. Incremental by
 -- year, with the cells.
 with
@@ -53,31 +55,26 @@ child_units as (
     where level = 'county_city'
 ),
 
-published_cells as (
-    select * from cells
-    where unit_kind = 'unit'
-),
-
 ownership_members as (
     select
         'ownership' as group_type,
-        concat_ws('/', city_code, year, industry_level, industry_code) as group_key,
+        concat_ws('/', city_code, unit_kind, year, industry_level, industry_code) as group_key,
         cell_id,
         year,
         built_from,
         case when ownership = 'total' then 'parent' else 'child' end as member_role
-    from published_cells
+    from cells
 ),
 
 division_members as (
     select
         'division' as group_type,
-        concat_ws('/', city_code, year, ownership) as group_key,
+        concat_ws('/', city_code, unit_kind, year, ownership) as group_key,
         cell_id,
         year,
         built_from,
         case when industry_code = 'C' then 'parent' else 'child' end as member_role
-    from published_cells
+    from cells
     where
         industry_level = 'division'
         and industry_code in (select manufacturing_codes.code from manufacturing_codes)
@@ -86,12 +83,12 @@ division_members as (
 segment_members as (
     select
         'segment' as group_type,
-        concat_ws('/', city_code, year, ownership) as group_key,
+        concat_ws('/', city_code, unit_kind, year, ownership) as group_key,
         cell_id,
         year,
         built_from,
         case when industry_level = 'division' then 'parent' else 'child' end as member_role
-    from published_cells
+    from cells
     where industry_level = 'ict_segment' or (industry_level = 'division' and industry_code = '39')
 ),
 
