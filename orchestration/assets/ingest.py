@@ -12,7 +12,6 @@ from dagster import (
 
 from orchestration.catalog import open_catalog, validate_catalog
 from orchestration.dbt_manifest import code_fingerprint
-from orchestration.ingest import ingest_release, record_rejections
 from orchestration.plan import recorded_releases, write_state
 from orchestration.resources import CitygvcSettings
 from orchestration.warehouse import connect
@@ -23,6 +22,10 @@ PARTITIONS = {"asif": asif_releases, "fdi_city": fdi_city_releases}
 
 
 def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, dataset: str):
+    # The readers pull in pandas and pyarrow (~0.35 s): imported here, in the run that needs
+    # them, so loading the definitions (UI, sensors, every run worker) stays fast.
+    from orchestration.ingest import ingest_release, record_rejections
+
     settings = settings_resource.get()
     release_id = context.partition_key
     source = open_catalog(settings.releases)
