@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.served_db import STORAGE_VERSION, write_served_db
+from orchestration.served_db import STORAGE_VERSION, sql_str, write_served_db
 from orchestration.settings import Settings
 
 SERVED_DB = "citygvc.duckdb"
@@ -39,10 +39,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -91,7 +87,7 @@ def build_version(
         for table in tables:
             con.execute(
                 f"copy (select * from marts.{table} order by all) to "
-                f"{_sql_str(str(parquet_dir / f'{table}.parquet'))} "
+                f"{sql_str(str(parquet_dir / f'{table}.parquet'))} "
                 "(format parquet, compression zstd)"
             )
             row_counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
@@ -138,7 +134,7 @@ def _audit(
                     f"{_columns(pub, table)} differ from the mart's {_columns(con, table)}"
                 )
             served = pub.execute(f"select count(*) from marts.{table}").fetchone()[0]
-            parquet_file = _sql_str(str(parquet_dir / f"{table}.parquet"))
+            parquet_file = sql_str(str(parquet_dir / f"{table}.parquet"))
             parquet = pub.execute(f"select count(*) from read_parquet({parquet_file})").fetchone()[
                 0
             ]

@@ -26,7 +26,8 @@ ALLOCATOR_ENV = {"DUCKDB_JE_MALLOC_CONF": "zero:true"}
 STORAGE_VERSION = "v1.0.0"  # DuckDB 1.x clients can open it
 
 
-def _sql_str(text: str) -> str:
+def sql_str(text: str) -> str:
+    """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -55,10 +56,10 @@ def write_served_db(
 def _comment(con: duckdb.DuckDBPyConnection, table: str, doc: dict) -> None:
     """Carry dbt descriptions into the served file so BI tools show them."""
     if doc.get("description"):
-        con.execute(f"comment on table pub.marts.{table} is {_sql_str(doc['description'])}")
+        con.execute(f"comment on table pub.marts.{table} is {sql_str(doc['description'])}")
     for column, text in sorted(doc.get("columns", {}).items()):
         if text:
-            con.execute(f"comment on column pub.marts.{table}.{column} is {_sql_str(text)}")
+            con.execute(f"comment on column pub.marts.{table}.{column} is {sql_str(text)}")
 
 
 def main() -> None:
@@ -67,10 +68,10 @@ def main() -> None:
     # One thread keeps row groups in file order.
     with duckdb.connect(config={"threads": 1}) as con:
         con.execute("set disabled_compression_methods = 'fsst'")
-        con.execute(f"attach {_sql_str(spec['db'])} as pub (storage_version '{STORAGE_VERSION}')")
+        con.execute(f"attach {sql_str(spec['db'])} as pub (storage_version '{STORAGE_VERSION}')")
         con.execute("create schema pub.marts")
         for table in spec["tables"]:
-            parquet = _sql_str(str(parquet_dir / f"{table}.parquet"))
+            parquet = sql_str(str(parquet_dir / f"{table}.parquet"))
             con.execute(f"create table pub.marts.{table} as select * from read_parquet({parquet})")
             if spec["docs"].get(table):
                 _comment(con, table, spec["docs"][table])
