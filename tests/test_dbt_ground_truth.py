@@ -151,46 +151,87 @@ def test_values_match_the_truth(compared):
 
 def test_imputed_value_added_is_close_to_the_truth(compared):
     """Value added is absent from the 2004 and 2008-2013 files; the truth knows every firm's
-    real value added. A firm seen before with value added is imputed from its own VAT/VA
-    share (test_imputed_firm_value_added_by_method); a firm first seen after 2007 has nothing
-    of its own but VAT payable, and the generator gives every firm its own deviation from its
-    group's VA/GO ratio and VAT/VA share, which no column of the files reveals. So a city
-    whose ICT value added is dominated by one such plant (Chongqing's 2009 HMT entrant,
-    Zhengzhou's 2010 giant) misses by up to ~4 points, an error no estimator on these files
-    can remove (demo, seed 0: 98.4 % of the 385 E-flagged values within 2 points / 2 %, all
-    within 3.7 points). The bar: 97 % within 2 points / 2 %, all within 5 points / 5 %."""
+    real value added. Values flagged E must be within 2 points / 2 % (DESIGN §5 acceptance):
+    a firm first seen after 2007 has only its VAT payable, and one such plant can dominate a
+    city's ICT value added (Chongqing's 2009 HMT entrant, Zhengzhou's 2011 giant), so this
+    holds only because the yearbooks benchmark those firms (test_benchmarked_value_added_*)."""
     rows = compared[compared.value_truth.notna() & compared.obs_flags.str.contains("E")]
     assert len(rows) > 100
-    assert _within(rows, 0.05, 0.05).all()
-    assert _within(rows, 0.02, 0.02).mean() >= 0.97
+    ok = _within(rows, 0.02, 0.02)
+    assert ok.all(), rows[~ok][[*KEY, "value", "value_truth"]].to_string()
+
+
+def _firm_errors(
+    data_dir: Path, truth: Path, model: str, where: str, by: str = "v.va_ratio_source"
+) -> dict[str, float]:
+    """Weighted absolute percentage error of value added against the truth, per `by`."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
+        return dict(
+            con.execute(
+                f"select {by}, sum(abs(v.value_added - t.value_added)) / sum(t.value_added)"
+                f" from intermediate.{model} as v"
+                f" inner join read_parquet('{truth}') as t"
+                " on v.firm_id = t.firm_id and v.year = t.year"
+                f" where {where} group by all"
+            ).fetchall()
+        )
 
 
 def test_imputed_firm_value_added_by_method(demo):
     """Firm by firm against the generator's true value added: a firm's own VAT/VA share
     recovers its value added almost exactly; firms never observed with value added, imputed
-    from donor medians combined with their VAT, stay within ~10 % in aggregate."""
+    from donor medians combined with their VAT, stay within ~10 % in aggregate, and the
+    yearbook benchmarks bring the same firm-years closer."""
+    catalog, data_dir = demo
+    truth = catalog / "_truth" / "firm_years.parquet"
+    final = _firm_errors(
+        data_dir, truth, "int_firm_years_value_added", "va_method = 'ratio_imputed'"
+    )
+    first = _firm_errors(data_dir, truth, "int_firm_years_va_estimates", "is_donor_imputed")
+    assert {"panel_vat_share", "yearbook_benchmark", "panel_benchmark_vat_share"} <= set(final)
+    assert final["panel_vat_share"] < 0.002
+    assert max(first.values()) < 0.10
+    benchmarked = (
+        "(v.year, v.firm_id) in (select (year, firm_id)"
+        " from intermediate.int_firm_years_value_added where va_ratio_source = '{}')"
+    )
+    for source in ("yearbook_benchmark", "panel_benchmark_vat_share"):
+        where = benchmarked.format(source)
+        before = _firm_errors(data_dir, truth, "int_firm_years_va_estimates", where, "'all'")
+        after = _firm_errors(data_dir, truth, "int_firm_years_value_added", where, "'all'")
+        assert after["all"] < 0.8 * before["all"], (source, before, after)
+
+
+def test_benchmarked_value_added_matches_the_truth_by_cell(demo):
+    """In a benchmarked cell the yearbook's value added is the true value added of the same
+    firms: the cell's final value added must equal the truth, Suzhou's cells (the yearbook
+    less Kunshan's) included, and most donor-imputed value added is benchmarked."""
     catalog, data_dir = demo
     truth = catalog / "_truth" / "firm_years.parquet"
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
-        errors = dict(
-            con.execute(
-                "select v.va_ratio_source like '%median%' as borrowed,"
-                " sum(abs(v.value_added - t.value_added)) / sum(t.value_added)"
-                " from intermediate.int_firm_years_value_added as v"
-                f" inner join read_parquet('{truth}') as t"
-                " on v.firm_id = t.firm_id and v.year = t.year"
-                " where v.va_method = 'ratio_imputed' group by all"
-            ).fetchall()
-        )
-        sources = {
-            source
-            for (source,) in con.execute(
-                "select distinct va_ratio_source from intermediate.int_firm_years_value_added"
-            ).fetchall()
-        }
-    assert {"panel_vat_share", "division_ownership_median_with_vat"} <= sources
-    assert errors[False] < 0.002  # weighted absolute percentage error, firms with a history
-    assert errors[True] < 0.10
+        cells = con.execute(
+            "with firm_years as ("
+            " select v.year, v.city_code, v.vintage, left(v.industry_code, 2) as division,"
+            " v.ownership_group, v.value_added, t.value_added as true_value_added"
+            " from intermediate.int_firm_years_value_added as v"
+            f" inner join read_parquet('{truth}') as t"
+            " on v.firm_id = t.firm_id and v.year = t.year)"
+            " select b.city_code, sum(f.value_added) as value_added,"
+            " sum(f.true_value_added) as true_value_added"
+            " from intermediate.int_value_added_benchmarks as b"
+            " inner join firm_years as f"
+            " using (year, city_code, vintage, division, ownership_group)"
+            " where b.is_benchmarked group by b.year, b.city_code, b.vintage, b.division,"
+            " b.ownership_group"
+        ).df()
+        benchmarked_share = con.execute(
+            "select sum(donor_estimated_value_added) filter (where is_benchmarked)"
+            " / sum(donor_estimated_value_added) from intermediate.int_value_added_benchmarks"
+        ).fetchone()[0]
+    assert len(cells) > 1000
+    assert (cells.value_added - cells.true_value_added).abs().max() <= 0.01
+    assert (cells.city_code == "320500").sum() > 50
+    assert benchmarked_share > 0.6
 
 
 def test_the_seed_story(compared):

@@ -29,7 +29,9 @@ D* Dongguan 441900; S1 Changshu and W12 Wujiang, both Suzhou):
 Harmonisation: 2002 (1994 codes) H94 4141 computers in Shenzhen; 2005 (2002 codes) C05 4041
   computers and G05 3911 generators in Shenzhen, W05 in Wujiang city (old code 320584).
 Yearbook tables 2012: fdi-2012-r1 Kunshan (long, 万元) and Dongguan (wide, 亿元); fdi-2012-r2
-  revises Dongguan only.
+  revises Dongguan only. 2013: fdi-2013-r1 Kunshan (long, 万元), agreeing with the ASIF's
+  gross output; its value added of foreign-invested ICT (division 39) is 6000, which
+  benchmarks K7's donor-based estimate (5500).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -169,15 +172,15 @@ def asif_rows() -> list[pd.DataFrame]:
     ]
 
 
-def _cell(release, city, layout, code, name, ownership, measure, value, unit) -> dict:
+def _cell(release, city, layout, code, name, ownership, measure, value, unit, year=2012) -> dict:
     return {
         "release_id": release,
-        "source_file": f"fdi_city/2012/{release}-{city}",
+        "source_file": f"fdi_city/{year}/{release}-{city}",
         "source_sheet": None if layout == "long" else measure,
         "layout": layout,
-        "period": 2012,
+        "period": year,
         "city_code": city,
-        "year": 2012,
+        "year": year,
         "file_city_code": city if layout == "long" else None,
         "industry_code": code,
         "industry_name": name,
@@ -213,7 +216,22 @@ def fdi_rows() -> pd.DataFrame:
         (ICT_2011, "合计", "工业增加值", 0.2),
         (ICT_2011, "外商及港澳台商投资企业", "工业增加值", 0.08),
     ]
+    kunshan_2013 = [  # the 2013 ASIF firms: ICT K1 hmt, K3b + K6 domestic, K7 foreign
+        ("C", "制造业", "合计", "工业总产值", 30000),
+        ("39", ICT_2011, "合计", "工业总产值", 21000),
+        ("39", ICT_2011, "港澳台商投资企业", "工业总产值", 11000),
+        ("39", ICT_2011, "外商投资企业", "工业总产值", 2000),
+        ("39", ICT_2011, "内资企业", "工业总产值", 8000),
+        ("39", ICT_2011, "合计", "工业增加值", 7050),
+        ("39", ICT_2011, "港澳台商投资企业", "工业增加值", 4500),
+        ("39", ICT_2011, "外商投资企业", "工业增加值", 600),
+        ("39", ICT_2011, "内资企业", "工业增加值", 1950),
+    ]
     rows = [_cell("fdi-2012-r1", KUNSHAN, "long", *r[:2], *r[2:], "万元") for r in kunshan]
+    rows += [
+        _cell("fdi-2013-r1", KUNSHAN, "long", *r[:2], *r[2:], "万元", year=2013)
+        for r in kunshan_2013
+    ]
     rows += [_cell("fdi-2012-r1", DONGGUAN, "wide", None, *r, "亿元") for r in dongguan_r1]
     rows += [_cell("fdi-2012-r2", DONGGUAN, "wide", None, *r, "亿元") for r in dongguan_r2]
     frame = pd.DataFrame(rows)
@@ -231,6 +249,7 @@ RELEASES = [
     ("asif-2013-r2", "asif", 2013, 2, None, True, "loaded", None),
     ("fdi-2012-r1", "fdi_city", 2012, 1, f"{KUNSHAN},{DONGGUAN}", False, "loaded", None),
     ("fdi-2012-r2", "fdi_city", 2012, 2, DONGGUAN, False, "loaded", None),
+    ("fdi-2013-r1", "fdi_city", 2013, 1, KUNSHAN, False, "loaded", None),
 ]
 
 
@@ -336,6 +355,7 @@ def test_supersession_and_release_status(warehouse):
         "asif-2014-r1": "quarantined",  # rejected catalog entry with a valid id
         "fdi-2012-r1": "loaded",  # still supplies Kunshan
         "fdi-2012-r2": "loaded",
+        "fdi-2013-r1": "loaded",
     }
     # r1's wrong 2013 row (K1 output 999999) never reaches staging
     assert (
@@ -348,8 +368,8 @@ def test_supersession_and_release_status(warehouse):
     # fdi_city: per city, the highest revision supplying it wins
     assert dict(
         warehouse.execute(
-            "select city_code, string_agg(distinct release_id, ',')"
-            " from staging.stg_fdi_city__cells group by city_code"
+            "select city_code, string_agg(distinct release_id, ',' order by release_id)"
+            " from staging.stg_fdi_city__cells where year = 2012 group by city_code"
         ).fetchall()
     ) == {KUNSHAN: "fdi-2012-r1", DONGGUAN: "fdi-2012-r2"}
 
@@ -479,36 +499,75 @@ def test_dongguan_2012_indicators_by_hand(warehouse):
     assert got[("hhi_mfg", "total")] == pytest.approx(0.2**2 + 0.2**2 + 0.6**2)
 
 
-def test_value_added_methods(warehouse):
-    rows = {
+def _value_added(con, model: str, year: int, firms: tuple[str, ...]) -> dict:
+    return {
         firm: (method, source, float(va))
-        for firm, method, source, va in warehouse.execute(
+        for firm, method, source, va in con.execute(
             "select firm_id, va_method, va_ratio_source, value_added"
-            " from intermediate.int_firm_years_value_added where year = 2013"
-            " and firm_id in ('K1', 'K3b', 'K6', 'K7')"
+            f" from intermediate.{model} where year = ? and list_contains(?, firm_id)",
+            [year, list(firms)],
         ).fetchall()
     }
-    assert rows == {
+
+
+# new firm K7: Kunshan x division 39 x foreign, nearest year with observations = 2012 (K2):
+# the geometric mean of GO x K2's VA/GO (5000) and VAT / K2's VAT/VA (6050)
+K7_DONOR_ESTIMATE = (20000 * 15000 / 60000 * 1210 / (3000 / 15000)) ** 0.5
+
+
+def test_value_added_methods(warehouse):
+    assert _value_added(warehouse, "int_firm_years_va_estimates", 2013, ("K7",)) == {
+        "K7": ("ratio_imputed", "city_division_ownership_median_with_vat", K7_DONOR_ESTIMATE)
+    }
+    assert _value_added(
+        warehouse, "int_firm_years_value_added", 2013, ("K1", "K3b", "K6", "K7")
+    ) == {
         "K1": ("production", None, 110000 - 70000 + 5000),
         # no VAT reported: K3's 2012 VA/GO ratio
         "K3b": ("ratio_imputed", "panel_last_ratio", 50000 * 10000 / 40000),
         # VAT 1050 / its own 2012 VAT/VA share 900 / 6000
         "K6": ("ratio_imputed", "panel_vat_share", 1050 / (900 / 6000)),
-        # new firm: Kunshan x division 39 x foreign, nearest year with observations = 2012 (K2):
-        # the geometric mean of GO x K2's VA/GO (5000) and VAT / K2's VAT/VA (6050)
-        "K7": (
-            "ratio_imputed",
-            "city_division_ownership_median_with_vat",
-            (20000 * 15000 / 60000 * 1210 / (3000 / 15000)) ** 0.5,
-        ),
+        # the yearbook's foreign ICT cell (GO 2000 万元 = K7's 20000) prints VA 600 万元, and
+        # K7 is the cell's only firm: its share of the residual is all of it
+        "K7": ("ratio_imputed", "yearbook_benchmark", 6000),
     }
+
+
+def test_value_added_benchmark_cell_by_hand(warehouse):
+    cells = warehouse.execute(
+        "select year, city_code, division, ownership_group, asif_gross_output,"
+        " yearbook_gross_output, yearbook_value_added, known_value_added, donor_imputed_firms,"
+        " donor_estimated_value_added, residual_value_added, benchmark_status"
+        " from intermediate.int_value_added_benchmarks order by all"
+    ).fetchall()
+    # K7 is 2013's only firm imputed from donors; the 2002 and 2005 firms (no value added,
+    # no intermediate input) are too, but no yearbook covers those years
+    assert [(c[0], c[1], c[-1]) for c in cells] == [
+        (2002, SHENZHEN, "no_yearbook_cell"),
+        (2005, SUZHOU, "no_yearbook_cell"),
+        (2005, SHENZHEN, "no_yearbook_cell"),
+        (2005, SHENZHEN, "no_yearbook_cell"),
+        (2013, KUNSHAN, "benchmarked"),
+    ]
+    assert tuple(float(v) if isinstance(v, Decimal) else v for v in cells[-1][2:]) == (
+        "39",
+        "foreign",
+        20000,  # K7
+        20000,  # printed 2000 万元
+        6000,  # printed 600 万元
+        0,
+        1,
+        round(K7_DONOR_ESTIMATE, 3),
+        6000,
+        "benchmarked",
+    )
 
 
 def test_kunshan_2013_dynamics_and_imputed_value_added(warehouse):
     got = _indicators(warehouse, KUNSHAN, 2013)
-    ict_va = 45000 + 12500 + 7000 + 5500  # K1, K3b, K6, K7 (test_value_added_methods)
+    ict_va = 45000 + 12500 + 7000 + 6000  # K1, K3b, K6, K7 (test_value_added_methods)
     assert got[("va_ratio_ict", "total")] == pytest.approx(ict_va / 210000)
-    assert got[("fdi_dependency_ict_va", "total")] == pytest.approx((45000 + 5500) / ict_va)
+    assert got[("fdi_dependency_ict_va", "total")] == pytest.approx((45000 + 6000) / ict_va)
     # entrants: K7 only (K3b is K3 re-registered, K6 was in the 2012 survey as a grain mill)
     assert got[("entry_rate_ict", "total")] == pytest.approx(1 / 4)
     # exits: K2 of K1, K2, K3 (K3 lives on as K3b)
