@@ -237,13 +237,13 @@ select
     sales,
     va_method,
     va_ratio_source,
+    coalesce(
+        observed_value_added,
+        cast(round(imputed_value_added, 3) as decimal(18, 3))
+    ) as value_added,
     va_method = 'ratio_imputed'
     and not uses_own_vat_share
     and panel_last_va_ratio is null
     and key_rank is not null as is_donor_imputed,
-    vat_payable,
-    coalesce(
-        observed_value_added,
-        cast(round(imputed_value_added, 3) as decimal(18, 3))
-    ) as value_added
+    vat_payable
 from imputed

@@ -107,39 +107,31 @@ final as (
     from nearest_shares
 )
 
+-- the first values' columns, with the final source and value added
 select
-    year,
-    firm_id,
-    panel_id,
-    release_id,
-    firm_name,
-    vintage,
-    industry_code,
-    class_2011,
-    division_2011,
-    is_manufacturing,
-    is_ict,
-    city_code,
-    city_units,
-    registration_type,
-    ownership_group,
-    is_cap25,
-    is_sales_20m,
-    coverage_regime,
-    gross_output,
-    export_value,
-    employment,
-    sales,
-    va_method,
-    case
-        when is_benchmarked then 'yearbook_benchmark'
-        when uses_benchmark_vat_share then 'panel_benchmark_vat_share'
-        else va_ratio_source
-    end as va_ratio_source,
-    case
-        when is_benchmarked then benchmarked_value_added
-        when uses_benchmark_vat_share
-            then cast(round(vat_payable / nearest_benchmark_vat_share, 3) as decimal(18, 3))
-        else value_added
-    end as value_added
+    * exclude (
+        is_donor_imputed,
+        vat_payable,
+        is_benchmarked,
+        benchmarked_value_added,
+        benchmark_vat_share,
+        previous_share,
+        previous_year,
+        next_share,
+        next_year,
+        nearest_benchmark_vat_share,
+        uses_benchmark_vat_share
+    ) replace (
+        case
+            when is_benchmarked then 'yearbook_benchmark'
+            when uses_benchmark_vat_share then 'panel_benchmark_vat_share'
+            else va_ratio_source
+        end as va_ratio_source,
+        case
+            when is_benchmarked then benchmarked_value_added
+            when uses_benchmark_vat_share
+                then cast(round(vat_payable / nearest_benchmark_vat_share, 3) as decimal(18, 3))
+            else value_added
+        end as value_added
+    )
 from final
