@@ -6,7 +6,10 @@ raw release files with citygvc's own readers — no orchestration, no checks, no
 The effective releases' files (highest revision per ASIF year, per fdi_city year and city)
 are read by `orchestration.readers` into Arrow, in parallel processes (one per core), then
 ONE DuckDB statement computes the same indicators as the pandas peer (and the marts): the
-same cleaning, city units, firm panel and value-added imputation. Seeds are read as text.
+same cleaning, city units, firm panel and value-added imputation, whose donor-based values
+are benchmarked to the yearbooks' printed division × ownership cells (a cell's printed value
+added less its known firms' shared in proportion to them; elsewhere the firm's VAT ÷ its
+VAT/VA share in its nearest benchmarked year). Seeds are read as text.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ SEEDS = (
     "registration_types",
 )
 MIN_DONORS = 20  # dbt var va_imputation_min_donors
+BENCHMARK_ROUNDING = 20  # dbt var va_benchmark_rounding (thousand yuan)
+BENCHMARK_MAX_FACTOR = 2  # dbt var va_benchmark_max_factor
 
 INDICATORS_SQL = f"""
 with recursive
@@ -51,6 +56,28 @@ class_crosswalk as (
 primary_classes as (
     select from_vintage, from_code, arg_min(to_code, (-weight, to_code)) as class_2011
     from class_crosswalk group by all
+),
+-- fdi_city: printed labels mapped, thousand yuan (the ASIF value added is benchmarked to
+-- these cells, the indicators crosswalk them)
+labels as (
+    select field, lower(trim(raw_value)) as label, canonical,
+        cast(nullif(to_thousand_yuan, '') as double) as factor
+    from fdi_value_map
+),
+cells as (
+    select f.city_code, f.year, v.vintage,
+        coalesce(case
+            when regexp_full_match(trim(f.industry_code), '[0-9]{{1,2}}')
+                then lpad(trim(f.industry_code), 2, '0')
+            else upper(nullif(trim(f.industry_code), '')) end, n.division_code) as printed,
+        o.canonical as ownership, m.canonical as measure, f.value * u.factor as value
+    from fdi as f
+    left join vintages as v on v.dataset = 'fdi_city' and f.year between v.year_from and v.year_to
+    left join fdi_division_names as n
+        on n.vintage = v.vintage and trim(n.name_printed) = nullif(trim(f.industry_name), '')
+    left join labels as o on o.field = 'ownership' and o.label = lower(trim(f.ownership))
+    left join labels as m on m.field = 'measure' and m.label = lower(trim(f.measure))
+    left join labels as u on u.field = 'unit' and u.label = lower(trim(f.unit))
 ),
 -- ASIF: exact duplicates once; codes trimmed; 6-digit county unit
 staged as (
@@ -199,9 +226,13 @@ borrowed as (
         on k.key_rank = n.key_rank and k.ratio_key = n.ratio_key and k.year = n.year
     where k.needs group by all
 ),
-firm_values as (
-    select r.year, r.firm_id, r.vintage, r.industry_code, r.is_manufacturing, r.is_ict,
-        r.ownership_group, r.gross_output, r.export_value,
+estimates as (
+    select r.year, r.firm_id, r.panel_id, r.city_code, r.vintage, r.industry_code,
+        r.is_manufacturing, r.is_ict, r.ownership_group, r.gross_output, r.export_value,
+        r.vat_payable,
+        r.observed is null and r.panel_last is null
+            and not (r.has_vat and r.panel_share is not null)
+            and b.median_ratio is not null as donor,
         coalesce(r.observed, round(case
             when r.has_vat and r.panel_share is not null then r.vat_payable / r.panel_share
             when r.panel_last is not null then r.gross_output * r.panel_last
@@ -211,8 +242,91 @@ firm_values as (
     from ratios as r
     left join borrowed as b on r.year = b.year and r.firm_id = b.firm_id
 ),
+-- yearbook benchmark of the donor-based values: per own unit x year x printed division x
+-- ownership, a cell whose ASIF gross output is the printed one (within its rounding) has the
+-- printed value added less the firm-by-firm known value added left for the donor-imputed
+asif_cells as (
+    select year, city_code, vintage, left(industry_code, 2) as division, ownership_group,
+        sum(gross_output) as gross_output,
+        coalesce(sum(value_added) filter (where not donor), 0) as known,
+        sum(value_added) filter (where donor) as donor_sum
+    from estimates
+    where city_code is not null and industry_code is not null
+    group by all
+    having bool_or(donor)
+),
+printed_cells as (
+    -- DECIMAL(28, 4) as in the warehouse: the tolerances compare the same numbers
+    select year, city_code, vintage, printed as division, ownership as ownership_group,
+        max(cast(value as decimal(28, 4))) filter (where measure = 'gross_output')
+            as gross_output,
+        max(cast(value as decimal(28, 4))) filter (where measure = 'value_added')
+            as value_added
+    from cells
+    where ownership in ('domestic', 'hmt', 'foreign') and printed <> 'C'
+    group by all
+),
+unit_cells as (
+    -- a county-level city's firms are its own unit: out of its parent's printed values
+    select p.year, p.city_code, p.vintage, p.division, p.ownership_group,
+        p.gross_output - coalesce(sum(c.gross_output), 0) as gross_output,
+        p.value_added - coalesce(sum(c.value_added), 0) as value_added
+    from printed_cells as p
+    left join cities as k on k.level = 'county_city' and k.parent_code = p.city_code
+    left join printed_cells as c
+        on c.city_code = k.city_code and c.year = p.year and c.vintage = p.vintage
+        and c.division = p.division and c.ownership_group = p.ownership_group
+    group by p.year, p.city_code, p.vintage, p.division, p.ownership_group, p.gross_output,
+        p.value_added
+),
+benchmarks as (
+    -- same firms, donor estimates large enough for the printed rounding to be noise, and a
+    -- plausible factor: else the two sources do not describe the same value added
+    select a.year, a.city_code, a.vintage, a.division, a.ownership_group,
+        cast(u.value_added - a.known as double) as residual,
+        cast(a.donor_sum as double) as donor_sum
+    from asif_cells as a
+    inner join unit_cells as u
+        on a.year = u.year and a.city_code = u.city_code and a.vintage = u.vintage
+        and a.division = u.division and a.ownership_group = u.ownership_group
+    where abs(a.gross_output - u.gross_output) <= {BENCHMARK_ROUNDING}
+        and a.donor_sum >= 100 * {BENCHMARK_ROUNDING}
+        and u.value_added - a.known
+            between a.donor_sum / {BENCHMARK_MAX_FACTOR} and a.donor_sum * {BENCHMARK_MAX_FACTOR}
+),
+benchmarked as (
+    -- the residual shared in proportion to the donor estimates (estimate x residual first)
+    select e.*, round(e.value_added * b.residual / b.donor_sum, 3) as benchmarked
+    from estimates as e
+    left join benchmarks as b
+        on e.donor and e.year = b.year and e.city_code = b.city_code
+        and e.vintage = b.vintage and left(e.industry_code, 2) = b.division
+        and e.ownership_group = b.ownership_group
+),
+-- a firm's VAT/VA share is steady: donor-imputed years that report VAT but are not
+-- benchmarked take the share of the panel's nearest benchmarked other year (ties: earlier)
+benchmark_shares as (
+    select panel_id, year, vat_payable / benchmarked as vat_share
+    from benchmarked
+    where vat_payable > 0 and vat_payable < benchmarked
+),
+nearest_shares as (
+    select b.year, b.firm_id,
+        arg_min(s.vat_share, (abs(s.year - b.year), s.year)) as vat_share
+    from benchmarked as b
+    inner join benchmark_shares as s on b.panel_id = s.panel_id and b.year <> s.year
+    where b.donor and b.benchmarked is null and b.vat_payable > 0
+    group by all
+),
+firm_values as (
+    select b.* exclude (value_added, benchmarked),
+        coalesce(b.benchmarked, round(b.vat_payable / n.vat_share, 3), b.value_added)
+            as value_added
+    from benchmarked as b
+    left join nearest_shares as n on b.year = n.year and b.firm_id = n.firm_id
+),
 in_units as (
-    select units.city_code, f.*
+    select units.city_code, f.* exclude (city_code)
     from firm_values as f
     inner join units on f.year = units.year and f.firm_id = units.firm_id
 ),
@@ -248,27 +362,7 @@ asif_indicators as (
     left join segment_output as o
         on t.city_code = o.city_code and t.year = o.year and s.segment = o.segment
 ),
--- fdi_city: printed labels mapped, thousand yuan, divisions crosswalked to 2011
-labels as (
-    select field, lower(trim(raw_value)) as label, canonical,
-        cast(nullif(to_thousand_yuan, '') as double) as factor
-    from fdi_value_map
-),
-cells as (
-    select f.city_code, f.year, v.vintage,
-        coalesce(case
-            when regexp_full_match(trim(f.industry_code), '[0-9]{{1,2}}')
-                then lpad(trim(f.industry_code), 2, '0')
-            else upper(nullif(trim(f.industry_code), '')) end, n.division_code) as printed,
-        o.canonical as ownership, m.canonical as measure, f.value * u.factor as value
-    from fdi as f
-    left join vintages as v on v.dataset = 'fdi_city' and f.year between v.year_from and v.year_to
-    left join fdi_division_names as n
-        on n.vintage = v.vintage and trim(n.name_printed) = nullif(trim(f.industry_name), '')
-    left join labels as o on o.field = 'ownership' and o.label = lower(trim(f.ownership))
-    left join labels as m on m.field = 'measure' and m.label = lower(trim(f.measure))
-    left join labels as u on u.field = 'unit' and u.label = lower(trim(f.unit))
-),
+-- fdi_city: divisions crosswalked to 2011
 harmonised as (
     select c.city_code, c.year, coalesce(x.to_code, c.printed) as division, c.ownership,
         c.measure, bool_or(coalesce(d.is_ict = 'true', false)) as is_ict,

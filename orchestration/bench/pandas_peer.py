@@ -8,7 +8,8 @@ and city) with pandas' own readers (`pd.read_stata`, `read_csv`, `read_parquet`,
 `read_excel`), renames columns with the column-map seed, maps codes with the seeds (admin
 codes, classification vintages, industry codes, crosswalk, segment map, registration types,
 yearbook labels) and recomputes everything from scratch — the same cleaning, city units, firm
-panel and value-added imputation as the warehouse — for
+panel and value-added imputation as the warehouse, donor-imputed value added benchmarked to
+the city yearbooks' printed division × ownership cells (`impute_value_added`) — for
 
 - `ict_share_mfg_output` (total; asif and fdi_city),
 - `ict_segment_share` (every segment; asif),
@@ -60,6 +61,10 @@ CODE_WIDTHS = {"industry_code": 4, "registration_type": 3}
 # A city/ownership-specific median VA/GO ratio needs this many observed firms (the
 # warehouse's dbt var va_imputation_min_donors).
 MIN_DONORS = 20
+# Yearbook benchmarks of donor-imputed value added (dbt vars va_benchmark_rounding, thousand
+# yuan: the largest rounding of a printed cell; va_benchmark_max_factor).
+BENCHMARK_ROUNDING = 20
+BENCHMARK_MAX_FACTOR = 2
 NOT_AVAILABLE = ["", "-", "—", "——", "–", "－", "…", "……", "..."]
 NOTE_RE = re.compile(r"^(注|资料来源|说明|note|source)", re.IGNORECASE)
 UNIT_RE = re.compile(r"(?:单位|unit)\s*[:：]\s*(.+)", re.IGNORECASE)
@@ -300,13 +305,17 @@ def firm_panel(firms: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     return pd.Series(panel, name="panel_id")
 
 
-def impute_value_added(df: pd.DataFrame) -> pd.Series:
-    """Reported VA; else gross output − intermediate input + VAT; else VAT payable ÷ the
-    panel's last observed VAT/VA share; else gross output × the panel's last observed VA/GO
-    ratio; else the nearest-year median ratio of similar firms (city × division × ownership,
-    division × ownership, city × division — each needing MIN_DONORS observed firms — then
-    division, then all firms), combined, when the firm reports VAT and that key's donors
-    have a median VAT/VA share, with VAT ÷ that share (geometric mean)."""
+def round_half_away(values: pd.Series, decimals: int) -> pd.Series:
+    """Rounded half away from zero, like SQL's round() and a cast to DECIMAL (pandas' round
+    is half to even): a tie otherwise moves a value by one unit of its last decimal."""
+    scale = 10.0**decimals
+    scaled = values * scale
+    return np.trunc(scaled + np.copysign(0.5, scaled)) / scale
+
+
+def estimate_value_added(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The first value added from the ASIF alone and whether it was imputed from donor
+    medians (see `impute_value_added`, steps 1–5)."""
     df = df.sort_values(["panel_id", "year"])
     vat = df["vat_payable"]
     production = df["gross_output"] - df["intermediate_input"] + vat.fillna(0)
@@ -358,18 +367,133 @@ def impute_value_added(df: pd.DataFrame) -> pd.Series:
         )
         .where(~own_share, vat / panel_share)
     )
-    # Rounded to 0.001 thousand yuan half away from zero, like SQL's round() (pandas' round
-    # is half to even): a tie otherwise moves one firm's value added by 0.001.
-    scaled = estimate * 1000
-    imputed = np.trunc(scaled + np.copysign(0.5, scaled)) / 1000
-    return observed.fillna(imputed)
+    return observed.fillna(round_half_away(estimate, 3)), need & borrowed.notna()
+
+
+def yearbook_units(cells: pd.DataFrame) -> pd.DataFrame:
+    """Printed gross output and value added (thousand yuan) by (year, city_code, vintage,
+    division, ownership_group) of the registration groups of every printed division, for
+    the city unit: a parent city's printed values less those of its county-level cities,
+    whose firms are units of their own."""
+    keys = ["year", "city_code", "vintage", "division", "ownership_group"]
+    printed = cells[
+        cells["ownership"].isin(["domestic", "hmt", "foreign"])
+        & cells["printed"].notna()
+        & (cells["printed"] != "C")
+        & cells["measure"].isin(["gross_output", "value_added"])
+    ].rename(columns={"printed": "division", "ownership": "ownership_group"})
+    # The warehouse keeps printed values as DECIMAL(28, 4): the same rounding here keeps the
+    # benchmark's tolerances comparing the same numbers.
+    printed = printed.assign(value=round_half_away(printed["value"], 4))
+    wide = (
+        printed.groupby([*keys, "measure"])["value"]
+        .max()
+        .unstack("measure")
+        .reindex(columns=["gross_output", "value_added"])
+    )
+    cities = seed("cities")
+    parents = cities[cities["level"] == "county_city"].set_index("city_code")["parent_code"]
+    children = wide.reset_index()
+    children = children[children["city_code"].isin(parents.index)]
+    children["city_code"] = children["city_code"].map(parents)
+    # A missing child cell takes nothing away (sum of no values = 0).
+    taken_out = children.groupby(keys)[["gross_output", "value_added"]].sum()
+    return wide.sub(taken_out.reindex(wide.index).fillna(0.0))
+
+
+def benchmark_value_added(
+    df: pd.DataFrame, first: pd.Series, donor: pd.Series, yearbook: pd.DataFrame
+) -> pd.Series:
+    """Steps 6–7 of `impute_value_added`: donor-imputed value added benchmarked to the
+    yearbooks' printed cells, then carried to the firm's other years by its VAT/VA share."""
+    keys = ["year", "city_code", "vintage", "division", "ownership_group"]
+    df = df.sort_values(["panel_id", "year"])
+    first, donor = first.reindex(df.index), donor.reindex(df.index)
+    frame = df[["year", "city_code", "vintage", "ownership_group", "gross_output"]].assign(
+        division=df["industry_code"].str[:2],
+        known=first.where(~donor),
+        donor_estimate=first.where(donor),
+        donor=donor,
+    )
+    cells = (
+        frame[frame["city_code"].notna() & frame["division"].notna()]
+        .groupby(keys)
+        .agg(
+            asif_gross_output=("gross_output", "sum"),
+            known=("known", "sum"),
+            donor_estimate=("donor_estimate", "sum"),
+            donors=("donor", "sum"),
+        )
+    )
+    cells = cells[cells["donors"] > 0].join(yearbook, how="inner")
+    residual = cells["value_added"] - cells["known"]
+    estimates = cells["donor_estimate"]
+    # Same firms (gross output within the printed rounding), donor estimates large enough for
+    # that rounding to be noise, and a factor within the plausible band: else the two sources
+    # do not describe the same value added.
+    benchmarked = (
+        ((cells["asif_gross_output"] - cells["gross_output"]).abs() <= BENCHMARK_ROUNDING)
+        & (estimates >= 100 * BENCHMARK_ROUNDING)
+        & residual.between(estimates / BENCHMARK_MAX_FACTOR, estimates * BENCHMARK_MAX_FACTOR)
+    )
+    factors = pd.DataFrame({"residual": residual, "estimates": estimates})[benchmarked]
+    matched = frame[donor].reset_index().merge(factors.reset_index(), on=keys)
+    # The order of the warehouse's double arithmetic: estimate × residual, then ÷ the sum.
+    scaled = round_half_away(
+        matched["donor_estimate"] * matched["residual"] / matched["estimates"], 3
+    )
+    bench = pd.Series(np.nan, index=df.index)
+    bench.loc[matched["index"]] = scaled.to_numpy()
+    is_benchmarked = bench.notna()
+
+    # A benchmarked year's VAT/VA share, carried to the panel's nearest other year (the
+    # earlier on a tie) for donor-imputed years that report VAT but were not benchmarked.
+    vat = df["vat_payable"]
+    share = (vat / bench).where((vat > 0) & (vat < bench))
+    share_year = df["year"].where(share.notna())
+    by_panel = df["panel_id"]
+
+    def carried(values: pd.Series, step: int) -> pd.Series:
+        shifted = values.groupby(by_panel).shift(step).groupby(by_panel)
+        return shifted.ffill() if step > 0 else shifted.bfill()
+
+    previous_share, previous_year = carried(share, 1), carried(share_year, 1)
+    next_share, next_year = carried(share, -1), carried(share_year, -1)
+    take_previous = next_year.isna() | (df["year"] - previous_year <= next_year - df["year"])
+    nearest = previous_share.where(take_previous, next_share)
+    uses_share = donor & ~is_benchmarked & (vat > 0) & nearest.notna()
+    return first.where(~is_benchmarked, bench).where(~uses_share, round_half_away(vat / nearest, 3))
+
+
+def impute_value_added(df: pd.DataFrame, yearbook: pd.DataFrame) -> pd.Series:
+    """Reported VA; else gross output − intermediate input + VAT; else
+    1. VAT payable ÷ the panel's last observed VAT/VA share;
+    2. else gross output × the panel's last observed VA/GO ratio;
+    3. else the nearest-year median ratio of similar firms (city × division × ownership,
+       division × ownership, city × division — each needing MIN_DONORS observed firms —
+       then division, then all firms),
+    4. combined, when the firm reports VAT and that key's donors have a median VAT/VA share,
+       with VAT ÷ that share (geometric mean);
+    5. rounded to 0.001 thousand yuan — the first value;
+    6. the donor-based values of 3.–4. of a city unit × year × printed division × ownership
+       group cell whose ASIF gross output matches the yearbook's (`yearbook_units`, within
+       BENCHMARK_ROUNDING), with donor estimates ≥ 100 × BENCHMARK_ROUNDING and a residual
+       (printed VA − the cell's other firm-years' VA) within BENCHMARK_MAX_FACTOR of them, are
+       scaled to that residual: estimate × residual ÷ the cell's donor estimates;
+    7. the other donor-based values of firms reporting VAT: VAT ÷ the firm's VAT/VA share in
+       its nearest benchmarked year (ties: the earlier).
+    The warehouse's int_firm_years_va_estimates (1.–5.), int_value_added_benchmarks and
+    int_firm_years_value_added (6.–7.)."""
+    first, donor = estimate_value_added(df)
+    return benchmark_value_added(df, first, donor, yearbook)
 
 
 def share(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator / denominator).where(denominator != 0)
 
 
-def asif_indicators(firms: pd.DataFrame) -> pd.DataFrame:
+def asif_indicators(firms: pd.DataFrame, yearbook: pd.DataFrame) -> pd.DataFrame:
+    """The ASIF indicators; `yearbook` (`yearbook_units`) benchmarks imputed value added."""
     # Exact duplicate rows are one record printed twice.
     firms = firms.drop_duplicates(subset=["year", *ASIF_COLUMNS], ignore_index=True)
     valid_location = firms["location_code"].str.fullmatch(r"\d{6}|\d{12}").fillna(False)
@@ -410,7 +534,7 @@ def asif_indicators(firms: pd.DataFrame) -> pd.DataFrame:
         & firms["class_2011"].notna()
     ].merge(own_unit, on=["year", "firm_id"])
     kept["panel_id"] = kept["firm_id"].map(panel)
-    kept["value_added"] = impute_value_added(kept)
+    kept["value_added"] = impute_value_added(kept, yearbook)
 
     # Every unit a firm counts toward (a Kunshan firm also counts toward Suzhou).
     rows = kept.drop(columns="city_code").merge(
@@ -471,9 +595,13 @@ def asif_indicators(firms: pd.DataFrame) -> pd.DataFrame:
 # fdi_city indicators -----------------------------------------------------------------------
 
 
-def fdi_indicators(cells: pd.DataFrame) -> pd.DataFrame:
+def parse_fdi(cells: pd.DataFrame) -> pd.DataFrame:
+    """Printed yearbook cells with values in thousand yuan, canonical ownership and measure,
+    the year's vintage and the printed division code (`printed`); cells without a value
+    dropped."""
     if cells.empty:
-        return pd.DataFrame(columns=KEYS)
+        return cells.assign(value=cells["value"].astype("float64"), vintage=None, printed=None)
+    cells = cells.copy()
     value = cells["value"].astype("str").str.replace(",", "").str.strip()
     cells["value"] = pd.to_numeric(value.where(~value.isin(NOT_AVAILABLE)), errors="coerce")
     labels = seed("fdi_value_map")
@@ -498,7 +626,13 @@ def fdi_indicators(cells: pd.DataFrame) -> pd.DataFrame:
     printed_names = cells["industry_name"].astype("str").str.strip()
     named = by_name.reindex(pd.MultiIndex.from_arrays([cells["vintage"], printed_names]))
     cells["printed"] = code.fillna(pd.Series(named.to_numpy(), index=cells.index))
-    cells = cells[cells["value"].notna()]
+    return cells[cells["value"].notna()]
+
+
+def fdi_indicators(cells: pd.DataFrame) -> pd.DataFrame:
+    """The fdi_city indicators from the parsed cells (`parse_fdi`)."""
+    if cells.empty:
+        return pd.DataFrame(columns=KEYS)
     divisions = seed("industry_codes").query("level == 'division'")
     divisions = divisions.assign(printed=divisions["code"], is_ict=divisions["is_ict"] == "true")
     cells = cells.merge(
@@ -556,7 +690,10 @@ def main(argv: list[str] | None = None) -> int:
     firms = read_asif(args.catalog, asif_files)
     cells = read_fdi(args.catalog, fdi_files)
     read_done = time.perf_counter()
-    result = pd.concat([asif_indicators(firms), fdi_indicators(cells)], ignore_index=True)
+    cells = parse_fdi(cells)
+    result = pd.concat(
+        [asif_indicators(firms, yearbook_units(cells)), fdi_indicators(cells)], ignore_index=True
+    )
     result["year"] = result["year"].astype("int32")
     result = result.sort_values(KEYS[:5], ignore_index=True)
     result.to_parquet(args.out, index=False)
