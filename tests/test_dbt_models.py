@@ -563,6 +563,19 @@ def test_value_added_benchmark_cell_by_hand(warehouse):
     )
 
 
+def test_benchmark_cells_are_counted_per_release(warehouse):
+    counted = warehouse.execute(
+        "select release_id, detail, value from marts.fct_data_quality"
+        " where metric = 'value_added_benchmark_cells' order by all"
+    ).fetchall()
+    # the cells of test_value_added_benchmark_cell_by_hand, under their year's release
+    assert counted == [
+        ("asif-2002-r1", "no_yearbook_cell", 1),
+        ("asif-2005-r1", "no_yearbook_cell", 3),
+        ("asif-2013-r2", "benchmarked", 1),
+    ]
+
+
 def test_kunshan_2013_dynamics_and_imputed_value_added(warehouse):
     got = _indicators(warehouse, KUNSHAN, 2013)
     ict_va = 45000 + 12500 + 7000 + 6000  # K1, K3b, K6, K7 (test_value_added_methods)

@@ -91,6 +91,13 @@ firm_years as (
     select * from {{ ref('int_firm_years_value_added') }}
 ),
 
+year_releases as (
+    select distinct
+        year,
+        release_id
+    from firm_years
+),
+
 value_added_methods as (
     select
         release_id,
@@ -108,6 +115,16 @@ value_added_methods as (
     from firm_years
     where va_ratio_source is not null
     group by release_id, va_ratio_source
+    union all
+    -- the yearbook benchmark cells of the release's year, by status (benchmarked or why not)
+    select
+        year_releases.release_id,
+        'value_added_benchmark_cells' as metric,
+        benchmarks.benchmark_status as detail,
+        count(*) as row_count
+    from {{ ref('int_value_added_benchmarks') }} as benchmarks
+    inner join year_releases on benchmarks.year = year_releases.year
+    group by year_releases.release_id, benchmarks.benchmark_status
 ),
 
 panel_links as (
