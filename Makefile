@@ -24,10 +24,10 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m orchestration.refresh
+	$(VENV)/bin/citygvc refresh
 
 test: $(STAMP) apt-deps
-	$(PY) -m orchestration.dbt_manifest
+	$(PY) -m orchestration.warehouse.dbt
 	bash bi/setup_bi_venv.sh >/dev/null
 	$(PY) -m pytest
 
@@ -45,14 +45,13 @@ apt-deps:
 	fi
 
 ui: $(STAMP)
-	$(PY) -m orchestration.settings --prepare
-	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000 -m orchestration.definitions
+	$(VENV)/bin/citygvc ui
 
 bench: $(STAMP)
-	$(PY) -m orchestration.bench --scale $(SCALE)
+	$(VENV)/bin/citygvc bench --scale $(SCALE)
 
 report: $(STAMP)
-	$(PY) -m orchestration.report
+	$(VENV)/bin/citygvc report
 
 superset: $(STAMP)
 	bash bi/superset/setup.sh

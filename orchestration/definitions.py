@@ -1,27 +1,20 @@
 """The Dagster code location (`dagster dev -m orchestration.definitions`)."""
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
 from dagster import Definitions
-from dagster_dbt import DbtCliResource
 
-from orchestration.assets.ingest import raw_asif, raw_fdi_city
-from orchestration.assets.publish import published_marts
-from orchestration.assets.transform import dbt_intermediate, dbt_marts, dbt_staging
-from orchestration.checks import asset_checks
-from orchestration.dbt_manifest import dbt_project
-from orchestration.freshness import freshness_checks, freshness_schedule
-from orchestration.jobs import ingest_asif_job, ingest_fdi_city_job, transform_job
-from orchestration.resources import CitygvcSettings
-from orchestration.schedules import daily_refresh_schedule, refresh_job
-from orchestration.sensors import release_catalog_sensor, run_failure_alert_sensor
+from orchestration.defs.alerts import run_failure_alert_sensor
+from orchestration.defs.ingest.assets import raw_asif, raw_fdi_city
+from orchestration.defs.ingest.jobs import ingest_asif_job, ingest_fdi_city_job
+from orchestration.defs.ingest.sensor import release_catalog_sensor
+from orchestration.defs.publish.asset import published_marts
+from orchestration.defs.publish.freshness import freshness_checks, freshness_schedule
+from orchestration.defs.refresh import refresh_job
+from orchestration.defs.resources import CitygvcSettings, dbt_resource
+from orchestration.defs.schedules import daily_refresh_schedule
+from orchestration.defs.transform.assets import dbt_intermediate, dbt_marts, dbt_staging
+from orchestration.defs.transform.gates import asset_checks
+from orchestration.defs.transform.jobs import transform_job
 from orchestration.settings import Settings
-
-# dbt from this interpreter's environment, so the Dagster UI works without an activated venv.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
 
 def build_definitions(settings: Settings) -> Definitions:
@@ -32,10 +25,7 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[ingest_asif_job, ingest_fdi_city_job, transform_job, refresh_job],
         sensors=[release_catalog_sensor, run_failure_alert_sensor],
         schedules=[daily_refresh_schedule, freshness_schedule(freshness)],
-        resources={
-            "citygvc": CitygvcSettings.from_settings(settings),
-            "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
-        },
+        resources={"citygvc": CitygvcSettings.from_settings(settings), "dbt": dbt_resource()},
     )
 
 

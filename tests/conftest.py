@@ -23,7 +23,7 @@ def make_settings(tmp: Path, releases: str | Path, **env: str) -> Settings:
 
 def generate_catalog(out: Path, *args: str) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "orchestration.sample_releases", "--out", str(out), *args],
+        [sys.executable, "-m", "tools.sample_releases", "--out", str(out), *args],
         check=True,
         capture_output=True,
     )

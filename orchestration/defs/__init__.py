@@ -1,0 +1,1 @@
+"""Dagster objects only: assets, checks, jobs, sensors and schedules, one folder per layer."""

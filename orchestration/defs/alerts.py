@@ -1,0 +1,44 @@
+"""Alerts: write (and optionally POST) a record for every failed run."""
+
+import json
+import os
+from datetime import UTC, datetime
+
+import requests
+from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
+
+from orchestration.settings import Settings
+
+
+@run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
+def run_failure_alert_sensor(context: RunFailureSensorContext) -> None:
+    """Append an alert record for every failed run; POST it to CITYGVC_ALERT_WEBHOOK (Slack-
+    or e-mail-gateway style) when that is set."""
+    settings = Settings.from_env()
+    record = alert_record(
+        context.dagster_run.run_id,
+        context.dagster_run.job_name,
+        context.failure_event.message or "run failed",
+        dict(context.dagster_run.tags),
+    )
+    write_alert(settings, record)
+    context.log.error(f"alert: {record['job']} {record['run_id']}: {record['message']}")
+
+
+def alert_record(run_id: str, job: str, message: str, tags: dict[str, str]) -> dict:
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "job": job,
+        "partition": tags.get("dagster/partition"),
+        "message": message,
+    }
+
+
+def write_alert(settings: Settings, record: dict) -> None:
+    settings.alerts_dir.mkdir(parents=True, exist_ok=True)
+    with (settings.alerts_dir / "alerts.jsonl").open("a") as fh:
+        fh.write(json.dumps(record, sort_keys=True) + "\n")
+    webhook = os.environ.get("CITYGVC_ALERT_WEBHOOK")
+    if webhook:
+        requests.post(webhook, json={"text": f"citygvc alert: {record}"}, timeout=10)

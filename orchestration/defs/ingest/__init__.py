@@ -1,0 +1,1 @@
+"""Ingest assets, jobs and the release catalog sensor."""

@@ -1,0 +1,23 @@
+"""Ingest jobs: one per dataset, one run per release partition."""
+
+from dagster import AssetSelection, define_asset_job
+
+from orchestration.defs.ingest.assets import (
+    asif_releases,
+    fdi_city_releases,
+    raw_asif,
+    raw_fdi_city,
+)
+from orchestration.pipeline.refresh import INGEST_JOB_NAMES
+
+ingest_asif_job = define_asset_job(
+    INGEST_JOB_NAMES["asif"],
+    selection=AssetSelection.assets(raw_asif),
+    partitions_def=asif_releases,
+)
+ingest_fdi_city_job = define_asset_job(
+    INGEST_JOB_NAMES["fdi_city"],
+    selection=AssetSelection.assets(raw_fdi_city),
+    partitions_def=fdi_city_releases,
+)
+INGEST_JOBS = {"asif": ingest_asif_job, "fdi_city": ingest_fdi_city_job}

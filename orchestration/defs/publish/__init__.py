@@ -1,0 +1,1 @@
+"""The publish asset, freshness checks and the metadata monitors read."""

@@ -1,0 +1,87 @@
+"""The publish asset: write-audit-publish of the checked marts to serve/ (DESIGN §5)."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
+
+from orchestration.defs.publish.metadata import (
+    data_quality_metadata,
+    headline_metadata,
+    releases_since_last_publish,
+)
+from orchestration.defs.resources import CitygvcSettings
+from orchestration.pipeline.plan import (
+    publish_fingerprint,
+    published_fingerprint,
+    recorded_releases,
+)
+from orchestration.warehouse.dbt import code_fingerprint, dbt_project
+from orchestration.warehouse.publish import build_version, swap_in
+from orchestration.warehouse.schema import connect
+
+
+def mart_keys() -> list[AssetKey]:
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return sorted(
+        AssetKey(["marts", node["name"]])
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "marts" in node["fqn"]
+    )
+
+
+def mart_docs() -> dict[str, dict]:
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return {
+        node["name"]: {
+            "description": node.get("description", ""),
+            "columns": {c: v.get("description", "") for c, v in node.get("columns", {}).items()},
+        }
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "marts" in node["fqn"]
+    }
+
+
+@asset(
+    key=["serve", "published_marts"],
+    deps=mart_keys(),
+    group_name="publish",
+    pool="warehouse",
+    description="The marts as BI tools read them: `serve/citygvc.duckdb` (DuckDB 1.x format) "
+    "and `serve/parquet/<table>.parquet`, swapped in atomically after every blocking check "
+    "passed.",
+    kinds={"duckdb", "parquet"},
+)
+def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
+    settings = citygvc.get()
+    with connect(settings.warehouse_path) as con:
+        recorded = recorded_releases(con)
+        fingerprint = publish_fingerprint(recorded, code_fingerprint(), settings)
+        if fingerprint == published_fingerprint(settings):
+            context.log.info("fingerprint unchanged: nothing to publish")
+            return MaterializeResult(metadata={"fingerprint": fingerprint, "published": False})
+        releases = [
+            {"release_id": r.release_id, "sha256": r.sha256, "status": r.status}
+            for r in sorted(recorded.values(), key=lambda r: r.release_id)
+        ]
+        loaded_ids = [r["release_id"] for r in releases if r["status"] == "loaded"]
+        new_ids = releases_since_last_publish(settings, loaded_ids)  # before the swap
+        version_dir, manifest = build_version(con, settings, fingerprint, releases, mart_docs())
+        swap_in(settings, version_dir, manifest)
+        monitor = {**headline_metadata(con, settings), **data_quality_metadata(con, new_ids)}
+        con.execute(
+            "insert or replace into ops.publishes values (?, ?, now(), ?)",
+            [manifest["publish_id"], fingerprint, json.dumps(manifest, sort_keys=True)],
+        )
+    quarantined = sorted(r.release_id for r in recorded.values() if r.status == "quarantined")
+    return MaterializeResult(
+        metadata={
+            "published": True,
+            "publish_id": manifest["publish_id"],
+            "fingerprint": fingerprint,
+            "row_counts": MetadataValue.json(manifest["row_counts"]),
+            "releases_loaded": len([r for r in releases if r["status"] == "loaded"]),
+            "releases_quarantined": MetadataValue.json(quarantined),
+            "served_file": MetadataValue.path(str(settings.serve_dir / "citygvc.duckdb")),
+            **monitor,
+        }
+    )

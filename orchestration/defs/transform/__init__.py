@@ -1,0 +1,1 @@
+"""dbt assets, their blocking gates and the transform job."""

@@ -1,0 +1,96 @@
+"""dbt assets, split at every gate (staging → intermediate → marts) so a blocking check on one
+layer stops the next layer from being built (a blocking check cannot stop models inside the
+same `dbt build`)."""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.defs.resources import CitygvcSettings
+from orchestration.warehouse.dbt import dbt_project
+
+# dbt sources are the ingest assets' tables; ops.* are written by the same ingest runs.
+_SOURCE_KEYS = {("raw", "asif"): ["raw", "asif"], ("raw", "fdi_city"): ["raw", "fdi_city"]}
+LAYERS = ("staging", "intermediate", "marts")
+
+
+class CitygvcTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            key = (dbt_resource_props["source_name"], dbt_resource_props["name"])
+            return AssetKey(_SOURCE_KEYS.get(key, list(key)))
+        if dbt_resource_props["resource_type"] == "seed":
+            return AssetKey(["seeds", dbt_resource_props["name"]])
+        return AssetKey([self._layer(dbt_resource_props), dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        return self._layer(dbt_resource_props)
+
+    @staticmethod
+    def _layer(props: Mapping[str, Any]) -> str:
+        fqn = props.get("fqn", [])
+        return next((part for part in fqn if part in LAYERS), "dbt")
+
+
+def dbt_vars(settings: CitygvcSettings) -> str:
+    return json.dumps(
+        {
+            "disclosure": "on" if settings.disclosure else "off",
+            "sdc_min_firms": settings.sdc_min_firms,
+            "sdc_dominance": settings.sdc_dominance,
+        },
+        sort_keys=True,
+    )
+
+
+def _build(
+    context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings
+) -> Iterator[Any]:
+    # "buildable": a test whose parents span layers runs in the later layer's step, once
+    # every parent has been built, instead of failing in the earlier one.
+    args = ["build", "--vars", dbt_vars(citygvc), "--indirect-selection", "buildable"]
+    yield from dbt.cli(args, context=context).stream()
+
+
+_translator = CitygvcTranslator()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="resource_type:seed path:models/staging",
+    name="dbt_staging",
+    dagster_dbt_translator=_translator,
+    pool="warehouse",
+)
+def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    yield from _build(context, dbt, citygvc)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/intermediate",
+    name="dbt_intermediate",
+    dagster_dbt_translator=_translator,
+    pool="warehouse",
+)
+def dbt_intermediate(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    yield from _build(context, dbt, citygvc)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select="path:models/marts",
+    name="dbt_marts",
+    dagster_dbt_translator=_translator,
+    pool="warehouse",
+)
+def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    yield from _build(context, dbt, citygvc)

@@ -1,0 +1,131 @@
+"""Great Expectations gates on the unpartitioned dbt layers (DESIGN §6), as blocking Dagster
+asset checks. Each check runs a SQL query in the writer pool, validates the resulting frame
+against a reviewed suite in expectations/, and reports GX metadata. A failed critical
+expectation blocks everything downstream (no publish); a GX result whose metrics could not be
+computed raises instead of passing or failing."""
+
+from dataclasses import dataclass
+
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
+
+from orchestration.defs.resources import CitygvcSettings
+from orchestration.warehouse.schema import connect
+
+
+@dataclass(frozen=True)
+class GxGate:
+    asset: AssetKey
+    suite: str
+    sql: str
+    description: str
+    key_columns: tuple[str, ...]
+
+
+# Heavy, whole-warehouse properties (key uniqueness, sums) live in dbt tests; GX validates the
+# frames below: the staging profiles per year and the (small) mart tables themselves.
+GATES = (
+    GxGate(
+        AssetKey(["staging", "stg_asif__firm_years"]),
+        "staging_asif_profile",
+        """
+        select
+            year,
+            count(*) as n_rows,
+            count(*) - count(distinct firm_id) as duplicate_firm_ids,
+            median(gross_output)::double as median_gross_output,
+            avg(case when industry_code is null then 1 else 0 end)::double as share_missing_industry
+        from staging.stg_asif__firm_years
+        group by year
+        order by year
+        """,
+        "Per-year profile of staged ASIF firm-years: keys unique, units in thousand yuan.",
+        ("year",),
+    ),
+    GxGate(
+        AssetKey(["staging", "stg_fdi_city__cells"]),
+        "staging_fdi_city_cells",
+        "select * from staging.stg_fdi_city__cells",
+        "Staged yearbook cells: labels mapped, values converted to thousand yuan.",
+        ("release_id", "source_file", "source_row"),
+    ),
+    GxGate(
+        AssetKey(["marts", "fct_city_indicators"]),
+        "mart_fct_city_indicators",
+        "select * from marts.fct_city_indicators",
+        "Indicator mart: shares within [0, 1], flags and units from the contract.",
+        ("city_code", "year", "indicator_id", "breakdown", "source"),
+    ),
+    GxGate(
+        AssetKey(["marts", "fct_city_industry_year"]),
+        "mart_fct_city_industry_year",
+        "select * from marts.fct_city_industry_year",
+        "City × industry × year mart: code lists and non-negative additive measures.",
+        ("city_code", "year", "industry_level", "industry_code", "ownership", "source"),
+    ),
+)
+
+
+def _make_check(gate: GxGate) -> AssetChecksDefinition:
+    @asset_check(
+        asset=gate.asset,
+        name=f"gx_{gate.suite}",
+        description=f"Great Expectations suite expectations/{gate.suite}.json. {gate.description}",
+        blocking=True,
+        pool="warehouse",
+    )
+    def _check(context: AssetCheckExecutionContext, citygvc: CitygvcSettings) -> AssetCheckResult:
+        from orchestration.ingest.gx import validate_dataframe
+
+        settings = citygvc.get()
+        with connect(settings.warehouse_path) as con:
+            frame = con.execute(gate.sql).df()
+        outcome = validate_dataframe(
+            frame, gate.suite, settings, key_columns=list(gate.key_columns)
+        )
+        failed = [r for r in outcome.results if not r.success]
+        critical = [r for r in failed if r.severity == "critical"]
+        metadata = {
+            "suite": gate.suite,
+            "rows_validated": len(frame),
+            "success_percent": outcome.success_percent,
+            "failed_expectations": MetadataValue.json(
+                [
+                    {
+                        "expectation": r.expectation_type,
+                        "column": r.column,
+                        "severity": r.severity,
+                        "description": r.description,
+                        "unexpected_count": r.unexpected_count,
+                        "sample_values": r.partial_unexpected[:5],
+                        "sample_keys": r.sample_keys[:5],
+                    }
+                    for r in failed
+                ]
+            ),
+        }
+        if outcome.data_docs_path:
+            metadata["data_docs"] = MetadataValue.path(str(outcome.data_docs_path))
+        return AssetCheckResult(
+            passed=not critical,
+            severity=AssetCheckSeverity.ERROR if critical else AssetCheckSeverity.WARN,
+            metadata=metadata,
+            description=(
+                f"{len(critical)} critical expectation(s) failed on {gate.asset.to_user_string()}"
+                if critical
+                else None
+            ),
+        )
+
+    return _check
+
+
+def asset_checks() -> list[AssetChecksDefinition]:
+    return [_make_check(gate) for gate in GATES]

@@ -1,0 +1,1 @@
+"""Ingest library: catalog, landing, readers, release checks, GX and the load into raw.*."""

@@ -1,0 +1,251 @@
+"""ASIF firm-year files (dta, csv, parquet, xlsx) to canonical columns (DESIGN §4).
+
+Column names drift from year to year; the column map seed `asif_column_map` maps every known
+raw name or Stata variable label to a canonical name. A column's own name wins over its label,
+and the first column wins when two map to the same canonical name. Everything unmapped is
+kept under its raw name (`AsifFrame.extras`) and reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.sources import (
+    RawChunk,
+    header_names,
+    iter_dta,
+    long_sheet_table,
+    read_csv_strings,
+    read_dta_labels,
+    read_parquet,
+    read_xlsx,
+)
+from orchestration.ingest.readers.values import (
+    ParseIssue,
+    merge_issue,
+    null_column,
+    plain,
+    to_code,
+    to_number,
+)
+from orchestration.warehouse.schema import (
+    ASIF_OPTIONAL,
+    ASIF_REQUIRED,
+    ASIF_TEXT_COLUMNS,
+)
+from orchestration.warehouse.seeds import load_seed
+
+ASIF_COLUMNS = ASIF_REQUIRED + ASIF_OPTIONAL
+# Fixed code widths, used to restore leading zeros lost when a code was stored as a number.
+CODE_WIDTHS = {"industry_code": 4, "registration_type": 3}
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def normalise_name(name: str) -> str:
+    """Seed matching rule: exact after trimming whitespace, case-insensitive for ASCII only."""
+    return name.strip().translate(_ASCII_LOWER)
+
+
+@cache
+def asif_column_map() -> dict[str, str]:
+    """Normalised raw name or label → canonical column, from the seed."""
+    seed = load_seed("asif_column_map")
+    mapping: dict[str, str] = {}
+    for raw, canonical in zip(seed["raw_name"], seed["canonical_name"], strict=True):
+        if canonical not in ASIF_COLUMNS:
+            raise ValueError(f"asif_column_map: {raw!r} maps to unknown column {canonical!r}")
+        key = normalise_name(raw)
+        if mapping.setdefault(key, canonical) != canonical:
+            raise ValueError(f"asif_column_map: {raw!r} maps to two canonical columns")
+    return mapping
+
+
+@dataclass
+class AsifFrame:
+    """One ASIF file in canonical form.
+
+    `table`: `source_row` (1-based data row) and every canonical column (NULL when the file
+    lacks it) — codes as strings, money/int columns as float64. `extras`: unmapped columns
+    under their raw names, row-aligned with `table`."""
+
+    file: str
+    format: str
+    table: pa.Table
+    extras: pa.Table
+    column_sources: dict[str, str]
+    missing_required: list[str]
+    parse_issues: dict[str, ParseIssue] = field(default_factory=dict)
+    ambiguous_columns: list[str] = field(default_factory=list)
+    encoding: str | None = None
+
+    @property
+    def unmapped_columns(self) -> list[str]:
+        return self.extras.column_names
+
+    @property
+    def source_row(self) -> pa.ChunkedArray:
+        return self.table.column("source_row")
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def describe_column(self, canonical: str) -> str:
+        """`gross_output ('工业总产值')`: the canonical name and what the file called it."""
+        raw = self.column_sources.get(canonical)
+        return f"{canonical} ({raw!r})" if raw and raw != canonical else canonical
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Which raw column (by position) feeds each canonical column; the rest are extras."""
+
+    canonical: dict[str, int]
+    sources: dict[str, str]
+    extras: list[tuple[int, str]]
+    ambiguous: list[str]
+
+
+def plan_columns(
+    names: Sequence[str],
+    labels: Mapping[str, str | None],
+    column_map: Mapping[str, str],
+) -> _Plan:
+    canonical: dict[str, int] = {}
+    sources: dict[str, str] = {}
+    ambiguous: list[str] = []
+    # Names first, then labels, so a column named like a canonical column is not displaced
+    # by another column whose label merely says the same.
+    for use_label in (False, True):
+        for index, name in enumerate(names):
+            if index in canonical.values():
+                continue
+            text = labels.get(name) if use_label else name
+            target = column_map.get(normalise_name(text)) if text else None
+            if target is None:
+                continue
+            if target in canonical:
+                if not use_label:
+                    ambiguous.append(name)
+                continue
+            canonical[target] = index
+            sources[target] = text or name
+    taken = set(canonical.values())
+    extras = []
+    used: set[str] = set()
+    for index, name in enumerate(names):
+        if index in taken:
+            continue
+        # Keys of the JSON built in DuckDB must be unique (case-insensitively).
+        key, n = name or f"column_{index + 1}", 1
+        while key.lower() in used:
+            n += 1
+            key = f"{name} ({n})"
+        used.add(key.lower())
+        extras.append((index, key))
+    return _Plan(canonical, sources, extras, ambiguous)
+
+
+def _canonical_chunk(
+    chunk: RawChunk, plan: _Plan, issues: dict[str, ParseIssue]
+) -> tuple[pa.Table, pa.Table]:
+    raw = chunk.table
+    n = raw.num_rows
+    rows = chunk.source_rows()
+    arrays: dict[str, pa.ChunkedArray] = {"source_row": rows}
+    for name in ASIF_COLUMNS:
+        index = plan.canonical.get(name)
+        if name in ASIF_TEXT_COLUMNS:
+            arrays[name] = (
+                null_column(pa.string(), n)
+                if index is None
+                else to_code(raw.column(index), CODE_WIDTHS.get(name))
+            )
+            continue
+        if index is None:
+            arrays[name] = null_column(pa.float64(), n)
+            continue
+        values, issue = to_number(raw.column(index), rows)
+        arrays[name] = values
+        merged = merge_issue(issues.get(name), issue)
+        if merged is not None:
+            issues[name] = merged
+    extras = pa.table(
+        {key: _extra_values(raw.column(index)) for index, key in plan.extras} if plan.extras else {}
+    )
+    return pa.table(arrays), extras
+
+
+def _extra_values(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    column = plain(column)
+    if pa.types.is_floating(column.type):
+        # NaN would be written as the invalid JSON token NaN.
+        return pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+    return column
+
+
+def _frame(
+    file: str,
+    fmt: str,
+    names: Sequence[str],
+    labels: Mapping[str, str | None],
+    chunks: Iterable[RawChunk],
+    column_map: Mapping[str, str],
+    encoding: str | None = None,
+) -> AsifFrame:
+    plan = plan_columns(names, labels, column_map)
+    issues: dict[str, ParseIssue] = {}
+    canonical_parts, extra_parts = [], []
+    for chunk in chunks:
+        canonical, extras = _canonical_chunk(chunk, plan, issues)
+        canonical_parts.append(canonical)
+        extra_parts.append(extras)
+    if not canonical_parts or sum(t.num_rows for t in canonical_parts) == 0:
+        raise ReadError(file, None, None, "no data rows", "empty_file")
+    return AsifFrame(
+        file=file,
+        format=fmt,
+        table=pa.concat_tables(canonical_parts),
+        extras=pa.concat_tables(extra_parts) if plan.extras else pa.table({}),
+        column_sources=plan.sources,
+        missing_required=[c for c in ASIF_REQUIRED if c not in plan.canonical],
+        parse_issues=issues,
+        ambiguous_columns=plan.ambiguous,
+        encoding=encoding,
+    )
+
+
+def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
+    """Read one ASIF file. `file` names it in errors and records (default: the file name)."""
+    file = file or path.name
+    mapping = asif_column_map()
+    if fmt == "dta":
+        names, labels, rows, encoding = read_dta_labels(path, file)
+        if rows == 0:
+            raise ReadError(file, None, None, "no data rows", "empty_file")
+        chunks = iter_dta(path, file, encoding, rows)
+        return _frame(file, fmt, names, labels, chunks, mapping, encoding or None)
+    if fmt == "csv":
+        table, encoding = read_csv_strings(path, file)
+        return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping, encoding)
+    if fmt == "parquet":
+        table = read_parquet(path, file)
+        return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)
+    if fmt == "xlsx":
+        sheet = next(s for s in read_xlsx(path, file) if s.rows)
+        plan = plan_columns(header_names(sheet), {}, mapping)
+        widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}
+        names, table, sheet_rows = long_sheet_table(sheet, widths)
+        # source_row counts data rows (the row after the header is 1), as for the other
+        # formats; blank rows in between keep their place.
+        header_row = sheet.rows[0][0]
+        numbers = pa.array([r - header_row for r in sheet_rows], pa.int64())
+        return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
+    raise ReadError(file, None, None, f"unsupported format {fmt!r}", "corrupt_file")

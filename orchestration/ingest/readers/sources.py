@@ -1,0 +1,328 @@
+"""Low-level readers: each format to raw Arrow columns under the names the file uses.
+
+Nothing here knows about canonical columns; `asif.py` and `fdi.py` map names afterwards.
+Errors are raised as ReadError with a reason code and the most precise location known.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from orchestration.ingest.readers.errors import ReadError
+
+DTA_CHUNK_ROWS = 100_000
+_DTA_XML_HEAD = b"<stata_dta>"
+_DTA_XML_TAIL = b"</stata_dta>"
+# First byte of the pre-2013 binary Stata formats 104–115.
+_DTA_OLD_VERSIONS = set(range(104, 116))
+_ZIP_HEAD = b"PK\x03\x04"
+_ZIP_END = b"PK\x05\x06"
+_PARQUET_MAGIC = b"PAR1"
+
+
+@dataclass(frozen=True)
+class RawChunk:
+    """Rows of a file: raw columns, and the source row of each row (consecutive from
+    `first_row`, or listed in `row_numbers` when rows were skipped)."""
+
+    table: pa.Table
+    first_row: int = 1
+    row_numbers: pa.Array | None = None
+
+    def source_rows(self) -> pa.ChunkedArray:
+        if self.row_numbers is not None:
+            return pa.chunked_array([self.row_numbers])
+        n = self.table.num_rows
+        return pa.chunked_array([pa.array(range(self.first_row, self.first_row + n), pa.int64())])
+
+
+def check_not_empty(path: Path, file: str) -> None:
+    if path.stat().st_size == 0:
+        raise ReadError(file, None, None, "file is empty (0 bytes)", "empty_file")
+
+
+def _tail(path: Path, size: int) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - size))
+        return handle.read()
+
+
+def _head(path: Path, size: int) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(size)
+
+
+# CSV ---------------------------------------------------------------------------------------
+
+
+def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
+    """The file as UTF-8 bytes without BOM, and the encoding found (utf-8 or gb18030).
+
+    GBK is a subset of GB18030, so one fallback covers both. A file that is neither fails at
+    the first undecodable byte of the encoding that got further (the one the file is most
+    likely in), with its byte offset and line."""
+    try:
+        data.decode("utf-8")
+        body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+        return body, "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("gb18030").encode("utf-8"), "gb18030"
+        except UnicodeDecodeError as gb_error:
+            likely, error = max(
+                (("UTF-8", utf8_error), ("GB18030/GBK", gb_error)), key=lambda e: e[1].start
+            )
+            offset = error.start
+            line = data.count(b"\n", 0, offset) + 1
+            bad = data[offset : offset + 4].hex(" ")
+            # A multi-byte character cut at the very end of the file is a truncated file.
+            reason = "truncated_file" if offset >= len(data) - 3 else "encoding_error"
+            raise ReadError(
+                file,
+                None,
+                line - 1 if line > 1 else None,
+                f"neither UTF-8 nor GB18030/GBK; as {likely}, invalid bytes {bad} at byte "
+                f"offset {offset} (line {line}); UTF-8 fails at offset {utf8_error.start}, "
+                f"GB18030 at offset {gb_error.start}",
+                reason,
+            ) from None
+
+
+def read_csv_strings(path: Path, file: str) -> tuple[pa.Table, str]:
+    """Every column as text (codes keep leading zeros; numbers are parsed later, strictly),
+    and the encoding found. Row numbers in errors are 1-based data rows."""
+    check_not_empty(path, file)
+    data, encoding = decode_csv_bytes(path.read_bytes(), file)
+    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    if not first_line.strip():
+        raise ReadError(file, None, None, "no header row", "empty_file")
+    names = next(csv.reader([first_line]))
+    invalid: list[Any] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append(row)
+        return "error"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            # Single-threaded so that the parser knows row numbers for error messages.
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if invalid:
+            row = invalid[0]
+            line = row.number
+            truncated = not data.endswith(b"\n") and data.rstrip(b"\r").endswith(
+                row.text.encode("utf-8")
+            )
+            raise ReadError(
+                file,
+                None,
+                line - 1 if line else None,
+                f"expected {row.expected_columns} fields, found {row.actual_columns}"
+                + (" (file ends mid-row)" if truncated else ""),
+                "truncated_file" if truncated else "malformed_row",
+            ) from None
+        raise ReadError(file, None, None, f"CSV parse error: {exc}", "malformed_row") from None
+    if table.num_rows == 0:
+        raise ReadError(file, None, None, "header only, no data rows", "empty_file")
+    return table, encoding
+
+
+# Parquet -----------------------------------------------------------------------------------
+
+
+def read_parquet(path: Path, file: str) -> pa.Table:
+    check_not_empty(path, file)
+    if _head(path, 4) != _PARQUET_MAGIC:
+        raise ReadError(file, None, None, "not a Parquet file (no PAR1 header)", "corrupt_file")
+    if _tail(path, 4) != _PARQUET_MAGIC:
+        raise ReadError(file, None, None, "Parquet footer missing", "truncated_file")
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise ReadError(file, None, None, f"unreadable Parquet: {exc}", "corrupt_file") from None
+    if table.num_rows == 0:
+        raise ReadError(file, None, None, "no data rows", "empty_file")
+    return table
+
+
+# Stata -------------------------------------------------------------------------------------
+
+
+def _check_dta_envelope(path: Path, file: str) -> None:
+    head = _head(path, len(_DTA_XML_HEAD))
+    if head == _DTA_XML_HEAD:
+        if _tail(path, len(_DTA_XML_TAIL)) != _DTA_XML_TAIL:
+            raise ReadError(
+                file, None, None, "Stata file ends before </stata_dta>", "truncated_file"
+            )
+    elif not head or head[0] not in _DTA_OLD_VERSIONS:
+        raise ReadError(file, None, None, "not a Stata .dta file", "corrupt_file")
+
+
+def read_dta_labels(path: Path, file: str) -> tuple[list[str], dict[str, str | None], int, str]:
+    """Column names, variable labels, row count and the text encoding that decodes them."""
+    import pyreadstat
+
+    check_not_empty(path, file)
+    _check_dta_envelope(path, file)
+    # Stata ≤ 13 files carry Chinese text in the writer's code page (GBK in practice).
+    for encoding in (None, "gb18030"):
+        try:
+            _, meta = pyreadstat.read_dta(path, metadataonly=True, encoding=encoding)
+        except pyreadstat.ReadstatError as exc:
+            if "encoding" in str(exc).lower() and encoding is None:
+                continue
+            raise ReadError(
+                file, None, None, f"unreadable Stata file: {exc}", _dta_reason(exc)
+            ) from None
+        return (
+            list(meta.column_names),
+            dict(meta.column_names_to_labels),
+            meta.number_rows or 0,
+            encoding or "",
+        )
+    raise ReadError(file, None, None, "text is neither UTF-8 nor GB18030", "encoding_error")
+
+
+def _dta_reason(exc: Exception) -> str:
+    return "truncated_file" if "unable to read" in str(exc).lower() else "corrupt_file"
+
+
+def iter_dta(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChunk]:
+    """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale)."""
+    import pyreadstat
+
+    seen = 0
+    try:
+        for frame, _ in pyreadstat.read_file_in_chunks(
+            pyreadstat.read_dta,
+            path,
+            chunksize=DTA_CHUNK_ROWS,
+            encoding=encoding or None,
+            disable_datetime_conversion=True,
+        ):
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            yield RawChunk(table, seen + 1)
+            seen += table.num_rows
+    except pyreadstat.ReadstatError as exc:
+        raise ReadError(
+            file, None, seen + 1, f"unreadable Stata data: {exc}", _dta_reason(exc)
+        ) from None
+    if seen != rows:
+        raise ReadError(
+            file, None, seen + 1, f"header promises {rows} rows, found {seen}", "truncated_file"
+        )
+
+
+# xlsx --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    rows: list[tuple[int, tuple[Any, ...]]]  # (1-based sheet row, cell values)
+
+
+def _cell_text(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def read_xlsx(path: Path, file: str) -> list[Sheet]:
+    """Every sheet's non-empty rows with their sheet row numbers (values, not formulas)."""
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    check_not_empty(path, file)
+    if _head(path, 4) != _ZIP_HEAD:
+        raise ReadError(file, None, None, "not an xlsx file (no zip header)", "corrupt_file")
+    if _ZIP_END not in _tail(path, 1 << 16):
+        raise ReadError(file, None, None, "zip directory missing", "truncated_file")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
+        raise ReadError(file, None, None, f"unreadable xlsx: {exc}", "corrupt_file") from None
+    sheets = []
+    try:
+        for sheet in book.worksheets:
+            # Some writers store a wrong sheet dimension; read every row that exists.
+            sheet.reset_dimensions()
+            rows = []
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = tuple(_cell_text(v) for v in values)
+                if any(v is not None and str(v).strip() for v in cells):
+                    rows.append((number, cells))
+            sheets.append(Sheet(sheet.title, rows))
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ReadError(file, None, None, f"unreadable xlsx: {exc}", "corrupt_file") from None
+    finally:
+        book.close()
+    if not any(s.rows for s in sheets):
+        raise ReadError(file, None, None, "workbook has no data", "empty_file")
+    return sheets
+
+
+def column_array(values: list[Any], width: int | None = None) -> pa.Array:
+    """One xlsx column as Arrow: numbers stay numbers when the column holds only numbers,
+    anything else becomes text (integral floats written as integers, so codes survive).
+    With `width` (a fixed-width code column), numeric cells are zero-padded to it: a mixed
+    column still gets back the leading zeros its numeric cells lost."""
+    kinds = {type(v) for v in values if v is not None}
+    if kinds and kinds <= {int, float} and width is None:
+        return pa.array(values, pa.float64() if float in kinds else pa.int64())
+    if kinds <= {bool}:
+        return pa.array(values, pa.bool_()) if kinds else pa.nulls(len(values), pa.string())
+    return pa.array([_as_text(v, width) for v in values], pa.string())
+
+
+def _as_text(value: Any, width: int | None = None) -> str | None:
+    if value is None:
+        return None
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if numeric and float(value).is_integer():
+        text = str(int(value))
+        return text.zfill(width) if width else text
+    return str(value)
+
+
+def long_sheet_table(
+    sheet: Sheet, widths: dict[int, int] | None = None
+) -> tuple[list[str], pa.Table, list[int]]:
+    """A sheet laid out as one header row and data rows: raw header texts, the columns, and
+    each data row's sheet row number. `widths` maps column positions to code widths."""
+    body = sheet.rows[1:]
+    names = header_names(sheet)
+    widths = widths or {}
+    columns = [
+        column_array([row[i] if i < len(row) else None for _, row in body], widths.get(i))
+        for i in range(len(names))
+    ]
+    table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(names))])
+    return names, table, [number for number, _ in body]
+
+
+def header_names(sheet: Sheet) -> list[str]:
+    return [_as_text(h) or "" for h in sheet.rows[0][1]]

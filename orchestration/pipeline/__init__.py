@@ -1,0 +1,1 @@
+"""The refresh: what to do (plan) and doing it (the one-shot run both triggers share)."""

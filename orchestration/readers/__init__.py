@@ -1,7 +1,0 @@
-"""Readers for release files: every supported format to canonical Arrow columns."""
-
-from orchestration.readers.asif import AsifFrame, read_asif
-from orchestration.readers.errors import ReadError
-from orchestration.readers.fdi import FdiFrame, read_fdi_city
-
-__all__ = ["AsifFrame", "FdiFrame", "ReadError", "read_asif", "read_fdi_city"]

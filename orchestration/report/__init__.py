@@ -1,0 +1,1 @@
+"""The replication report of the seed study from the published marts."""

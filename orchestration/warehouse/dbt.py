@@ -1,0 +1,76 @@
+"""The dbt project as Dagster sees it, and the build-time step that prepares its manifest.
+
+`make run` / `make test` call `python -m orchestration.warehouse.dbt` so the manifest exists
+before the code location loads; importing the definitions never parses the dbt project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+_SOURCE_GLOBS = ("dbt_project.yml", "models/**/*", "seeds/**/*", "macros/**/*", "tests/**/*")
+_STAMP = dbt_project.manifest_path.parent / "citygvc_sources.sha256"
+
+
+def sources_digest() -> str:
+    """sha256 over the dbt project's own files (what the manifest is parsed from)."""
+    digest = hashlib.sha256()
+    files = sorted({p for g in _SOURCE_GLOBS for p in DBT_PROJECT_DIR.glob(g) if p.is_file()})
+    for path in files:
+        digest.update(path.relative_to(DBT_PROJECT_DIR).as_posix().encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """Run `dbt parse` when the manifest is missing or older than the project's files."""
+    digest = sources_digest()
+    fresh = dbt_project.manifest_path.exists() and _STAMP.exists()
+    if force or not fresh or _STAMP.read_text() != digest:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(
+            [
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--quiet",
+            ]
+        )
+        if not result.success:
+            raise RuntimeError(f"dbt parse failed: {result.exception}")
+        _STAMP.write_text(digest)
+    return dbt_project.manifest_path
+
+
+def code_fingerprint() -> str:
+    """The code/seed part of the publish fingerprint: dbt node and seed checksums, project
+    macros, and the reviewed GX suites. Stable across machines (no paths or timestamps)."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    parts: list[str] = []
+    for uid, node in sorted(manifest["nodes"].items()):
+        parts.append(f"{uid}:{node['checksum']['checksum']}")
+    for uid, macro in sorted(manifest["macros"].items()):
+        if macro.get("package_name") == "citygvc":
+            parts.append(f"{uid}:{hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}")
+    for suite in sorted(EXPECTATIONS_DIR.glob("*.json")):
+        parts.append(f"{suite.name}:{hashlib.sha256(suite.read_bytes()).hexdigest()}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def main() -> None:
+    Settings.from_env().export_env()
+    print(f"dbt manifest ready: {prepare_manifest()}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,285 @@
+"""`make bench` (orchestration/bench): the pandas peer and the floor against the generator's
+ground truth, the measuring helpers against processes and Dagster runs with known
+properties, and — slow — the whole bench at demo scale on a few years: it runs, the refresh,
+the peer and the floor agree, and results.json has every field. Timings are never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tools.bench import floor, instrumented_refresh, pandas_peer
+from tools.bench.measure import dagster_runs, run_measured, step_category
+from tools.bench.run import SERIES, compare, split_catalog
+from tools.sample_releases.__main__ import main as generate
+
+IMPLEMENTATIONS = {"pandas_peer": pandas_peer.main, "floor": floor.main}
+KEYS = ["city_code", "year", "indicator_id", "breakdown", "source"]
+# Year ranges covering every format and vintage: 2002 GBK CSV (1994 codes, 6-digit locations),
+# 2003 Stata (2002 codes), 2007 Parquet, 2008–2012 Stata without value added, 2012 2011 codes,
+# 2013 UTF-8 CSV, fdi_city 2010–2013 in all four layouts.
+YEAR_RANGES = ("2002-2003", "2007-2013")
+# ASIF years whose files report value added (README of the generator: absent in 2004 and
+# 2008–2013). Elsewhere both implementations impute it, and the truth holds the true value.
+VA_REPORTED = {2002, 2003, 2007}
+
+
+@pytest.fixture(scope="module")
+def catalogs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    roots = {}
+    for years in YEAR_RANGES:
+        root = tmp_path_factory.mktemp(f"bench-{years}")
+        generate(["--out", str(root), "--years", years])
+        roots[years] = root
+    return roots
+
+
+def fdi_source(years: str) -> set[str]:
+    """fdi_city releases exist from 2010 on."""
+    return {"fdi_city"} if int(years.split("-")[1]) >= 2010 else set()
+
+
+def _bench_series(frame: pd.DataFrame) -> pd.DataFrame:
+    keep = pd.Series(False, index=frame.index)
+    for (indicator, source), breakdown in SERIES.items():
+        match = (frame["indicator_id"] == indicator) & (frame["source"] == source)
+        if breakdown:
+            match &= frame["breakdown"] == breakdown
+        keep |= match
+    return frame[keep]
+
+
+@pytest.mark.parametrize("years", YEAR_RANGES)
+@pytest.mark.parametrize("implementation", ["pandas_peer", "floor"])
+def test_implementation_matches_ground_truth(
+    catalogs: dict[str, Path], tmp_path: Path, implementation: str, years: str
+) -> None:
+    root = catalogs[years]
+    out = tmp_path / "indicators.parquet"
+    assert IMPLEMENTATIONS[implementation]([str(root), str(out)]) == 0
+    got = pd.read_parquet(out)
+    truth = _bench_series(pd.read_parquet(root / "_ground_truth.parquet"))
+    series = set(zip(got["indicator_id"], got["source"], strict=True))
+    assert series == set(zip(truth["indicator_id"], truth["source"], strict=True))
+    assert series <= set(SERIES) and {s for _, s in series} == ({"asif"} | fdi_source(years))
+    merged = got.merge(truth, on=KEYS, how="outer", suffixes=("", "_truth"), indicator=True)
+    assert (merged["_merge"] == "both").all(), merged[merged["_merge"] != "both"].head()
+    imputed = (
+        (merged["indicator_id"] == "fdi_dependency_ict_va")
+        & (merged["source"] == "asif")
+        & ~merged["year"].isin(VA_REPORTED)
+    )
+    exact = merged[~imputed]
+    assert (exact["value"].isna() == exact["value_truth"].isna()).all()
+    both = exact.dropna(subset=["value", "value_truth"])
+    assert len(both) > 0
+    relative = (both["value"] - both["value_truth"]).abs() / both["value_truth"].abs().clip(1e-12)
+    assert relative.max() <= 1e-9
+    # Imputed value added still gives a dependency for every city with ICT value added.
+    assert (
+        merged.loc[imputed, "value"].notna().sum()
+        == merged.loc[imputed, "value_truth"].notna().sum()
+    )
+
+
+def test_split_holds_back_newest_asif_year_and_one_revision() -> None:
+    def release(rid: str, dataset: str, period: int, revision: int = 1) -> dict:
+        return {"release_id": rid, "dataset": dataset, "period": period, "revision": revision}
+
+    releases = [
+        release("asif-2005-r1", "asif", 2005),
+        release("asif-2006-r1", "asif", 2006),
+        release("asif-2006-r2", "asif", 2006, 2),
+        release("asif-2007-r1", "asif", 2007),
+        release("fdi_city-2015-r1", "fdi_city", 2015),
+        release("fdi_city-2015-r2", "fdi_city", 2015, 2),
+        release("fdi_city-2016-r1", "fdi_city", 2016),
+    ]
+    split = split_catalog(releases)
+    assert split.added_ids == ["asif-2007-r1", "asif-2006-r2"]
+    assert [r["release_id"] for r in split.base] == [
+        "asif-2005-r1",
+        "asif-2006-r1",
+        "fdi_city-2015-r1",
+        "fdi_city-2015-r2",
+        "fdi_city-2016-r1",
+    ]
+    # Without an ASIF revision, a revision of the other dataset is held back.
+    split = split_catalog([r for r in releases if r["release_id"] != "asif-2006-r2"])
+    assert split.added_ids == ["asif-2007-r1", "fdi_city-2015-r2"]
+
+
+def _indicator_rows() -> pd.DataFrame:
+    rows = []
+    for (indicator, source), breakdown in SERIES.items():
+        for city in ("320583", "441900"):
+            rows.append((city, 2007, indicator, breakdown or "computers", source, 0.25))
+    return pd.DataFrame(rows, columns=[*KEYS, "value"])
+
+
+def test_compare_reports_missing_rows_nulls_and_differences(tmp_path: Path) -> None:
+    reference = _indicator_rows()
+    # Rows of other indicators or breakdowns are outside the bench and ignored.
+    extra = reference.head(1).assign(indicator_id="hhi_mfg")
+    reference_path = tmp_path / "reference.parquet"
+    pd.concat([reference, extra]).to_parquet(reference_path)
+
+    same = tmp_path / "same.parquet"
+    reference.assign(value=reference["value"] * (1 + 1e-12)).to_parquet(same)
+    result = compare(reference_path, same)
+    assert result["agree"] and result["rows"] == len(reference)
+
+    changed = reference.copy()
+    changed.loc[0, "value"] = 0.25 * (1 + 1e-6)
+    changed.loc[1, "value"] = None
+    changed = changed.drop(index=2)
+    path = tmp_path / "changed.parquet"
+    changed.to_parquet(path)
+    result = compare(reference_path, path)
+    assert not result["agree"]
+    totals = {
+        key: sum(s[key] for s in result["series"])
+        for key in ("missing_in_other", "missing_in_reference", "null_mismatches")
+    }
+    assert totals == {"missing_in_other": 1, "missing_in_reference": 0, "null_mismatches": 1}
+    assert max(s["max_rel_diff"] for s in result["series"]) == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_run_measured_sees_the_peak_memory_of_a_grandchild(tmp_path: Path) -> None:
+    grandchild = "b = bytearray(300 * 2**20); import time; time.sleep(1.5)"
+    child = (
+        "import subprocess, sys; "
+        f"subprocess.run([sys.executable, '-c', {grandchild!r}], check=True); sys.exit(3)"
+    )
+    result = run_measured(
+        "probe", [sys.executable, "-c", child], os.environ, tmp_path / "probe.log"
+    )
+    assert result.exit_code == 3
+    assert result.max_rss_bytes >= 300 * 2**20
+    assert result.peak_tree_rss_bytes >= 300 * 2**20
+    assert result.wall_s > 0 and result.log == str(tmp_path / "probe.log")
+
+
+def test_dagster_runs_reads_steps_from_the_event_log(tmp_path: Path) -> None:
+    from dagster import DagsterInstance, job, op
+
+    @op
+    def first() -> int:
+        time.sleep(0.3)
+        return 1
+
+    @op
+    def second(value: int) -> int:
+        return value + 1
+
+    @job
+    def two_steps() -> None:
+        second(first())
+
+    since = time.time()
+    with DagsterInstance.local_temp(str(tmp_path)) as instance:
+        result = two_steps.execute_in_process(instance=instance)
+    runs = dagster_runs(tmp_path, since, time.time())
+    assert [r.run_id for r in runs] == [result.run_id]
+    steps = {s.step_key: s for s in runs[0].steps}
+    assert set(steps) == {"first", "second"}
+    assert all(s.succeeded for s in steps.values())
+    assert steps["first"].seconds >= 0.3
+    assert runs[0].start <= steps["first"].start <= steps["second"].end <= runs[0].end
+    assert dagster_runs(tmp_path, time.time() + 60, time.time() + 120) == []
+
+
+@pytest.mark.parametrize(
+    ("step_key", "category"),
+    [
+        ("raw__asif", "ingest"),
+        ("dbt_intermediate", "dbt"),
+        ("marts__fct_city_indicators_gx_mart_fct_city_indicators", "gx_checks"),
+        ("serve__published_marts", "publish"),
+    ],
+)
+def test_step_category(step_key: str, category: str) -> None:
+    assert step_category(step_key) == category
+
+
+def test_instrumented_refresh_wraps_every_ingest_phase() -> None:
+    import importlib
+
+    originals = {
+        (module, name): getattr(importlib.import_module(module), name)
+        for module, name, _ in instrumented_refresh.PATCHES
+    }
+    try:
+        assert instrumented_refresh.instrument() == []
+        for (module, name), original in originals.items():
+            wrapped = getattr(importlib.import_module(module), name)
+            assert wrapped is not original and wrapped.__wrapped__ is original
+    finally:
+        for (module, name), original in originals.items():
+            setattr(importlib.import_module(module), name, original)
+
+
+@pytest.mark.slow
+def test_bench_demo_end_to_end(tmp_path: Path) -> None:
+    """`make bench SCALE=demo` on 2006–2010: full refresh without asif-2010 and asif-2006-r2,
+    then the incremental refresh with them, the peer and the floor — all agree."""
+    env = {**os.environ, "CITYGVC_DATA_DIR": str(tmp_path / uuid.uuid4().hex)}
+    env.pop("DAGSTER_HOME", None)
+    command = ["-m", "tools.bench", "--scale", "demo", "--years", "2006-2010"]
+    run = subprocess.run(
+        [sys.executable, *command, "--import-repeats", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "targets:" in run.stdout
+    bench = Path(env["CITYGVC_DATA_DIR"]) / "bench"
+    results = json.loads((bench / "results.json").read_text())
+
+    assert results["catalog"]["new_year"] == ["asif-2010-r1"]
+    assert results["catalog"]["revision"] == ["asif-2006-r2"]
+    assert (bench / "cache" / "demo-seed0-2006-2010" / "catalog.json").exists()
+    for name in ("full_refresh", "incremental_refresh", "pandas_peer", "floor", "floor_base"):
+        measured = results["measurements"][name]
+        assert measured["exit_code"] == 0
+        for field in ("wall_s", "user_s", "sys_s", "max_rss_bytes", "peak_tree_rss_bytes"):
+            assert measured[field] > 0, (name, field)
+        assert measured["peak_rss_bytes"] >= measured["max_rss_bytes"]
+    for name in ("full_refresh", "incremental_refresh"):
+        breakdown = results["refresh_breakdown"][name]
+        assert set(breakdown["shares"]) == {"reading_files", "gx", "dbt", "dagster_overhead"}
+        assert breakdown["not_instrumented"] == []
+        assert breakdown["steps_s"]["dbt"] > 0 and breakdown["steps_s"]["gx_checks"] > 0
+        assert breakdown["ingest_phases_s"]["read"] > 0
+        assert breakdown["ingest_phases_s"]["gx_ingest"] > 0
+    # The full refresh ingests 5 releases, the incremental one only the 2 held back.
+    assert results["refresh_breakdown"]["full_refresh"]["timer_calls"]["read"] == 5
+    assert results["refresh_breakdown"]["incremental_refresh"]["timer_calls"]["read"] == 2
+    imports = results["definitions_load"]
+    assert imports["definitions_s"] > 0 and imports["bare_dagster_dbt_s"] > 0
+
+    assert results["all_agree"]
+    assert len(results["agreement"]) == 3
+    for check in results["agreement"].values():
+        assert check["agree"] and check["rows"] > 0
+        assert {(s["indicator_id"], s["source"]) for s in check["series"]} == set(SERIES)
+    # The held-back year reaches the publish only through the incremental refresh.
+    full = pd.read_parquet(bench / "run" / "published_full.parquet")
+    incremental = pd.read_parquet(bench / "run" / "published_incremental.parquet")
+    assert not ((full["source"] == "asif") & (full["year"] == 2010)).any()
+    assert ((incremental["source"] == "asif") & (incremental["year"] == 2010)).any()
+
+    assert len(results["targets"]) == 7
+    for target in results["targets"]:
+        assert isinstance(target["met"], bool) and target["verdict"]
+    assert results["machine"]["cores"] and len(results["load"]["start"]) == 3

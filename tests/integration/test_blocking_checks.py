@@ -1,0 +1,78 @@
+"""A failing staging or mart gate fails the run (exit 1) and leaves serve/ exactly as the last
+good publish left it (DESIGN §1, §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli import refresh
+from orchestration.ingest import gx as gx_validation
+from orchestration.pipeline.refresh import EXIT_FAILURE, EXIT_OK
+from orchestration.settings import EXPECTATIONS_DIR
+from orchestration.warehouse import dbt as dbt_manifest
+from tests.conftest import make_settings
+from tests.integration.test_end_to_end import _write_catalog
+
+
+def _serve_snapshot(serve: Path) -> dict[str, str]:
+    files = [p for p in sorted(serve.rglob("*")) if p.is_file() and not p.is_symlink()]
+    snapshot = {
+        str(p.relative_to(serve)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+    }
+    snapshot["parquet ->"] = str((serve / "parquet").readlink())
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def good_publish(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding one good publish of the hand-made catalog (built once)."""
+    root = tmp_path_factory.mktemp("good")
+    _write_catalog(root / "catalog")
+    settings = make_settings(root, root / "catalog", CITYGVC_DISCLOSURE="off")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
+            mp.setenv(key, "restored-after-fixture")
+        assert refresh(settings, echo=lambda _: None) == EXIT_OK
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suite", ["staging_asif_profile", "mart_fct_city_indicators"])
+def test_failing_gate_fails_the_run_and_keeps_the_last_publish(
+    suite: str, good_publish: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(good_publish, tmp_path / "copy", symlinks=True)
+    settings = make_settings(
+        tmp_path / "copy", tmp_path / "copy" / "catalog", CITYGVC_DISCLOSURE="off"
+    )
+    for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
+        monkeypatch.setenv(key, "restored-after-test")
+    before = _serve_snapshot(settings.serve_dir)
+
+    # A reviewed suite gains a critical expectation the data cannot meet. The suite is part
+    # of the code fingerprint, so the next refresh rebuilds and re-checks the marts.
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    spec = json.loads((suites / f"{suite}.json").read_text())
+    spec["expectations"].append(
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 0, "max_value": 0},
+            "meta": {"severity": "critical", "description": "forced failure (test)"},
+        }
+    )
+    (suites / f"{suite}.json").write_text(json.dumps(spec))
+    monkeypatch.setattr(gx_validation, "EXPECTATIONS_DIR", suites)
+    monkeypatch.setattr(dbt_manifest, "EXPECTATIONS_DIR", suites)
+
+    lines: list[str] = []
+    assert refresh(settings, echo=lines.append) == EXIT_FAILURE
+    assert _serve_snapshot(settings.serve_dir) == before
+    summary = "\n".join(lines)
+    assert "nothing published" in summary
+    assert f"check gx_{suite} on" in summary  # a failed GX evaluation, not a crash

@@ -1,0 +1,122 @@
+"""The refresh against a catalog served over real HTTP: everything loads, a second refresh and
+a sensor tick do nothing, and a catalog that grows by a new year, an ASIF revision and a
+city-level yearbook revision gets exactly those three releases, with supersession as DESIGN §4
+says."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance, RunsFilter, SkipReason
+
+from orchestration.cli import refresh
+from orchestration.defs.ingest.sensor import plan_run_requests
+from orchestration.pipeline.refresh import EXIT_OK
+from orchestration.settings import Settings
+from tests.conftest import generate_catalog, make_settings
+
+FIRST = ["asif-2006-r1", "asif-2007-r1", "fdi_city-2015-r1"]
+LATER = ["asif-2006-r2", "asif-2008-r1", "fdi_city-2015-r2"]
+DONGGUAN = "441900"
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def served_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, dict]]:
+    """A catalog root served on 127.0.0.1 whose catalog.json the test rewrites."""
+    base = tmp_path_factory.mktemp("http")
+    asif = generate_catalog(base / "asif", "--years", "2006-2008")
+    fdi = generate_catalog(base / "fdi", "--years", "2015-2015")
+    entries = {
+        r["release_id"]: r
+        for src in (asif, fdi)
+        for r in json.loads((src / "catalog.json").read_text())["releases"]
+    }
+    root = base / "root"
+    root.mkdir()
+    (root / "asif").symlink_to(asif / "asif")
+    (root / "fdi_city").symlink_to(fdi / "fdi_city")
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}/", entries
+    finally:
+        server.shutdown()
+
+
+def _publish_catalog(root: Path, entries: dict, ids: list[str]) -> None:
+    doc = {"catalog_version": 1, "releases": [entries[i] for i in ids]}
+    (root / "catalog.json").write_text(json.dumps(doc))
+
+
+def _ingested_partitions(settings: Settings) -> list[str]:
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        runs = instance.get_runs(RunsFilter(job_name="ingest_asif")) + instance.get_runs(
+            RunsFilter(job_name="ingest_fdi_city")
+        )
+        return sorted(r.tags["dagster/partition"] for r in runs)
+
+
+def _served(settings: Settings) -> Path:
+    return settings.serve_dir / "citygvc.duckdb"
+
+
+@pytest.mark.slow
+def test_http_catalog_loads_then_grows_by_exactly_the_new_releases(
+    served_root: tuple[Path, str, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, url, entries = served_root
+    settings = make_settings(tmp_path, url)
+    for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
+        monkeypatch.setenv(key, "restored-after-test")
+    quiet = lambda _: None  # noqa: E731
+
+    _publish_catalog(root, entries, FIRST)
+    assert refresh(settings, echo=quiet) == EXIT_OK
+    assert _ingested_partitions(settings) == sorted(FIRST)
+    manifest = (settings.serve_dir / "manifest.json").read_bytes()
+
+    # nothing new: no ingest, no publish, and the sensor (same plan) requests nothing
+    assert refresh(settings, echo=quiet) == EXIT_OK
+    assert _ingested_partitions(settings) == sorted(FIRST)
+    assert (settings.serve_dir / "manifest.json").read_bytes() == manifest
+    assert isinstance(plan_run_requests(settings), SkipReason)
+
+    _publish_catalog(root, entries, FIRST + LATER)
+    tick = plan_run_requests(settings)
+    assert sorted(r.partition_key for r in tick.run_requests) == sorted(LATER)
+    assert refresh(settings, echo=quiet) == EXIT_OK
+    assert _ingested_partitions(settings) == sorted(FIRST + LATER)
+
+    with duckdb.connect(str(_served(settings)), read_only=True) as con:
+        status = dict(con.execute("select release_id, status from marts.dim_release").fetchall())
+        dongguan_2015 = con.execute(
+            "select distinct release_ids from marts.fct_city_indicators "
+            "where source = 'fdi_city' and year = 2015 and city_code = ?",
+            [DONGGUAN],
+        ).fetchall()
+        others_2015 = con.execute(
+            "select distinct release_ids from marts.fct_city_indicators "
+            "where source = 'fdi_city' and year = 2015 and city_code <> ?",
+            [DONGGUAN],
+        ).fetchall()
+    assert status["asif-2006-r1"] == "superseded"
+    assert status["asif-2006-r2"] == "loaded"
+    # the city-level revision supersedes r1 for Dongguan only; r1 still supplies the others
+    assert status["fdi_city-2015-r1"] == "loaded"
+    assert dongguan_2015 == [("fdi_city-2015-r2",)]
+    assert others_2015 == [("fdi_city-2015-r1",)]
