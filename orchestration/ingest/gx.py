@@ -103,6 +103,7 @@ def load_suite_spec(suite_name: str, directory: Path | None = None) -> dict[str,
 @cache
 def _context(gx_dir: str) -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    # lazy: the import alone takes seconds (module docstring)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -114,7 +115,7 @@ def _context(gx_dir: str) -> Any:
 
 
 def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], docs: bool) -> Any:
-    import great_expectations as gx
+    import great_expectations as gx  # lazy: see _context
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
     )
@@ -180,6 +181,41 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _expectation_result(result: Any, suite_name: str, keyed: bool) -> GxExpectationResult:
+    """One expectation's result; GxInfrastructureError when GX could not evaluate it."""
+    config = result.expectation_config
+    message = _raised(result.exception_info)
+    if message is not None:
+        raise GxInfrastructureError(
+            f"GX could not evaluate {config.type} {dict(config.kwargs)} in suite "
+            f"{suite_name}: {message}"
+        )
+    detail = dict(result.result or {})
+    meta = dict(config.meta or {})
+    return GxExpectationResult(
+        expectation_type=config.type,
+        column=config.kwargs.get("column"),
+        severity=meta.get("severity", "critical"),
+        description=meta.get("description", ""),
+        success=bool(result.success),
+        unexpected_count=detail.get("unexpected_count"),
+        unexpected_percent=detail.get("unexpected_percent"),
+        partial_unexpected=_plain(detail.get("partial_unexpected_list", []))[:_SAMPLE],
+        sample_keys=_plain(detail.get("partial_unexpected_index_list", []))[:_SAMPLE]
+        if keyed
+        else [],
+        observed_value=_plain(detail.get("observed_value")),
+    )
+
+
+def _docs_path(context: Any, identifier: Any) -> Path | None:
+    """The local data docs page of a validation run (None when the site is not a file)."""
+    urls = context.get_docs_sites_urls(resource_identifier=identifier)
+    if urls and urls[0].get("site_url", "").startswith("file://"):
+        return Path(urls[0]["site_url"].removeprefix("file://"))
+    return None
+
+
 def validate_dataframe(
     df: pd.DataFrame,
     suite_name: str,
@@ -203,38 +239,10 @@ def validate_dataframe(
     except Exception as exc:  # GX raises many unrelated types; all mean "could not validate"
         raise GxInfrastructureError(f"GX suite {suite_name} failed to run: {exc}") from exc
     (identifier, validation), *_ = run.run_results.items()
-    results = []
-    for result in validation.results:
-        config = result.expectation_config
-        message = _raised(result.exception_info)
-        if message is not None:
-            raise GxInfrastructureError(
-                f"GX could not evaluate {config.type} {dict(config.kwargs)} in suite "
-                f"{suite_name}: {message}"
-            )
-        detail = dict(result.result or {})
-        meta = dict(config.meta or {})
-        results.append(
-            GxExpectationResult(
-                expectation_type=config.type,
-                column=config.kwargs.get("column"),
-                severity=meta.get("severity", "critical"),
-                description=meta.get("description", ""),
-                success=bool(result.success),
-                unexpected_count=detail.get("unexpected_count"),
-                unexpected_percent=detail.get("unexpected_percent"),
-                partial_unexpected=_plain(detail.get("partial_unexpected_list", []))[:_SAMPLE],
-                sample_keys=_plain(detail.get("partial_unexpected_index_list", []))[:_SAMPLE]
-                if key_columns
-                else [],
-                observed_value=_plain(detail.get("observed_value")),
-            )
-        )
-    docs_path = None
-    if build_docs:
-        urls = context.get_docs_sites_urls(resource_identifier=identifier)
-        if urls and urls[0].get("site_url", "").startswith("file://"):
-            docs_path = Path(urls[0]["site_url"].removeprefix("file://"))
+    results = [
+        _expectation_result(result, suite_name, bool(key_columns)) for result in validation.results
+    ]
+    docs_path = _docs_path(context, identifier) if build_docs else None
     passed = sum(r.success for r in results)
     return GxOutcome(
         suite_name=suite_name,

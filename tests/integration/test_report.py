@@ -20,15 +20,8 @@ from orchestration.defs.publish.metadata import (
     headline_metadata,
     headline_table,
 )
-from orchestration.report.replication import (
-    FAILS,
-    FINDINGS,
-    HOLDS,
-    UNKNOWN,
-    Condition,
-    main,
-    write_report,
-)
+from orchestration.report.findings import FAILS, FINDINGS, HOLDS, UNKNOWN, Condition
+from orchestration.report.replication import main, write_report
 from orchestration.settings import REPO_ROOT, Settings
 from tests.unit.defs.test_monitoring import DONGGUAN, KUNSHAN, build_marts, indicator_rows
 

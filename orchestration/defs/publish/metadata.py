@@ -105,6 +105,7 @@ def headline_table(con: duckdb.DuckDBPyConnection) -> str:
 def headline_plot(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
     """Draw the two headline series of both cities into a PNG at `path` (deterministic bytes
     for the same data: no software or date stamps)."""
+    # lazy: see the module docstring
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
@@ -179,24 +180,11 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
 
 
-def data_quality_metadata(
-    con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]
-) -> dict[str, MetadataValue]:
-    """What happened to each given release on its way to the marts (marts.fct_data_quality):
-    a markdown table of rows read / staged / removed / kept / dropped / unmapped, the detail
-    of every release-level metric, and the imputed share of value added of Kunshan and
-    Dongguan in those releases. Before the first transform the mart does not exist yet, and a
-    release ingested since the last transform is not in it; both are said, not hidden."""
-    ids = sorted(set(release_ids))
-    if not ids:
-        return {}
-    if not _has_table(con, "marts", "fct_data_quality"):
-        return {
-            "data_quality": MetadataValue.md(
-                "marts.fct_data_quality is not built yet: the figures appear after the next "
-                "transform-and-publish run."
-            )
-        }
+def _quality_frames(
+    con: duckdb.DuckDBPyConnection, ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The release-level rows of the given releases, and the imputed share of value added of
+    Kunshan and Dongguan in them."""
     placeholders = ", ".join("?" * len(ids))
     release_rows = con.execute(
         f"""
@@ -218,6 +206,12 @@ def data_quality_metadata(
         """,
         [*ids, KUNSHAN, DONGGUAN],
     ).df()
+    return release_rows, city_rows
+
+
+def _quality_table(release_rows: pd.DataFrame, ids: list[str]) -> str:
+    """Markdown: one row per release with the QUALITY_COLUMNS figures; releases not in the
+    mart yet are listed below the table."""
     header = ["release", "dataset", "year", *(label for _, _, label in QUALITY_COLUMNS)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     missing = []
@@ -236,6 +230,28 @@ def data_quality_metadata(
         lines.append(
             "Not in marts.fct_data_quality yet (built by the next transform): " + ", ".join(missing)
         )
+    return "\n".join(lines)
+
+
+def data_quality_metadata(
+    con: duckdb.DuckDBPyConnection, release_ids: Iterable[str]
+) -> dict[str, MetadataValue]:
+    """What happened to each given release on its way to the marts (marts.fct_data_quality):
+    a markdown table of rows read / staged / removed / kept / dropped / unmapped, the detail
+    of every release-level metric, and the imputed share of value added of Kunshan and
+    Dongguan in those releases. Before the first transform the mart does not exist yet, and a
+    release ingested since the last transform is not in it; both are said, not hidden."""
+    ids = sorted(set(release_ids))
+    if not ids:
+        return {}
+    if not _has_table(con, "marts", "fct_data_quality"):
+        return {
+            "data_quality": MetadataValue.md(
+                "marts.fct_data_quality is not built yet: the figures appear after the next "
+                "transform-and-publish run."
+            )
+        }
+    release_rows, city_rows = _quality_frames(con, ids)
     detail = [
         {
             "release_id": r.release_id,
@@ -256,7 +272,7 @@ def data_quality_metadata(
         for r in city_rows.itertuples()
     ]
     return {
-        "data_quality": MetadataValue.md("\n".join(lines)),
+        "data_quality": MetadataValue.md(_quality_table(release_rows, ids)),
         "data_quality_detail": MetadataValue.json(detail),
         "value_added_imputed_share": MetadataValue.json(imputed),
     }

@@ -183,7 +183,7 @@ def _check_dta_envelope(path: Path, file: str) -> None:
 
 def read_dta_labels(path: Path, file: str) -> tuple[list[str], dict[str, str | None], int, str]:
     """Column names, variable labels, row count and the text encoding that decodes them."""
-    import pyreadstat
+    import pyreadstat  # lazy: only .dta files need it (slow to import)
 
     check_not_empty(path, file)
     _check_dta_envelope(path, file)
@@ -212,7 +212,7 @@ def _dta_reason(exc: Exception) -> str:
 
 def iter_dta(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChunk]:
     """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale)."""
-    import pyreadstat
+    import pyreadstat  # lazy: only .dta files need it (slow to import)
 
     seen = 0
     try:
@@ -253,6 +253,7 @@ def _cell_text(value: Any) -> Any:
 
 def read_xlsx(path: Path, file: str) -> list[Sheet]:
     """Every sheet's non-empty rows with their sheet row numbers (values, not formulas)."""
+    # lazy: only .xlsx files need openpyxl (slow to import)
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -143,3 +143,5 @@ def test_critical_gx_failure_quarantines_the_release(
     assert "employment" in outcome.message
     assert rows == 0
     assert outcome.gx and outcome.gx[0]["data_docs"]
+    assert {"land", "read", "checks", "gx", "write"} == set(outcome.phase_seconds)
+    assert outcome.phase_seconds["gx"] > 0

@@ -21,9 +21,9 @@ import pyreadstat
 import pytest
 
 from orchestration.ingest.catalog import Release, open_catalog, validate_catalog
+from orchestration.ingest.checks import check_asif_release, check_fdi_release
 from orchestration.ingest.load import IngestOutcome, ingest_release, record_rejections
 from orchestration.ingest.readers import read_asif, read_fdi_city
-from orchestration.ingest.release_checks import check_asif_release, check_fdi_release
 from orchestration.settings import Settings
 from orchestration.warehouse.schema import connect
 
@@ -214,6 +214,17 @@ def test_good_release_loads_with_its_records(env: Env) -> None:
     assert stats["rows_read:"] == 200
     assert stats["unmapped_column:备注"] == 200  # values kept only in extra_columns
     assert stats["unmapped_code:industry"] == 0
+
+
+def test_outcome_times_each_phase(env: Env) -> None:
+    loaded = env.ingest(env.asif("asif-2007-r1", firms(200, 2007)))
+    # GX is off in these tests: no "gx" phase.
+    assert set(loaded.phase_seconds) == {"land", "read", "checks", "write"}
+    assert all(seconds >= 0 for seconds in loaded.phase_seconds.values())
+
+    failed = env.ingest(env.asif("asif-2008-r1", _duplicate_id(firms(200, 2008))))
+    assert failed.status == "quarantined"
+    assert set(failed.phase_seconds) == {"land", "read", "checks", "write"}
 
 
 def test_reload_replaces_exactly_that_release(env: Env) -> None:

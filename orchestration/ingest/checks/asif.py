@@ -1,0 +1,273 @@
+"""The ASIF release checks: per-file rules (structure, codes, values) in `FILE_RULES`, then
+the release-wide ones (row-count band, unit scale, duplicate firm ids) and the GX raw suite."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from orchestration.ingest.catalog import Release
+from orchestration.ingest.checks.asif_release import (
+    PreviousRelease,
+    duplicate_checks,
+    positive_outputs,
+    previous_from_count,
+    row_count_check,
+    unit_check,
+)
+from orchestration.ingest.checks.codes import (
+    admin_codes,
+    industry_codes,
+    registration_types,
+    vintage_for,
+)
+from orchestration.ingest.checks.common import (
+    CheckFailure,
+    CheckReport,
+    FileScope,
+    count_true,
+    first_hit,
+    pct,
+    run_gx,
+    samples,
+)
+from orchestration.ingest.readers.asif import AsifFrame
+from orchestration.settings import Settings
+from orchestration.warehouse.schema import ASIF_INT_COLUMNS, ASIF_MONEY_COLUMNS, ASIF_REQUIRED
+
+# Thresholds ---------------------------------------------------------------------------------
+MAX_NULL_REQUIRED_RATE = 0.01
+MAX_NON_NUMERIC_OPTIONAL_RATE = 0.01  # required numeric columns tolerate none
+MAX_INVALID_CODE_FORMAT_RATE = 0.01
+MAX_UNKNOWN_CODE_RATE = 0.02
+MAX_NON_POSITIVE_OUTPUT_RATE = 0.01
+# What raw.asif can hold: DECIMAL(18,3) and INTEGER.
+MONEY_ABS_LIMIT = 1e15
+INT_ABS_LIMIT = 2**31 - 1
+# Where each code column's known values come from, as named in a failure.
+KNOWN_CODE_SEEDS = {
+    "industry": "industry_codes of the GB/T 4754-{vintage} classes",
+    "location": "admin_code_map",
+    "registration_type": "registration_types",
+}
+
+
+@dataclass(frozen=True)
+class AsifFile(FileScope):
+    frame: AsifFrame
+    # Required columns the file has.
+    present: tuple[str, ...]
+
+    @property
+    def rows(self) -> pa.ChunkedArray:
+        return self.frame.source_row
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.frame.table.column(name)
+
+    def fail_at(self, reason: str, text: str, column: str, mask: pa.ChunkedArray) -> None:
+        """A failure located at the first row of `mask` in `column` (as the file names it)."""
+        row, _ = first_hit(mask, self.rows, self.column(column))
+        self.fail(reason, text, self.frame.describe_column(column), row)
+
+
+# Per-file rules, in the order their failures are reported ------------------------------------
+
+
+def _columns(check: AsifFile) -> None:
+    """Rows read, columns left unmapped or ambiguous, required columns missing."""
+    frame = check.frame
+    check.stat("rows_read", "", frame.num_rows)
+    for name in frame.unmapped_columns:
+        # How many values stay only in raw.asif.extra_columns.
+        values = frame.extras.column(name)
+        check.stat("unmapped_column", name, len(values) - values.null_count)
+    for name in frame.ambiguous_columns:
+        check.stat("ambiguous_column", name, 1)
+    for column in frame.missing_required:
+        check.fail(
+            "missing_required_column",
+            f"required column {column} not found (no column name or Stata label in the "
+            "asif_column_map seed maps to it)",
+            column,
+        )
+
+
+def _numbers_parse(check: AsifFile) -> None:
+    n = check.frame.num_rows
+    for column, issue in check.frame.parse_issues.items():
+        check.stat("non_numeric_value", column, issue.count)
+        if column in ASIF_REQUIRED or issue.count > MAX_NON_NUMERIC_OPTIONAL_RATE * n:
+            check.fail(
+                "non_numeric_value",
+                f"{issue.count} value(s) are not numbers, first {issue.first_value!r}",
+                check.frame.describe_column(column),
+                issue.first_row,
+            )
+
+
+def _required_values(check: AsifFile) -> None:
+    n = check.frame.num_rows
+    for column in check.present:
+        missing = check.column(column).null_count
+        if missing:
+            check.stat("null_required", column, missing)
+        if missing > MAX_NULL_REQUIRED_RATE * n:
+            check.fail_at(
+                "missing_values",
+                f"{missing} of {n} rows ({pct(missing, n)}) have no value "
+                f"(tolerance {MAX_NULL_REQUIRED_RATE:.0%})",
+                column,
+                pc.is_null(check.column(column)),
+            )
+
+
+def _code_formats(check: AsifFile) -> None:
+    n = check.frame.num_rows
+    location_width = 6 if check.release.period <= 2003 else 12
+    code_rules = {
+        "location_code": (rf"^\d{{{location_width}}}$", f"{location_width} digits"),
+        "industry_code": (r"^\d{4}$", "4 digits"),
+        "registration_type": (r"^\d{3}$", "3 digits"),
+    }
+    for column, (pattern, expected) in code_rules.items():
+        if column not in check.present:
+            continue
+        codes = check.column(column)
+        bad = pc.and_(pc.is_valid(codes), pc.invert(pc.match_substring_regex(codes, pattern)))
+        bad_count = count_true(bad)
+        if bad_count:
+            check.stat("invalid_code_format", column, bad_count)
+        if bad_count > MAX_INVALID_CODE_FORMAT_RATE * n:
+            row, value = first_hit(bad, check.rows, codes)
+            check.fail(
+                "invalid_code_format",
+                f"{bad_count} of {n} codes ({pct(bad_count, n)}) are not {expected}, "
+                f"first {value!r} (tolerance {MAX_INVALID_CODE_FORMAT_RATE:.0%})",
+                check.frame.describe_column(column),
+                row,
+            )
+
+
+def _known_codes(check: AsifFile) -> None:
+    n = check.frame.num_rows
+    vintage = vintage_for("asif", check.release.period)
+    known_sets = {
+        "industry_code": ("industry", industry_codes(vintage, "class") if vintage else None),
+        "location_code": ("location", admin_codes()),
+        "registration_type": ("registration_type", registration_types()),
+    }
+    for column, (kind, known) in known_sets.items():
+        if column not in check.present:
+            continue
+        codes = check.column(column)
+        probe = pc.utf8_slice_codeunits(codes, 0, 6) if column == "location_code" else codes
+        unknown = (
+            pc.is_valid(codes)
+            if known is None
+            else pc.and_(pc.is_valid(codes), pc.invert(pc.is_in(probe, value_set=known)))
+        )
+        unknown_count = count_true(unknown)
+        check.stat("unmapped_code", kind, unknown_count)
+        if unknown_count > MAX_UNKNOWN_CODE_RATE * n:
+            against = KNOWN_CODE_SEEDS[kind].format(vintage=vintage)
+            check.fail_at(
+                f"unknown_{kind}_codes",
+                f"{unknown_count} of {n} codes ({pct(unknown_count, n)}) are not in "
+                f"{against}, e.g. {samples(unknown, codes)} "
+                f"(tolerance {MAX_UNKNOWN_CODE_RATE:.0%})",
+                column,
+                unknown,
+            )
+
+
+def _value_ranges(check: AsifFile) -> None:
+    """Values the warehouse types cannot hold."""
+    for column in (*ASIF_MONEY_COLUMNS, *ASIF_INT_COLUMNS):
+        values = check.column(column)
+        limit = MONEY_ABS_LIMIT if column in ASIF_MONEY_COLUMNS else INT_ABS_LIMIT
+        out = pc.greater(pc.abs(values), limit)
+        if count_true(out):
+            row, value = first_hit(out, check.rows, values)
+            check.fail(
+                "value_out_of_range",
+                f"{count_true(out)} value(s) beyond ±{limit:.0e}, first {value!r}",
+                check.frame.describe_column(column),
+                row,
+            )
+
+
+def _positive_output(check: AsifFile) -> None:
+    if "gross_output" not in check.present:
+        return
+    n = check.frame.num_rows
+    output = check.column("gross_output")
+    non_positive = pc.less_equal(output, 0)
+    count = count_true(non_positive)
+    check.stat("non_positive_output", "gross_output", count)
+    if count > MAX_NON_POSITIVE_OUTPUT_RATE * n:
+        row, value = first_hit(non_positive, check.rows, output)
+        check.fail(
+            "non_positive_outputs",
+            f"{count} of {n} firms ({pct(count, n)}) report zero or negative gross output, "
+            f"first {value!r} (tolerance {MAX_NON_POSITIVE_OUTPUT_RATE:.0%})",
+            check.frame.describe_column("gross_output"),
+            row,
+        )
+
+
+FILE_RULES = (
+    _columns,
+    _numbers_parse,
+    _required_values,
+    _code_formats,
+    _known_codes,
+    _value_ranges,
+    _positive_output,
+)
+
+
+# Entry points ---------------------------------------------------------------------------------
+
+
+def run_asif_checks(
+    frames: AsifFrame | Sequence[AsifFrame],
+    release: Release,
+    previous: PreviousRelease | None,
+    settings: Settings | None = None,
+) -> CheckReport:
+    """Every ASIF release check; GX runs when `settings` is given and the rest passed."""
+    frames = [frames] if isinstance(frames, AsifFrame) else list(frames)
+    report = CheckReport()
+    outputs = []
+    for frame in frames:
+        present = tuple(c for c in ASIF_REQUIRED if c not in frame.missing_required)
+        check = AsifFile(release, report, frame.file, frame, present)
+        for rule in FILE_RULES:
+            rule(check)
+        positive = positive_outputs(frame)
+        if positive is not None:
+            outputs.append(positive)
+    row_count_check(sum(f.num_rows for f in frames), release, previous, report)
+    if outputs:
+        unit_check(outputs, release, previous, report)
+    duplicate_checks(frames, release, report)
+    if settings is not None and report.passed:
+        run_gx([(f.file, f.table) for f in frames], "raw_asif", release, settings, report)
+    return report
+
+
+def check_asif_release(
+    frame: AsifFrame | Sequence[AsifFrame],
+    release: Release,
+    previous_row_count: int | PreviousRelease | None,
+    settings: Settings | None = None,
+) -> list[CheckFailure]:
+    """The failures of `run_asif_checks`; a bare row count as in `previous_from_count`."""
+    previous = previous_row_count
+    if isinstance(previous, int):
+        previous = previous_from_count(release, previous)
+    return run_asif_checks(frame, release, previous, settings).failures

@@ -1,0 +1,370 @@
+"""What an ingest writes to the warehouse: a loaded release's raw rows (through Arrow, never
+row by row) with its ops records, a quarantined release's ops records, and the catalog's
+rejections. Each write is one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.ingest.catalog import Rejection, Release
+from orchestration.ingest.checks import Stat
+from orchestration.ingest.landing import LandedRelease
+from orchestration.ingest.readers import AsifFrame, FdiFrame
+from orchestration.settings import Settings
+from orchestration.warehouse.schema import (
+    ASIF_INT_COLUMNS,
+    ASIF_MONEY_COLUMNS,
+    ASIF_OPTIONAL,
+    ASIF_REQUIRED,
+    MONEY_TYPE,
+)
+
+RAW_TABLES = {"asif": "raw.asif", "fdi_city": "raw.fdi_city"}
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.begin()
+    try:
+        yield
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _insert_arrow(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    rows: pa.Table,
+    sql: str,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """Run `sql` (with `params`) while the Arrow table `rows` is registered as `name`."""
+    con.register(name, rows)
+    try:
+        con.execute(sql, params)
+    finally:
+        con.unregister(name)
+
+
+# ops records -------------------------------------------------------------------------------
+
+
+def _upsert_release(
+    con: duckdb.DuckDBPyConnection,
+    release: Release,
+    status: str,
+    reason: str | None,
+    rows: int | None,
+    code_fingerprint: str | None,
+) -> None:
+    con.execute("delete from ops.releases where release_id = ?", [release.release_id])
+    con.execute(
+        """
+        insert into ops.releases (release_id, dataset, period, revision, city_codes,
+            published_at, provisional, sha256, entry_json, status, status_reason,
+            code_fingerprint, rows_loaded, updated_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)
+        """,
+        [
+            release.release_id,
+            release.dataset,
+            release.period,
+            release.revision,
+            release.city_codes,
+            release.published_at,
+            release.provisional,
+            release.content_sha256,
+            release.entry_json(),
+            status,
+            reason,
+            code_fingerprint,
+            rows,
+        ],
+    )
+
+
+def _record_files(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    release: Release,
+    landed: LandedRelease | None,
+) -> None:
+    paths = {f.file.path: f.path for f in landed.files} if landed else {}
+    con.execute("delete from ops.release_files where release_id = ?", [release.release_id])
+    rows = pa.table(
+        {
+            "release_id": [release.release_id] * len(release.files),
+            "path": [f.path for f in release.files],
+            "format": [f.format for f in release.files],
+            "sha256": [f.sha256 for f in release.files],
+            "bytes": pa.array([f.bytes for f in release.files], pa.int64()),
+            "city_code": pa.array([f.city_code for f in release.files], pa.string()),
+            # Relative to the data folder: the warehouse holds no absolute paths.
+            "landed_path": pa.array(
+                [
+                    str(paths[f.path].relative_to(settings.data_dir)) if f.path in paths else None
+                    for f in release.files
+                ],
+                pa.string(),
+            ),
+        }
+    )
+    _insert_arrow(
+        con,
+        "incoming_release_files",
+        rows,
+        "insert into ops.release_files by name select * from incoming_release_files",
+    )
+
+
+def _record_stats(con: duckdb.DuckDBPyConnection, release_id: str, stats: Sequence[Stat]) -> None:
+    con.execute("delete from ops.ingest_stats where release_id = ?", [release_id])
+    if not stats:
+        return
+    rows = pa.table(
+        {
+            "release_id": [release_id] * len(stats),
+            "source_file": [s.file for s in stats],
+            "metric": [s.metric for s in stats],
+            "detail": [s.detail for s in stats],
+            "value": pa.array([float(s.value) for s in stats], pa.float64()),
+        }
+    )
+    _insert_arrow(
+        con,
+        "incoming_stats",
+        rows,
+        "insert into ops.ingest_stats by name select * from incoming_stats",
+    )
+
+
+def stats_summary(stats: Sequence[Stat]) -> dict[str, Any]:
+    """Stats as plain values for Dagster metadata: metric → total, or detail → value."""
+    summary: dict[str, Any] = {}
+    for stat in stats:
+        if stat.detail:
+            summary.setdefault(stat.metric, {})
+            key = f"{stat.file}:{stat.detail}" if stat.file else stat.detail
+            summary[stat.metric][key] = stat.value
+        else:
+            summary[stat.metric] = summary.get(stat.metric, 0) + stat.value
+    return summary
+
+
+# Raw inserts -------------------------------------------------------------------------------
+
+
+def _asif_select(frame: AsifFrame) -> tuple[pa.Table, str]:
+    """The frame with its unmapped columns appended, and the select list that casts it to
+    raw.asif (unmapped columns kept as one JSON object per row, built by DuckDB)."""
+    data = frame.table
+    extra_names = frame.unmapped_columns
+    for i, name in enumerate(extra_names):
+        data = data.append_column(f"__extra_{i}", frame.extras.column(name))
+    select = []
+    for column in ASIF_REQUIRED + ASIF_OPTIONAL:
+        if column in ASIF_MONEY_COLUMNS:
+            select.append(f"cast({column} as {MONEY_TYPE})")
+        elif column in ASIF_INT_COLUMNS:
+            select.append(f"cast(round({column}) as integer)")
+        else:
+            select.append(column)
+    extras = (
+        "to_json(struct_pack("
+        + ", ".join(f"{_quote(n)} := __extra_{i}" for i, n in enumerate(extra_names))
+        + "))"
+        if extra_names
+        else "null"
+    )
+    return data, f"{', '.join(select)}, {extras}"
+
+
+def _insert_asif(
+    con: duckdb.DuckDBPyConnection, release: Release, frames: Sequence[AsifFrame]
+) -> int:
+    columns = ASIF_REQUIRED + ASIF_OPTIONAL
+    total = 0
+    for frame in frames:
+        data, select = _asif_select(frame)
+        _insert_arrow(
+            con,
+            "incoming_asif",
+            data,
+            f"""
+            insert into raw.asif (release_id, source_file, source_row, period,
+                {", ".join(columns)}, extra_columns)
+            select $release_id, $source_file, source_row, $period, {select}
+            from incoming_asif
+            order by source_row
+            """,
+            {"release_id": release.release_id, "source_file": frame.file, "period": release.period},
+        )
+        total += frame.num_rows
+    return total
+
+
+def _insert_fdi(
+    con: duckdb.DuckDBPyConnection, release: Release, frames: Sequence[tuple[FdiFrame, Any]]
+) -> int:
+    total = 0
+    for frame, entry in frames:
+        _insert_arrow(
+            con,
+            "incoming_fdi",
+            frame.table,
+            """
+            insert into raw.fdi_city (release_id, source_file, source_row, source_sheet,
+                layout, period, city_code, year, file_city_code, industry_code,
+                industry_name, ownership, measure, value, unit)
+            select $release_id, $source_file, source_row, source_sheet, layout, $period,
+                $city_code, cast(year as integer), file_city_code, industry_code,
+                industry_name, ownership, measure, cast(value as decimal(20, 4)), unit
+            from incoming_fdi
+            order by source_sheet, source_row
+            """,
+            {
+                "release_id": release.release_id,
+                "source_file": frame.file,
+                "period": release.period,
+                "city_code": entry.city_code,
+            },
+        )
+        total += frame.num_rows
+    return total
+
+
+# A release's outcome -------------------------------------------------------------------------
+
+
+def write_loaded(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    landed: LandedRelease,
+    frames: Sequence[AsifFrame] | Sequence[tuple[FdiFrame, Any]],
+    stats: Sequence[Stat],
+    code_fingerprint: str | None,
+) -> int:
+    """Replace exactly the release's own raw rows and record it as loaded; returns the rows
+    written."""
+    release = landed.release
+    with _transaction(con):
+        con.execute(
+            f"delete from {RAW_TABLES[release.dataset]} where release_id = ?",
+            [release.release_id],
+        )
+        if release.dataset == "asif":
+            rows = _insert_asif(con, release, frames)
+        else:
+            rows = _insert_fdi(con, release, frames)
+        _record_files(con, settings, release, landed)
+        _record_stats(con, release.release_id, stats)
+        _upsert_release(con, release, "loaded", None, rows, code_fingerprint)
+    return rows
+
+
+def write_quarantined(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    release: Release,
+    status_reason: str,
+    landed: LandedRelease | None,
+    stats: Sequence[Stat],
+    code_fingerprint: str | None,
+) -> None:
+    """Record the release as quarantined with `status_reason`; raw holds loaded releases
+    only, so a re-ingest that now fails leaves none of its rows."""
+    with _transaction(con):
+        con.execute(
+            f"delete from {RAW_TABLES[release.dataset]} where release_id = ?",
+            [release.release_id],
+        )
+        _record_files(con, settings, release, landed)
+        _record_stats(con, release.release_id, stats)
+        _upsert_release(con, release, "quarantined", status_reason, 0, code_fingerprint)
+
+
+# Catalog rejections --------------------------------------------------------------------------
+
+
+def record_rejections(
+    con: duckdb.DuckDBPyConnection,
+    rejections: Iterable[Rejection],
+    *,
+    code_fingerprint: str | None = None,
+) -> None:
+    """Record catalog rejections in ops.catalog_rejections (once per distinct rejection) and,
+    for a valid id that is not loaded, as a quarantined release in ops.releases. A loaded
+    release stays loaded (duplicate or mutated copies never replace it)."""
+    rejections = list(rejections)
+    if not rejections:
+        return
+    with _transaction(con):
+        for rejection in rejections:
+            con.execute(
+                """
+                insert into ops.catalog_rejections (raw_release_id, reason, detail, seen_at)
+                select ?, ?, ?, current_timestamp
+                where not exists (
+                    select 1 from ops.catalog_rejections
+                    where raw_release_id is not distinct from ? and reason = ?
+                      and detail is not distinct from ?)
+                """,
+                [rejection.raw_release_id, rejection.reason, rejection.detail] * 2,
+            )
+            if rejection.valid_id:
+                _quarantine_rejected(con, rejection, code_fingerprint)
+
+
+def _quarantine_rejected(
+    con: duckdb.DuckDBPyConnection, rejection: Rejection, code_fingerprint: str | None
+) -> None:
+    """A rejected entry with a valid id as a quarantined release, unless that id is loaded."""
+    status = con.execute(
+        "select status from ops.releases where release_id = ?",
+        [rejection.raw_release_id],
+    ).fetchone()
+    if status is not None and status[0] == "loaded":
+        return
+    entry = dict(rejection.entry or {})
+    con.execute("delete from ops.releases where release_id = ?", [rejection.raw_release_id])
+    con.execute(
+        """
+        insert into ops.releases (release_id, dataset, period, revision, published_at,
+            provisional, entry_json, status, status_reason, code_fingerprint,
+            rows_loaded, updated_at)
+        values (?, ?, ?, ?, ?, ?, ?, 'quarantined', ?, ?, 0, current_timestamp)
+        """,
+        [
+            rejection.raw_release_id,
+            _typed(entry.get("dataset"), str),
+            _typed(entry.get("period"), int),
+            _typed(entry.get("revision"), int),
+            _typed(entry.get("published_at"), str),
+            _typed(entry.get("provisional"), bool),
+            json.dumps(entry, sort_keys=True, ensure_ascii=False, default=str),
+            f"{rejection.reason}: {rejection.detail}",
+            code_fingerprint,
+        ],
+    )
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """A raw catalog value when it has the expected type and fits the column (INTEGER);
+    bool is not an int here."""
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return None
+    if kind is int and not -(2**31) < value < 2**31:
+        return None
+    return value if isinstance(value, kind) else None
