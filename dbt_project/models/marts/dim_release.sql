@@ -9,5 +9,5 @@ select
     sha256,
     status,
     status_reason
-from {{ ref('stg_ops__releases') }}
+from {{ ref('int_releases_classified') }}
 order by release_id

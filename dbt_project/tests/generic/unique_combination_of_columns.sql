@@ -1,6 +1,6 @@
-{#- Fails for every combination of the given columns that occurs more than once (NULLs compare
-    equal, as in GROUP BY): the composite-key test dbt_utils would give, written here because
-    the project installs no packages. -#}
+{#- citygvc's own composite-key test (documented in _generic_tests.yml): fails for every
+    combination of the given columns that occurs more than once (NULLs compare equal, as in
+    GROUP BY). Modelled on dbt_utils' test of the same name; the project installs no packages. -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 
 select

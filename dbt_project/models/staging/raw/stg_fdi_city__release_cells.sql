@@ -1,23 +1,11 @@
--- Yearbook cells of the effective release for each (year, city): printed labels mapped to
--- canonical ownership / measure / division (of the year's classification vintage, 'C' = the
--- manufacturing total) and values converted to thousand yuan, exactly (DECIMAL).
+-- Yearbook cells of every fdi_city release in raw.fdi_city (superseded ones included): printed
+-- labels mapped to canonical ownership / measure / division (of the year's classification
+-- vintage, 'C' = the manufacturing total) and values converted to thousand yuan, exactly
+-- (DECIMAL). stg_fdi_city__cells keeps the effective release of each (year, city).
 with
 
-effective_supply as (
-    select
-        release_id,
-        city_code
-    from {{ ref('stg_ops__release_supply') }}
-    where dataset = 'fdi_city' and is_effective
-),
-
 raw_cells as (
-    select raw_fdi.*
-    from {{ source('raw', 'fdi_city') }} as raw_fdi
-    inner join effective_supply
-        on
-            raw_fdi.release_id = effective_supply.release_id
-            and raw_fdi.city_code = effective_supply.city_code
+    select * from {{ source('raw', 'fdi_city') }}
 ),
 
 value_labels as (

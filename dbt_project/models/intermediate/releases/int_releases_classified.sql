@@ -3,11 +3,11 @@
 with
 
 releases as (
-    select * from {{ source('ops', 'releases') }}
+    select * from {{ ref('stg_ops__releases') }}
 ),
 
 rejections as (
-    select * from {{ source('ops', 'catalog_rejections') }}
+    select * from {{ ref('stg_ops__catalog_rejections') }}
 ),
 
 supply as (
@@ -32,9 +32,9 @@ recorded_releases as (
         releases.dataset,
         releases.period,
         releases.revision,
-        nullif(trim(releases.city_codes), '') as city_codes,
-        try_cast(releases.published_at as date) as published_at,
-        coalesce(releases.provisional, false) as is_provisional,
+        releases.city_codes,
+        releases.published_at,
+        releases.is_provisional,
         releases.sha256,
         case
             when releases.status = 'loaded' and not release_supply.supplies_anything

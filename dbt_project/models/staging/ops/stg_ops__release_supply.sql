@@ -2,10 +2,12 @@
 -- DESIGN §4: for asif the highest revision of a period wins; for fdi_city the highest loaded
 -- revision supplying a city wins that city. Quarantined releases never supply anything, so a
 -- quarantined higher revision leaves the lower one in force.
+-- It stays in the staging layer (and reads the ops staging models) because the staged
+-- firm-years and yearbook cells are gated as effective-release-only: see _ops__models.yml.
 with
 
 releases as (
-    select * from {{ source('ops', 'releases') }}
+    select * from {{ ref('stg_ops__releases') }}
 ),
 
 loaded_releases as (
@@ -22,8 +24,8 @@ file_cities as (
     select distinct
         release_id,
         city_code
-    from {{ source('ops', 'release_files') }}
-    where nullif(trim(city_code), '') is not null
+    from {{ ref('stg_ops__release_files') }}
+    where city_code is not null
 ),
 
 -- the release's own list covers releases whose file rows carry no city
@@ -32,13 +34,13 @@ listed_cities as (
         release_id,
         trim(unnest(string_split(city_codes, ','))) as city_code
     from releases
-    where nullif(trim(city_codes), '') is not null
+    where city_codes is not null
 ),
 
 release_cities as (
     select
         release_id,
-        trim(city_code) as city_code
+        city_code
     from file_cities
     union
     select
