@@ -12,23 +12,29 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
+from orchestration.pipeline.console import Console
 from orchestration.settings import REPO_ROOT, Settings
 
 EXIT_FAILURE = 1
 
 
 def refresh(
-    settings: Settings, retry: str | None = None, echo: Callable[[str], None] = print
+    settings: Settings,
+    retry: str | None = None,
+    echo: Callable[[str], None] = print,
+    console: Console | None = None,
 ) -> int:
     """Prepare, load the code location and run the refresh in this process."""
     from orchestration.pipeline.refresh import prepare_refresh, run_refresh
 
-    prepare_refresh(settings, echo)
-    # The code location reads the dbt manifest prepared just above.
-    from orchestration.definitions import build_definitions
+    console = console or Console(echo)
+    with console.captured():
+        prepare_refresh(settings, console.line)
+        # The code location reads the dbt manifest prepared just above.
+        from orchestration.definitions import build_definitions
 
-    defs = build_definitions(settings)
-    return run_refresh(settings, defs.resolve_job_def, retry=retry, echo=echo)
+        defs = build_definitions(settings)
+    return run_refresh(settings, defs.resolve_job_def, retry=retry, console=console)
 
 
 def _refresh(args: argparse.Namespace) -> int:
@@ -42,11 +48,16 @@ def _refresh(args: argparse.Namespace) -> int:
             print(f"rollback refused: {exc}", file=sys.stderr)
             return EXIT_FAILURE
         return 0
-    try:
-        return refresh(settings, retry=args.retry)
-    except Exception as exc:
-        print(f"refresh failed: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    with Console.for_terminal(settings, verbose=args.verbose) as console:
+        if console.log_path is not None:
+            console.line(f"full event log: {console.log_path} (--verbose shows it here)")
+        try:
+            return refresh(settings, retry=args.retry, console=console)
+        except Exception as exc:
+            console.line(f"refresh failed: {type(exc).__name__}: {exc}")
+            if console.log_path is not None:
+                console.line(f"full log: {console.log_path}")
+            return EXIT_FAILURE
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -92,6 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument(
         "--rollback", action="store_true", help="serve the previous publish again and exit"
+    )
+    refresh.add_argument(
+        "--verbose",
+        action="store_true",
+        help="stream Dagster's and dbt's full output to the terminal instead of progress "
+        "lines (by default it goes to $CITYGVC_DATA_DIR/logs/refresh-<timestamp>.log)",
     )
     refresh.set_defaults(handler=_refresh)
     report = commands.add_parser(

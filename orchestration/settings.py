@@ -80,6 +80,11 @@ class Settings:
     def alerts_dir(self) -> Path:
         return self.data_dir / "alerts"
 
+    @property
+    def logs_dir(self) -> Path:
+        """Full event logs of `citygvc refresh` (refresh-<timestamp>.log)."""
+        return self.data_dir / "logs"
+
     def prepare(self) -> None:
         """Create the data folders (owner-only: raw data is licensed) and DAGSTER_HOME with a
         copy of the repo's dagster.yaml."""

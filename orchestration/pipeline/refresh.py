@@ -14,19 +14,21 @@ unreachable; 1 any other failure.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
+import time
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster
-import duckdb
 from dagster import DagsterInstance, ExecuteInProcessResult, JobDefinition
 
-from orchestration.ingest.catalog import CatalogError, open_catalog, validate_catalog
+from orchestration.ingest.catalog import CatalogError, Release, open_catalog, validate_catalog
 from orchestration.ingest.load import record_rejections
+from orchestration.pipeline.console import Console
 from orchestration.pipeline.plan import (
     publish_fingerprint,
     published_fingerprint,
@@ -34,38 +36,50 @@ from orchestration.pipeline.plan import (
     releases_to_ingest,
     write_state,
 )
+from orchestration.pipeline.progress import BAR_LABEL, TransformProgress, dbt_node_count
+from orchestration.pipeline.summary import RefreshReport, print_summary
 from orchestration.settings import Settings
 from orchestration.warehouse.dbt import code_fingerprint, prepare_manifest
 from orchestration.warehouse.run_hygiene import process_tags, recover_dead_runs
 from orchestration.warehouse.schema import connect
+from orchestration.warehouse.timings import REFRESH_TAG
 
 EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
 INGEST_JOB_NAMES = {"asif": "ingest_asif", "fdi_city": "ingest_fdi_city"}
 TRANSFORM_JOB_NAME = "transform_and_publish"
+INGEST_BAR = "ingest: releases"
 JobResolver = Callable[[str], JobDefinition]
 
 
 @dataclass
-class RefreshReport:
-    ingested: list[str] = field(default_factory=list)
-    quarantined: dict[str, str] = field(default_factory=dict)
-    rejected: list[tuple[str | None, str]] = field(default_factory=list)
-    published: bool = False
-    transform_failed: str | None = None
-    ingest_errors: dict[str, str] = field(default_factory=dict)
+class _Plan:
+    releases: list[Release]
+    todo: list[Release]
+    code_fp: str
+
+
+def new_refresh_id() -> str:
+    return f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
 
 
 def ensure_demo_catalog(settings: Settings, echo: Callable[[str], None]) -> None:
     """With CITYGVC_RELEASES unset and an empty releases folder, generate the demo catalog by
-    running the sample generator's command (the product never imports the generator)."""
+    running the sample generator's command (the product never imports the generator). Its
+    output goes to this process's stdout (the log file while a refresh captures it)."""
     folder = Path(settings.releases)
     if not settings.releases_is_default or (folder / "catalog.json").exists():
         return
     echo(f"generating the demo sample catalog in {folder} …")
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [sys.executable, "-m", "tools.sample_releases", "--out", str(folder)], check=True
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.sample_releases", "--out", str(folder)],
+        capture_output=True,
+        text=True,
     )
+    sys.stdout.write(done.stdout + done.stderr)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:]
+        raise RuntimeError(f"the sample generator failed: {' '.join(tail)}")
 
 
 def prepare_refresh(settings: Settings, echo: Callable[[str], None]) -> None:
@@ -83,77 +97,27 @@ def run_refresh(
     retry: str | None = None,
     echo: Callable[[str], None] = print,
     instance: DagsterInstance | None = None,
+    console: Console | None = None,
 ) -> int:
-    prepare_refresh(settings, echo)
-    instance = instance or dagster.DagsterInstance.get()
-    for run_id in recover_dead_runs(instance):
-        echo(f"marked run {run_id} failed: its process is gone")
-
-    report = RefreshReport()
-    try:
-        source = open_catalog(settings.releases)
-        doc = source.read_catalog()
-        echo(f"catalog: {source.describe()}")
-        code_fp = code_fingerprint()
-        with connect(settings.warehouse_path) as con:
-            recorded = recorded_releases(con)
-            loaded = {k: v.sha256 for k, v in recorded.items() if v.status == "loaded"}
-            releases, rejections = validate_catalog(doc, loaded)
-            record_rejections(con, rejections, code_fingerprint=code_fp)
-            write_state(con, settings)
-    except CatalogError as exc:
-        echo(f"catalog rejected: {exc}")
+    """The refresh; progress and summary go to `console` (default: plain lines to `echo`)."""
+    console = console or Console(echo)
+    with console.captured():
+        prepare_refresh(settings, console.line)
+        instance = instance or dagster.DagsterInstance.get()
+        for run_id in recover_dead_runs(instance):
+            console.line(f"marked run {run_id} failed: its process is gone")
+    report = RefreshReport(refresh_id=new_refresh_id())
+    tags = {**process_tags(), REFRESH_TAG: report.refresh_id}
+    plan = _plan(settings, retry, report, console)
+    if plan is None:
         return EXIT_CATALOG
-    report.rejected = [(r.raw_release_id, f"{r.reason}: {r.detail}") for r in rejections]
-    todo = releases_to_ingest(releases, recorded, code_fp, retry)
-    echo(
-        f"{len(releases)} valid catalog entries, {len(rejections)} rejected, {len(todo)} to ingest"
-    )
+    _ingest_all(settings, resolve_job, instance, plan, report, console, tags)
+    _transform(settings, resolve_job, instance, plan, report, console, tags)
+    print_summary(settings, report, console.line, console.log_path)
+    return _exit_status(report)
 
-    for dataset, job_name in INGEST_JOB_NAMES.items():
-        keys = [r.release_id for r in todo if r.dataset == dataset]
-        if keys:
-            instance.add_dynamic_partitions(resolve_job(job_name).partitions_def.name, keys)
-    for release in todo:
-        job = resolve_job(INGEST_JOB_NAMES[release.dataset])
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=release.release_id,
-            tags=process_tags(),
-            raise_on_error=False,
-        )
-        with connect(settings.warehouse_path) as con:
-            status = con.execute(
-                "select status from ops.releases where release_id = ? and code_fingerprint = ?",
-                [release.release_id, code_fp],
-            ).fetchone()
-        if status is None:
-            # Neither loaded nor quarantined: the ingest broke (catalog unreachable, GX could
-            # not evaluate, a bug). Nothing was recorded, so the next refresh retries it.
-            error_class, message = _step_error(result)
-            report.ingest_errors[release.release_id] = f"{error_class}: {message}"
-            echo(f"  {release.release_id}: FAILED ({error_class}: {message})")
-        else:
-            echo(f"  {release.release_id}: {status[0]}")
 
-    with connect(settings.warehouse_path) as con:
-        recorded = recorded_releases(con)
-        write_state(con, settings)
-    catalog_ids = {r.release_id for r in releases}
-    report.quarantined = _quarantine_reasons(settings, catalog_ids)
-    fingerprint = publish_fingerprint(recorded, code_fp, settings)
-    if fingerprint != published_fingerprint(settings):
-        echo("inputs changed: building staging → intermediate → marts, checking, publishing …")
-        result = resolve_job(TRANSFORM_JOB_NAME).execute_in_process(
-            instance=instance, tags=process_tags(), raise_on_error=False
-        )
-        if not result.success:
-            report.transform_failed = _failure_message(result)
-        else:
-            report.published = True
-    else:
-        echo("nothing changed since the last publish (fingerprint unchanged)")
-    _print_summary(settings, report, echo)
+def _exit_status(report: RefreshReport) -> int:
     if any(e.startswith(("CatalogError", "FetchError")) for e in report.ingest_errors.values()):
         return EXIT_CATALOG
     if report.transform_failed or report.ingest_errors:
@@ -161,6 +125,122 @@ def run_refresh(
     if report.quarantined or report.rejected:
         return EXIT_QUARANTINED
     return EXIT_OK
+
+
+def _plan(
+    settings: Settings, retry: str | None, report: RefreshReport, console: Console
+) -> _Plan | None:
+    """Read and validate the catalog against the warehouse's record; None if it is invalid."""
+    try:
+        with console.captured():
+            source = open_catalog(settings.releases)
+            doc = source.read_catalog()
+            code_fp = code_fingerprint()
+            with connect(settings.warehouse_path) as con:
+                recorded = recorded_releases(con)
+                loaded = {k: v.sha256 for k, v in recorded.items() if v.status == "loaded"}
+                releases, rejections = validate_catalog(doc, loaded)
+                record_rejections(con, rejections, code_fingerprint=code_fp)
+                write_state(con, settings)
+    except CatalogError as exc:
+        console.line(f"catalog rejected: {exc}")
+        return None
+    console.line(f"catalog: {source.describe()}")
+    report.rejected = [(r.raw_release_id, f"{r.reason}: {r.detail}") for r in rejections]
+    todo = releases_to_ingest(releases, recorded, code_fp, retry)
+    console.line(
+        f"{len(releases)} valid catalog entries, {len(rejections)} rejected, {len(todo)} to ingest"
+    )
+    return _Plan(releases, todo, code_fp)
+
+
+def _ingest_all(
+    settings: Settings,
+    resolve_job: JobResolver,
+    instance: DagsterInstance,
+    plan: _Plan,
+    report: RefreshReport,
+    console: Console,
+    tags: dict[str, str],
+) -> None:
+    """One partition run per release, one line each as it is loaded or quarantined."""
+    for dataset, job_name in INGEST_JOB_NAMES.items():
+        keys = [r.release_id for r in plan.todo if r.dataset == dataset]
+        if keys:
+            instance.add_dynamic_partitions(resolve_job(job_name).partitions_def.name, keys)
+    started = time.monotonic()
+    for done, release in enumerate(plan.todo, start=1):
+        job = resolve_job(INGEST_JOB_NAMES[release.dataset])
+        with console.captured():
+            result = job.execute_in_process(
+                instance=instance,
+                partition_key=release.release_id,
+                tags=tags,
+                raise_on_error=False,
+            )
+        console.line(_release_line(settings, release, plan.code_fp, result, report))
+        console.bar(INGEST_BAR, done, len(plan.todo), started)
+    console.done(INGEST_BAR)
+    with connect(settings.warehouse_path) as con:
+        write_state(con, settings)
+    report.quarantined = _quarantine_reasons(settings, {r.release_id for r in plan.releases})
+
+
+def _release_line(
+    settings: Settings,
+    release: Release,
+    code_fp: str,
+    result: ExecuteInProcessResult,
+    report: RefreshReport,
+) -> str:
+    with connect(settings.warehouse_path) as con:
+        recorded = con.execute(
+            "select status, status_reason, rows_loaded from ops.releases "
+            "where release_id = ? and code_fingerprint = ?",
+            [release.release_id, code_fp],
+        ).fetchone()
+    if recorded is None:
+        # Neither loaded nor quarantined: the ingest broke (catalog unreachable, GX could
+        # not evaluate, a bug). Nothing was recorded, so the next refresh retries it.
+        error_class, message = _step_error(result)
+        report.ingest_errors[release.release_id] = f"{error_class}: {message}"
+        return f"  {release.release_id}: FAILED ({error_class}: {message})"
+    status, reason, rows = recorded
+    if status == "loaded":
+        report.ingested.append(release.release_id)
+        return f"  {release.release_id}: loaded ({rows or 0:,} rows)"
+    return f"  {release.release_id}: {status}: {reason}"
+
+
+def _transform(
+    settings: Settings,
+    resolve_job: JobResolver,
+    instance: DagsterInstance,
+    plan: _Plan,
+    report: RefreshReport,
+    console: Console,
+    tags: dict[str, str],
+) -> None:
+    """Build, check and publish once if the inputs of the marts changed."""
+    with connect(settings.warehouse_path) as con:
+        recorded = recorded_releases(con)
+    fingerprint = publish_fingerprint(recorded, plan.code_fp, settings)
+    if fingerprint == published_fingerprint(settings):
+        console.line("nothing changed since the last publish (fingerprint unchanged)")
+        return
+    console.line("inputs changed: building staging → intermediate → marts, checking, publishing …")
+    run_id = str(uuid.uuid4())
+    progress = TransformProgress(console, dbt_node_count())
+    instance.add_event_listener(run_id, progress)
+    with console.captured():
+        result = resolve_job(TRANSFORM_JOB_NAME).execute_in_process(
+            instance=instance, tags=tags, run_id=run_id, raise_on_error=False
+        )
+    console.done(BAR_LABEL)
+    if not result.success:
+        report.transform_failed = _failure_message(result)
+    else:
+        report.published = True
 
 
 def _quarantine_reasons(settings: Settings, catalog_ids: set[str]) -> dict[str, str]:
@@ -195,42 +275,3 @@ def _failure_message(result) -> str:
                     f"{evaluation.asset_key.to_user_string()} failed"
                 )
     return "; ".join(failures[:5]) or "transform job failed"
-
-
-def _print_summary(settings: Settings, report: RefreshReport, echo: Callable[[str], None]) -> None:
-    manifest_path = settings.serve_dir / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    echo("")
-    echo("── citygvc refresh summary ──")
-    statuses = {}
-    if (settings.serve_dir / "citygvc.duckdb").exists():
-        with duckdb.connect(str(settings.serve_dir / "citygvc.duckdb"), read_only=True) as pub:
-            statuses = dict(
-                pub.execute(
-                    "select status, count(*) from marts.dim_release group by status"
-                ).fetchall()
-            )
-    echo(
-        f"releases: loaded {statuses.get('loaded', 0)}, superseded "
-        f"{statuses.get('superseded', 0)}, quarantined {statuses.get('quarantined', 0)}"
-    )
-    for rid, reason in report.quarantined.items():
-        echo(f"  quarantined {rid}: {reason}")
-    for rid, error in report.ingest_errors.items():
-        echo(f"  not ingested {rid} (retried next refresh): {error}")
-    for rid, reason in report.rejected:
-        echo(f"  rejected catalog entry {rid!r}: {reason}")
-    if report.transform_failed:
-        echo(
-            f"transform FAILED, nothing published (last good publish kept): "
-            f"{report.transform_failed}"
-        )
-    for table, rows in sorted(manifest.get("row_counts", {}).items()):
-        echo(f"  {table}: {rows} rows")
-    publish_id, fingerprint = manifest.get("publish_id", "-"), manifest.get("fingerprint", "-")
-    unchanged = "" if report.published else " (unchanged)"
-    echo(f"publish: {publish_id}  fingerprint {fingerprint}{unchanged}")
-    echo(
-        f"BI tools connect to: {settings.serve_dir / 'citygvc.duckdb'} (read only, schema marts)"
-        f" or {settings.serve_dir / 'parquet'}/<table>.parquet"
-    )

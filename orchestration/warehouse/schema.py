@@ -127,6 +127,18 @@ create table if not exists ops.ingest_stats (
     value DOUBLE
 );
 
+-- The product's own phase timings (orchestration/warehouse/timings.py): one row per phase of
+-- a Dagster run — ingest phases per release (land, read, checks, gx, write), dbt.<layer>,
+-- gx_gate.<suite>, publish. refresh_id names the `citygvc refresh` (else the run id).
+create table if not exists ops.run_phases (
+    refresh_id VARCHAR not null,
+    dagster_run_id VARCHAR not null,
+    release_id VARCHAR,                -- ingest phases only
+    phase VARCHAR not null,
+    seconds DOUBLE not null,           -- wall time
+    recorded_at TIMESTAMP not null
+);
+
 create table if not exists ops.publishes (
     publish_id VARCHAR primary key,
     fingerprint VARCHAR not null,

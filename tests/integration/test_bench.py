@@ -1,4 +1,4 @@
-"""`make bench` (orchestration/bench): the pandas peer and the floor against the generator's
+"""`make bench` (tools/bench): the pandas peer and the floor against the generator's
 ground truth, the measuring helpers against processes and Dagster runs with known
 properties, and — slow — the whole bench at demo scale on a few years: it runs, the refresh,
 the peer and the floor agree, and results.json has every field. Timings are never asserted.
@@ -17,9 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tools.bench import floor, instrumented_refresh, pandas_peer
-from tools.bench.measure import dagster_runs, run_measured, step_category
-from tools.bench.run import SERIES, compare, split_catalog
+from orchestration.warehouse.schema import connect
+from orchestration.warehouse.timings import record_phases
+from tools.bench import floor, pandas_peer
+from tools.bench.agreement import SERIES, compare
+from tools.bench.measure import Measurement, dagster_runs, run_measured, step_category
+from tools.bench.phases import read_phases, refresh_breakdown
+from tools.bench.run import refresh_command, split_catalog
 from tools.sample_releases.__main__ import main as generate
 
 IMPLEMENTATIONS = {"pandas_peer": pandas_peer.main, "floor": floor.main}
@@ -211,21 +215,42 @@ def test_step_category(step_key: str, category: str) -> None:
     assert step_category(step_key) == category
 
 
-def test_instrumented_refresh_wraps_every_ingest_phase() -> None:
-    import importlib
+def test_breakdown_reads_the_refresh_phases_the_product_recorded(tmp_path: Path) -> None:
+    """The bench reads ops.run_phases (read-only, after the refresh exited) and keeps apart
+    the refreshes it measured before."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with connect(warehouse) as con:
+        for release in ("asif-2005-r1", "asif-2006-r1"):
+            phases = {"land": 0.1, "read": 1.0, "checks": 0.5, "gx": 2.0, "write": 0.4}
+            record_phases(con, "full", f"run-{release}", phases, release_id=release)
+        record_phases(con, "full", "run-t", {"dbt.staging": 3.0, "dbt.marts": 1.0})
+        record_phases(con, "full", "run-t", {"gx_gate.mart_x": 0.7, "publish": 0.3})
+        record_phases(con, "incremental", "run-i", {"read": 9.0}, release_id="asif-2007-r1")
+    full = read_phases(warehouse)
+    assert {p.refresh_id for p in full} == {"full", "incremental"}
+    full = [p for p in full if p.refresh_id == "full"]
+    incremental = read_phases(warehouse, {"full"})
+    assert [(p.release_id, p.phase, p.seconds) for p in incremental] == [
+        ("asif-2007-r1", "read", 9.0)
+    ]
+    measured = Measurement(
+        "full_refresh", ["citygvc", "refresh"], 20.0, 1, 1, 1, 1, [], 0, time.time(),
+        (0, 0, 0), (0, 0, 0), "log",
+    )  # fmt: skip
+    breakdown = refresh_breakdown(measured, tmp_path / "no-dagster-home", full)
+    assert breakdown["refresh_ids"] == ["full"] and breakdown["releases_timed"] == 2
+    assert breakdown["ingest_phases_s"]["read"] == pytest.approx(2.0)
+    assert breakdown["ingest_phases_s"]["gx"] == pytest.approx(4.0)
+    assert breakdown["dbt_layers_s"] == {"staging": 3.0, "marts": 1.0}
+    assert breakdown["gx_s"]["gates"] == pytest.approx(0.7)
+    assert breakdown["publish_s"] == pytest.approx(0.3)
+    assert breakdown["shares"]["reading_files"] == pytest.approx(0.1)
+    assert breakdown["shares"]["gx"] == pytest.approx(0.2)
 
-    originals = {
-        (module, name): getattr(importlib.import_module(module), name)
-        for module, name, _ in instrumented_refresh.PATCHES
-    }
-    try:
-        assert instrumented_refresh.instrument() == []
-        for (module, name), original in originals.items():
-            wrapped = getattr(importlib.import_module(module), name)
-            assert wrapped is not original and wrapped.__wrapped__ is original
-    finally:
-        for (module, name), original in originals.items():
-            setattr(importlib.import_module(module), name, original)
+
+def test_the_bench_drives_the_product_through_its_command_line() -> None:
+    command = refresh_command()
+    assert command[-1] == "refresh" or command[-2:] == ["-m", "orchestration.refresh"]
 
 
 @pytest.mark.slow
@@ -258,13 +283,18 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
     for name in ("full_refresh", "incremental_refresh"):
         breakdown = results["refresh_breakdown"][name]
         assert set(breakdown["shares"]) == {"reading_files", "gx", "dbt", "dagster_overhead"}
-        assert breakdown["not_instrumented"] == []
+        assert len(breakdown["refresh_ids"]) == 1
         assert breakdown["steps_s"]["dbt"] > 0 and breakdown["steps_s"]["gx_checks"] > 0
         assert breakdown["ingest_phases_s"]["read"] > 0
-        assert breakdown["ingest_phases_s"]["gx_ingest"] > 0
+        assert breakdown["ingest_phases_s"]["gx"] > 0
+        assert set(breakdown["dbt_layers_s"]) == {"staging", "intermediate", "marts"}
+        assert breakdown["gx_s"]["gates"] > 0 and breakdown["publish_s"] > 0
     # The full refresh ingests 5 releases, the incremental one only the 2 held back.
-    assert results["refresh_breakdown"]["full_refresh"]["timer_calls"]["read"] == 5
-    assert results["refresh_breakdown"]["incremental_refresh"]["timer_calls"]["read"] == 2
+    full, incremental = (
+        results["refresh_breakdown"][k] for k in ("full_refresh", "incremental_refresh")
+    )
+    assert full["releases_timed"] == 5 and incremental["releases_timed"] == 2
+    assert full["refresh_ids"] != incremental["refresh_ids"]
     imports = results["definitions_load"]
     assert imports["definitions_s"] > 0 and imports["bare_dagster_dbt_s"] > 0
 

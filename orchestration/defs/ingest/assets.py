@@ -10,6 +10,7 @@ from dagster import (
     asset,
 )
 
+from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.ingest.catalog import open_catalog, validate_catalog
 from orchestration.pipeline.plan import recorded_releases, write_state
@@ -44,6 +45,9 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
             )
         # The fingerprint recorded with a quarantine lets a code/seed change retry it (DESIGN §1).
         outcome = ingest_release(con, settings, source, release, code_fingerprint=code_fp)
+        # The ingest's own phase timings (land, read, checks, gx, write), kept per release.
+        phases: dict[str, float] = getattr(outcome, "phase_seconds", {})
+        record_step_phases(con, context, phases, release_id=release.release_id)
         write_state(con, settings)
     metadata = {
         "release_id": release.release_id,
@@ -52,6 +56,7 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
         "status": outcome.status,
         "rows": outcome.rows,
         "files": MetadataValue.json([f.path for f in release.files]),
+        **{f"{phase}_seconds": round(seconds, 3) for phase, seconds in phases.items()},
     }
     if outcome.status != "loaded":
         raise Failure(

@@ -1,9 +1,11 @@
 """The publish asset: write-audit-publish of the checked marts to serve/ (DESIGN §5)."""
 
 import json
+import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
+from orchestration.defs.phases import record_step_phases
 from orchestration.defs.publish.metadata import (
     data_quality_metadata,
     headline_metadata,
@@ -18,6 +20,7 @@ from orchestration.pipeline.plan import (
 from orchestration.warehouse.dbt import code_fingerprint, dbt_project
 from orchestration.warehouse.publish import build_version, swap_in
 from orchestration.warehouse.schema import connect
+from orchestration.warehouse.timings import PUBLISH_PHASE
 
 
 def mart_keys() -> list[AssetKey]:
@@ -53,6 +56,7 @@ def mart_docs() -> dict[str, dict]:
 )
 def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
     settings = citygvc.get()
+    start = time.perf_counter()
     with connect(settings.warehouse_path) as con:
         recorded = recorded_releases(con)
         fingerprint = publish_fingerprint(recorded, code_fingerprint(), settings)
@@ -72,6 +76,8 @@ def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) ->
             "insert or replace into ops.publishes values (?, ?, now(), ?)",
             [manifest["publish_id"], fingerprint, json.dumps(manifest, sort_keys=True)],
         )
+        seconds = time.perf_counter() - start
+        record_step_phases(con, context, {PUBLISH_PHASE: seconds})
     quarantined = sorted(r.release_id for r in recorded.values() if r.status == "quarantined")
     return MaterializeResult(
         metadata={
@@ -82,6 +88,7 @@ def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) ->
             "releases_loaded": len([r for r in releases if r["status"] == "loaded"]),
             "releases_quarantined": MetadataValue.json(quarantined),
             "served_file": MetadataValue.path(str(settings.serve_dir / "citygvc.duckdb")),
+            "publish_seconds": round(seconds, 3),
             **monitor,
         }
     )

@@ -3,14 +3,18 @@ layer stops the next layer from being built (a blocking check cannot stop models
 same `dbt build`)."""
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.warehouse.dbt import dbt_project
+from orchestration.warehouse.schema import connect
+from orchestration.warehouse.timings import DBT_PHASE
 
 # dbt sources are the ingest assets' tables; ops.* are written by the same ingest runs.
 _SOURCE_KEYS = {("raw", "asif"): ["raw", "asif"], ("raw", "fdi_city"): ["raw", "fdi_city"]}
@@ -49,12 +53,25 @@ def dbt_vars(settings: CitygvcSettings) -> str:
 
 
 def _build(
-    context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings
+    context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings, layer: str
 ) -> Iterator[Any]:
+    """`dbt build` of one layer. Each model's materialization carries the seconds since the
+    layer's build started; the layer's wall time goes to ops.run_phases (dbt.<layer>)."""
     # "buildable": a test whose parents span layers runs in the later layer's step, once
     # every parent has been built, instead of failing in the earlier one.
     args = ["build", "--vars", dbt_vars(citygvc), "--indirect-selection", "buildable"]
-    yield from dbt.cli(args, context=context).stream()
+    start = time.perf_counter()
+    try:
+        for event in dbt.cli(args, context=context).stream():
+            if isinstance(event, Output):
+                elapsed = round(time.perf_counter() - start, 3)
+                event = event.with_metadata({**event.metadata, "dbt_layer_elapsed_s": elapsed})
+            yield event
+    finally:
+        seconds = time.perf_counter() - start
+        context.log.info(f"dbt build of {layer}: {seconds:.1f} s")
+        with connect(citygvc.get().warehouse_path) as con:
+            record_step_phases(con, context, {DBT_PHASE.format(layer=layer): seconds})
 
 
 _translator = CitygvcTranslator()
@@ -69,7 +86,7 @@ _translator = CitygvcTranslator()
     pool="warehouse",
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
-    yield from _build(context, dbt, citygvc)
+    yield from _build(context, dbt, citygvc, "staging")
 
 
 @dbt_assets(
@@ -81,7 +98,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: Ci
     pool="warehouse",
 )
 def dbt_intermediate(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
-    yield from _build(context, dbt, citygvc)
+    yield from _build(context, dbt, citygvc, "intermediate")
 
 
 @dbt_assets(
@@ -93,4 +110,4 @@ def dbt_intermediate(context: AssetExecutionContext, dbt: DbtCliResource, citygv
     pool="warehouse",
 )
 def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
-    yield from _build(context, dbt, citygvc)
+    yield from _build(context, dbt, citygvc, "marts")

@@ -4,6 +4,7 @@ against a reviewed suite in expectations/, and reports GX metadata. A failed cri
 expectation blocks everything downstream (no publish); a GX result whose metrics could not be
 computed raises instead of passing or failing."""
 
+import time
 from dataclasses import dataclass
 
 from dagster import (
@@ -16,8 +17,10 @@ from dagster import (
     asset_check,
 )
 
+from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.warehouse.schema import connect
+from orchestration.warehouse.timings import GX_GATE_PHASE
 
 
 @dataclass(frozen=True)
@@ -85,16 +88,21 @@ def _make_check(gate: GxGate) -> AssetChecksDefinition:
         from orchestration.ingest.gx import validate_dataframe
 
         settings = citygvc.get()
+        start = time.perf_counter()
         with connect(settings.warehouse_path) as con:
             frame = con.execute(gate.sql).df()
         outcome = validate_dataframe(
             frame, gate.suite, settings, key_columns=list(gate.key_columns)
         )
+        seconds = time.perf_counter() - start
+        with connect(settings.warehouse_path) as con:
+            record_step_phases(con, context, {GX_GATE_PHASE.format(suite=gate.suite): seconds})
         failed = [r for r in outcome.results if not r.success]
         critical = [r for r in failed if r.severity == "critical"]
         metadata = {
             "suite": gate.suite,
             "rows_validated": len(frame),
+            "gx_gate_seconds": round(seconds, 3),
             "success_percent": outcome.success_percent,
             "failed_expectations": MetadataValue.json(
                 [
