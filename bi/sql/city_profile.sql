@@ -23,57 +23,82 @@ indicators as (
     from marts.fct_city_indicators as fct
     inner join chosen on fct.city_code = chosen.city_code
     where fct.breakdown = 'total'
+),
+
+-- one column per headline indicator, named by its id
+headline as (
+    select *
+    from (
+        select
+            city_code,
+            year,
+            source,
+            indicator_id,
+            value
+        from indicators
+    ) as indicator_values
+    pivot (
+        any_value(value)
+        for indicator_id in (
+            'mfg_output',
+            'ict_output',
+            'ict_share_mfg_output',
+            'fdi_dependency_ict_va',
+            'fdi_dependency_ict_output',
+            'export_intensity_ict',
+            'va_ratio_ict',
+            'top4_share_ict',
+            'hhi_mfg',
+            'lq_ict',
+            'firms_ict',
+            'entry_rate_ict',
+            'exit_rate_ict'
+        )
+    )
+),
+
+withheld as (
+    select
+        city_code,
+        year,
+        source,
+        string_agg(indicator_id, ',' order by indicator_id) filter (
+            where conf_status in ('C', 'D')
+        ) as suppressed,
+        string_agg(indicator_id, ',' order by indicator_id) filter (
+            where obs_status = 'B'
+        ) as breaks
+    from indicators
+    group by city_code, year, source
 )
 
 select
-    indicators.city_code,
+    headline.city_code,
     dim_city.name_en as city,
     dim_city.name_zh as city_zh,
     dim_city.level,
-    indicators.year,
-    indicators.source,
-    any_value(indicators.value) filter (where indicators.indicator_id = 'mfg_output') as mfg_output,
-    any_value(indicators.value) filter (where indicators.indicator_id = 'ict_output') as ict_output,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'ict_share_mfg_output'
-    ) as ict_share_mfg_output,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'fdi_dependency_ict_va'
-    ) as fdi_dependency_ict_va,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'fdi_dependency_ict_output'
-    ) as fdi_dependency_ict_output,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'export_intensity_ict'
-    ) as export_intensity_ict,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'va_ratio_ict'
-    ) as va_ratio_ict,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'top4_share_ict'
-    ) as top4_share_ict,
-    any_value(indicators.value) filter (where indicators.indicator_id = 'hhi_mfg') as hhi_mfg,
-    any_value(indicators.value) filter (where indicators.indicator_id = 'lq_ict') as lq_ict,
-    any_value(indicators.value) filter (where indicators.indicator_id = 'firms_ict') as firms_ict,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'entry_rate_ict'
-    ) as entry_rate_ict,
-    any_value(indicators.value) filter (
-        where indicators.indicator_id = 'exit_rate_ict'
-    ) as exit_rate_ict,
-    string_agg(indicators.indicator_id, ',' order by indicators.indicator_id) filter (
-        where indicators.conf_status in ('C', 'D')
-    ) as suppressed,
-    string_agg(indicators.indicator_id, ',' order by indicators.indicator_id) filter (
-        where indicators.obs_status = 'B'
-    ) as breaks
-from indicators
-inner join marts.dim_city on indicators.city_code = dim_city.city_code
-group by
-    indicators.city_code,
-    dim_city.name_en,
-    dim_city.name_zh,
-    dim_city.level,
-    indicators.year,
-    indicators.source
-order by indicators.year, indicators.source
+    headline.year,
+    headline.source,
+    headline.mfg_output,
+    headline.ict_output,
+    headline.ict_share_mfg_output,
+    headline.fdi_dependency_ict_va,
+    headline.fdi_dependency_ict_output,
+    headline.export_intensity_ict,
+    headline.va_ratio_ict,
+    headline.top4_share_ict,
+    headline.hhi_mfg,
+    headline.lq_ict,
+    headline.firms_ict,
+    headline.entry_rate_ict,
+    headline.exit_rate_ict,
+    withheld.suppressed,
+    withheld.breaks
+from headline
+inner join withheld
+    on
+        headline.city_code = withheld.city_code
+        and headline.year = withheld.year
+        and headline.source = withheld.source
+inner join marts.dim_city on headline.city_code = dim_city.city_code
+order by headline.year, headline.source

@@ -4,30 +4,51 @@
 -- HMT + foreign capital is >= 25 % of paid-in capital ('cap25', ASIF only). The two sources
 -- side by side: ASIF firm data (1998-2013) and city yearbooks (fdi_city, 2010-2020); they
 -- overlap in 2010-2013.
+with
+
+dependency as (
+    select
+        city_code,
+        indicator_id,
+        breakdown,
+        year,
+        source,
+        value,
+        obs_status,
+        conf_status
+    from marts.fct_city_indicators
+    where
+        indicator_id in ('fdi_dependency_ict_va', 'fdi_dependency_ict_output')
+        and city_code in ('320583', '441900')
+),
+
+-- one column per source and field: asif_share_value, asif_obs_status, ..., fdi_city_conf_status
+sources_side_by_side as (
+    select *
+    from dependency
+    pivot (
+        any_value(value) as share_value,
+        any_value(obs_status) as obs_status,
+        any_value(conf_status) as conf_status
+        for source in ('asif', 'fdi_city')
+    )
+)
+
 select
-    dependency.city_code,
+    sources_side_by_side.city_code,
     dim_city.name_en as city,
-    dependency.indicator_id,
-    dependency.breakdown,
-    dependency.year,
-    any_value(dependency.value) filter (where dependency.source = 'asif') as asif,
-    any_value(dependency.value) filter (where dependency.source = 'fdi_city') as fdi_city,
-    any_value(dependency.obs_status) filter (where dependency.source = 'asif') as asif_obs_status,
-    any_value(dependency.obs_status) filter (
-        where dependency.source = 'fdi_city'
-    ) as fdi_city_obs_status,
-    any_value(dependency.conf_status) filter (
-        where dependency.source = 'asif'
-    ) as asif_conf_status
-from marts.fct_city_indicators as dependency
-inner join marts.dim_city on dependency.city_code = dim_city.city_code
-where
-    dependency.indicator_id in ('fdi_dependency_ict_va', 'fdi_dependency_ict_output')
-    and dependency.city_code in ('320583', '441900')
-group by
-    dependency.city_code,
-    dim_city.name_en,
-    dependency.indicator_id,
-    dependency.breakdown,
-    dependency.year
-order by dependency.city_code, dependency.indicator_id, dependency.breakdown, dependency.year
+    sources_side_by_side.indicator_id,
+    sources_side_by_side.breakdown,
+    sources_side_by_side.year,
+    sources_side_by_side.asif_share_value as asif,
+    sources_side_by_side.fdi_city_share_value as fdi_city,
+    sources_side_by_side.asif_obs_status,
+    sources_side_by_side.fdi_city_obs_status,
+    sources_side_by_side.asif_conf_status
+from sources_side_by_side
+inner join marts.dim_city on sources_side_by_side.city_code = dim_city.city_code
+order by
+    sources_side_by_side.city_code,
+    sources_side_by_side.indicator_id,
+    sources_side_by_side.breakdown,
+    sources_side_by_side.year

@@ -11,7 +11,7 @@ series as (
         breakdown,
         source,
         year,
-        city_code,
+        case city_code when '320583' then 'kunshan' when '441900' then 'dongguan' end as city,
         value,
         obs_status,
         conf_status
@@ -25,27 +25,36 @@ series as (
                 and breakdown = 'total'
             )
         )
+),
+
+-- one column per city and field: kunshan_share_value, kunshan_obs_status, ..., dongguan_conf_status
+cities_side_by_side as (
+    select *
+    from series
+    pivot (
+        any_value(value) as share_value,
+        any_value(obs_status) as obs_status,
+        any_value(conf_status) as conf_status
+        for city in ('kunshan', 'dongguan')
+    )
 )
 
 select
-    series.indicator_id,
+    cities_side_by_side.indicator_id,
     dim_indicator.title,
-    series.breakdown,
-    series.source,
-    series.year,
-    any_value(series.value) filter (where series.city_code = '320583') as kunshan,
-    any_value(series.value) filter (where series.city_code = '441900') as dongguan,
-    any_value(series.obs_status) filter (where series.city_code = '320583') as kunshan_obs_status,
-    any_value(series.obs_status) filter (
-        where series.city_code = '441900'
-    ) as dongguan_obs_status,
-    any_value(series.conf_status) filter (
-        where series.city_code = '320583'
-    ) as kunshan_conf_status,
-    any_value(series.conf_status) filter (
-        where series.city_code = '441900'
-    ) as dongguan_conf_status
-from series
-inner join marts.dim_indicator on series.indicator_id = dim_indicator.indicator_id
-group by series.indicator_id, dim_indicator.title, series.breakdown, series.source, series.year
-order by series.indicator_id, series.breakdown, series.source, series.year
+    cities_side_by_side.breakdown,
+    cities_side_by_side.source,
+    cities_side_by_side.year,
+    cities_side_by_side.kunshan_share_value as kunshan,
+    cities_side_by_side.dongguan_share_value as dongguan,
+    cities_side_by_side.kunshan_obs_status,
+    cities_side_by_side.dongguan_obs_status,
+    cities_side_by_side.kunshan_conf_status,
+    cities_side_by_side.dongguan_conf_status
+from cities_side_by_side
+inner join marts.dim_indicator on cities_side_by_side.indicator_id = dim_indicator.indicator_id
+order by
+    cities_side_by_side.indicator_id,
+    cities_side_by_side.breakdown,
+    cities_side_by_side.source,
+    cities_side_by_side.year

@@ -26,11 +26,12 @@ where not exists (
 {%- endif %}
 {%- endmacro %}
 
-{#- project_fingerprint(): md5 of the checksums of every seed and model of the project. -#}
+{#- project_fingerprint(): md5 of the checksums of every seed and model of the project (of
+    nothing in a dbt unit test, whose graph has no nodes). -#}
 {% macro project_fingerprint() -%}
     {%- set parts = [] -%}
     {%- if execute -%}
-        {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+        {%- for node in graph.get('nodes', {}).values() | sort(attribute='unique_id') -%}
             {%- if node.resource_type in ('seed', 'model') -%}
                 {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
             {%- endif -%}

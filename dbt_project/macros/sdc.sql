@@ -13,8 +13,24 @@
     single suppressed cell, or parent hidden while every child is published; with the gross
     output and firms one more hidden member must add to make the hidden sum pass.
 
+    sdc_primary_status(n_contributors, top2_gross_output, gross_output): the primary rule
+    (DESIGN §5, vars sdc_min_firms and sdc_dominance) as a status, 'C' when fewer than
+    sdc_min_firms firms contribute or the two largest contributions exceed sdc_dominance % of
+    the gross output, else 'F'. The one place the rule is written: ASIF cells, derived
+    populations and the hidden sums of the secondary passes all use it.
+
     The first two render at zero indentation; callers indent them with the `indent`
     filter. -#}
+{%- macro sdc_primary_status(n_contributors, top2_gross_output, gross_output) -%}
+    case
+        when {{ n_contributors }} < {{ var('sdc_min_firms') | int }} then 'C'
+        when {{ top2_gross_output }} * 100 > {{ var('sdc_dominance') | int }} * {{ gross_output }}
+            then 'C'
+        else 'F'
+    end
+{%- endmacro -%}
+
+
 {%- macro sdc_group_state(previous, group_type=none) -%}
 select
     member_cells.group_id,
@@ -58,8 +74,8 @@ where
         and hidden_children > 0
         and (
             hidden_children = 1
-            or hidden_contributors < {{ min_firms }}
-            or hidden_top2 * 100 > {{ dominance }} * hidden_gross_output
+            or {{ sdc_primary_status('hidden_contributors', 'hidden_top2', 'hidden_gross_output') }}
+            = 'C'
         )
     )
     or (is_parent_hidden and hidden_children = 0)

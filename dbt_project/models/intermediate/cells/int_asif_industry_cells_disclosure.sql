@@ -42,11 +42,8 @@ cells as (
         gross_output,
         n_contributors,
         top_contributions,
-        case
-            when n_contributors < {{ min_firms }} then 'C'
-            when list_sum(top_contributions) * 100 > {{ dominance }} * gross_output then 'C'
-            else 'F'
-        end as primary_status
+        {{ sdc_primary_status('n_contributors', 'list_sum(top_contributions)', 'gross_output') }}
+            as primary_status
     from {{ ref('int_asif_industry_cells') }}
     where year in (select years_to_build.year from years_to_build)
 ),

@@ -1,6 +1,4 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
-{%- set min_firms = var('sdc_min_firms') | int -%}
-{%- set dominance = var('sdc_dominance') | int -%}
 -- Primary disclosure status of the unpublished ASIF populations that indicators reveal
 -- together with published cells: a share × its published denominator gives the numerator,
 -- and denominator − numerator gives the complement, so both must pass the primary rule.
@@ -168,12 +166,11 @@ select
     populations.population,
     populations.n_contributors,
     populations.gross_output,
-    case
-        when populations.n_contributors < {{ min_firms }} then 'C'
-        when populations.top2_gross_output * 100 > {{ dominance }} * populations.gross_output
-            then 'C'
-        else 'F'
-    end as conf_status,
+    {{ sdc_primary_status(
+        'populations.n_contributors',
+        'populations.top2_gross_output',
+        'populations.gross_output'
+    ) }} as conf_status,
     years_to_build.built_from
 from populations
 inner join years_to_build on populations.year = years_to_build.year

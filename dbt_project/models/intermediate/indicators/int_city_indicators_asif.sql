@@ -2,6 +2,15 @@
 -- form: the exact numerator and denominator, the value computed once from them (DOUBLE),
 -- whether any value added in it is imputed (E), the releases it comes from and the cells
 -- whose disclosure status it inherits (ids of int_disclosure_cell_status).
+-- The rows come from the indicator_measures seed (source 'asif'): each names the measures
+-- below that are its numerator and denominator. Measures are exact, DECIMAL(38, 9) (the
+-- segment outputs' own type; every other measure fits it exactly), one per city and year.
+{%- set total_measures = [
+    'mfg_gross_output', 'ict_gross_output', 'ict_firms', 'ict_value_added', 'ict_export_value',
+    'ict_gross_output_hmt', 'ict_gross_output_foreign', 'ict_gross_output_cap25',
+    'ict_value_added_hmt', 'ict_value_added_foreign', 'ict_value_added_cap25',
+    'mfg_gross_output_sales_20m', 'ict_gross_output_sales_20m'
+] %}
 with
 
 totals as (
@@ -37,197 +46,13 @@ manufacturing_divisions as (
     where vintage = '2011' and level = 'division' and is_manufacturing
 ),
 
-levels as (
-    select
-        city_code,
-        year,
-        'mfg_output' as indicator_id,
-        'total' as breakdown,
-        mfg_gross_output as numerator,
-        null as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        ['division/C/total'] as disclosure_cells
-    from totals
-    union all
-    select
-        city_code,
-        year,
-        'ict_output' as indicator_id,
-        'total' as breakdown,
-        ict_gross_output as numerator,
-        null as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        ['division/39/total'] as disclosure_cells
-    from totals
-    union all
-    select
-        city_code,
-        year,
-        'firms_ict' as indicator_id,
-        'total' as breakdown,
-        ict_firms as numerator,
-        null as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        cast([] as varchar[]) as disclosure_cells
-    from totals
-),
-
-ict_shares as (
-    select
-        city_code,
-        year,
-        'ict_share_mfg_output' as indicator_id,
-        'total' as breakdown,
-        ict_gross_output as numerator,
-        mfg_gross_output as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        ['division/39/total', 'division/C/total', 'derived/mfg_not_ict'] as disclosure_cells
-    from totals
-    union all
-    select
-        city_code,
-        year,
-        'ict_share_mfg_output' as indicator_id,
-        'threshold_20m' as breakdown,
-        ict_gross_output_sales_20m as numerator,
-        mfg_gross_output_sales_20m as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        [
-            'derived/ict_sales_20m', 'derived/mfg_sales_20m', 'derived/mfg_sales_20m_not_ict'
-        ] as disclosure_cells
-    from totals
-),
-
-segment_shares as (
-    select
-        totals.city_code,
-        totals.year,
-        'ict_segment_share' as indicator_id,
-        segments.segment as breakdown,
-        coalesce(segment_cells.gross_output, 0) as numerator,
-        totals.ict_gross_output as denominator,
-        false as has_imputed_value_added,
-        totals.release_ids,
-        [
-            'ict_segment/' || segments.segment || '/total',
-            'division/39/total',
-            'derived/ict_not_' || segments.segment
-        ] as disclosure_cells
-    from totals
-    cross join segments
-    left join published_cells as segment_cells
-        on
-            totals.city_code = segment_cells.city_code
-            and totals.year = segment_cells.year
-            and segment_cells.industry_level = 'ict_segment'
-            and segments.segment = segment_cells.industry_code
-),
-
--- FDI dependency on value added and on gross output, by registration type and capital share
-fdi_dependency as (
-    select
-        totals.city_code,
-        totals.year,
-        'fdi_dependency_ict_' || measures.measure as indicator_id,
-        breakdowns.breakdown,
-        case breakdowns.breakdown
-            when 'total'
-                then
-                    case measures.measure
-                        when 'va' then totals.ict_value_added_hmt + totals.ict_value_added_foreign
-                        else totals.ict_gross_output_hmt + totals.ict_gross_output_foreign
-                    end
-            when 'hmt'
-                then
-                    case measures.measure
-                        when 'va' then totals.ict_value_added_hmt
-                        else totals.ict_gross_output_hmt
-                    end
-            when 'foreign'
-                then
-                    case measures.measure
-                        when 'va' then totals.ict_value_added_foreign
-                        else totals.ict_gross_output_foreign
-                    end
-            when 'cap25'
-                then
-                    case measures.measure
-                        when 'va' then totals.ict_value_added_cap25
-                        else totals.ict_gross_output_cap25
-                    end
-        end as numerator,
-        case measures.measure
-            when 'va' then totals.ict_value_added
-            else totals.ict_gross_output
-        end as denominator,
-        measures.measure = 'va' and totals.ict_has_imputed_va as has_imputed_value_added,
-        totals.release_ids,
-        case breakdowns.breakdown
-            when 'total'
-                then ['derived/ict_fie', 'division/39/total', 'division/39/domestic']
-            when 'hmt'
-                then ['division/39/hmt', 'division/39/total', 'derived/ict_not_hmt']
-            when 'foreign'
-                then ['division/39/foreign', 'division/39/total', 'derived/ict_not_foreign']
-            when 'cap25'
-                then ['derived/ict_cap25', 'division/39/total', 'derived/ict_not_cap25']
-        end as disclosure_cells
-    from totals
-    cross join (values ('va'), ('output')) as measures (measure)
-    cross join (values ('total'), ('hmt'), ('foreign'), ('cap25')) as breakdowns (breakdown)
-),
-
-ict_ratios as (
-    select
-        city_code,
-        year,
-        'export_intensity_ict' as indicator_id,
-        'total' as breakdown,
-        ict_export_value as numerator,
-        ict_gross_output as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        ['division/39/total'] as disclosure_cells
-    from totals
-    union all
-    select
-        city_code,
-        year,
-        'va_ratio_ict' as indicator_id,
-        'total' as breakdown,
-        ict_value_added as numerator,
-        ict_gross_output as denominator,
-        ict_has_imputed_va as has_imputed_value_added,
-        release_ids,
-        ['division/39/total'] as disclosure_cells
-    from totals
-    union all
-    select
-        city_code,
-        year,
-        'top4_share_ict' as indicator_id,
-        'total' as breakdown,
-        -- not computable below four firms
-        case when ict_firms >= 4 then ict_top4_gross_output end as numerator,
-        case when ict_firms >= 4 then ict_gross_output end as denominator,
-        false as has_imputed_value_added,
-        release_ids,
-        ['derived/ict_top4', 'division/39/total', 'derived/ict_not_top4'] as disclosure_cells
-    from totals
-),
-
 -- squares of exact division sums, still exact: DECIMAL(38, 3)² fits DECIMAL(38, 6)
-hhi_terms as (
+division_output_terms as (
     select
         city_code,
         year,
-        sum(division_output * division_output) as sum_squared_output,
-        sum(division_output) as mfg_gross_output
+        sum(division_output * division_output) as division_output_squares,
+        sum(division_output) as division_output_sum
     from (
         select
             city_code,
@@ -243,104 +68,97 @@ hhi_terms as (
     group by city_code, year
 ),
 
-structure as (
+-- the city totals, FDI sums (HMT + foreign), top-4 terms (NULL below four ICT firms) and
+-- the Herfindahl terms
+city_measures as (
     select
         totals.city_code,
         totals.year,
-        'hhi_mfg' as indicator_id,
-        'total' as breakdown,
-        hhi_terms.sum_squared_output as numerator,
-        hhi_terms.mfg_gross_output * hhi_terms.mfg_gross_output as denominator,
-        false as has_imputed_value_added,
         totals.release_ids,
-        ['derived/hhi_mfg'] as disclosure_cells
+        totals.ict_has_imputed_va as has_imputed_value_added,
+        {%- for measure in total_measures %}
+            cast(totals.{{ measure }} as decimal(38, 9)) as {{ measure }},
+        {%- endfor %}
+        cast(totals.ict_gross_output_hmt + totals.ict_gross_output_foreign as decimal(38, 9))
+            as ict_fie_gross_output,
+        cast(totals.ict_value_added_hmt + totals.ict_value_added_foreign as decimal(38, 9))
+            as ict_fie_value_added,
+        cast(
+            case when totals.ict_firms >= 4 then totals.ict_top4_gross_output end
+            as decimal(38, 9)
+        ) as ict_top4_gross_output_min4,
+        cast(
+            case when totals.ict_firms >= 4 then totals.ict_gross_output end as decimal(38, 9)
+        ) as ict_gross_output_min4,
+        cast(division_output_terms.division_output_squares as decimal(38, 9))
+            as division_output_squares,
+        cast(
+            division_output_terms.division_output_sum * division_output_terms.division_output_sum
+            as decimal(38, 9)
+        ) as division_output_sum_squared
     from totals
-    left join hhi_terms
+    left join division_output_terms
         on
-            totals.city_code = hhi_terms.city_code
-            and totals.year = hhi_terms.year
+            totals.city_code = division_output_terms.city_code
+            and totals.year = division_output_terms.year
 ),
 
--- (city ICT / city mfg) / (national ICT / national mfg), as one exact fraction
-location_quotients as (
+-- (city ICT / city mfg) / (release ICT / release mfg), as one exact fraction; only the
+-- years with a national benchmark
+location_quotient_measures as (
     select
         totals.city_code,
         totals.year,
-        'lq_ict' as indicator_id,
-        'total' as breakdown,
-        totals.ict_gross_output * national_totals.mfg_gross_output as numerator,
-        totals.mfg_gross_output * national_totals.ict_gross_output as denominator,
-        false as has_imputed_value_added,
         totals.release_ids,
-        ['division/39/total', 'division/C/total', 'derived/mfg_not_ict'] as disclosure_cells
+        false as has_imputed_value_added,
+        cast(totals.ict_gross_output * national_totals.mfg_gross_output as decimal(38, 9))
+            as ict_output_x_national_mfg_output,
+        cast(totals.mfg_gross_output * national_totals.ict_gross_output as decimal(38, 9))
+            as mfg_output_x_national_ict_output
     from totals
     inner join national_totals on totals.year = national_totals.year
 ),
 
-dynamics as (
+dynamics_measures as (
     select
         city_code,
         year,
-        'entry_rate_ict' as indicator_id,
-        'total' as breakdown,
-        ict_entrants as numerator,
-        ict_firms as denominator,
-        false as has_imputed_value_added,
         release_ids,
-        cast([] as varchar[]) as disclosure_cells
-    from entry_exit
-    union all
-    select
-        city_code,
-        year,
-        'exit_rate_ict' as indicator_id,
-        'total' as breakdown,
-        ict_exits as numerator,
-        previous_ict_firms as denominator,
         false as has_imputed_value_added,
-        release_ids,
-        cast([] as varchar[]) as disclosure_cells
+        cast(ict_entrants as decimal(38, 9)) as ict_entrants,
+        cast(ict_firms as decimal(38, 9)) as panel_ict_firms,
+        cast(ict_exits as decimal(38, 9)) as ict_exits,
+        cast(previous_ict_firms as decimal(38, 9)) as previous_ict_firms
     from entry_exit
 ),
 
-ratios as (
-    select * from ict_shares
+-- every segment of the map, 0 where the city has no cell of it
+segment_measures as (
+    select
+        totals.city_code,
+        totals.year,
+        totals.release_ids,
+        false as has_imputed_value_added,
+        'segment_gross_output_' || segments.segment as measure,
+        coalesce(segment_cells.gross_output, 0) as amount
+    from totals
+    cross join segments
+    left join published_cells as segment_cells
+        on
+            totals.city_code = segment_cells.city_code
+            and totals.year = segment_cells.year
+            and segment_cells.industry_level = 'ict_segment'
+            and segments.segment = segment_cells.industry_code
+),
+
+measures as (
+    {{ measures_long('city_measures') | indent(4) }}
     union all
-    select * from segment_shares
+    {{ measures_long('location_quotient_measures') | indent(4) }}
     union all
-    select * from fdi_dependency
+    {{ measures_long('dynamics_measures') | indent(4) }}
     union all
-    select * from ict_ratios
-    union all
-    select * from structure
-    union all
-    select * from location_quotients
-    union all
-    select * from dynamics
+    select * from segment_measures
 )
 
-select
-    city_code,
-    year,
-    indicator_id,
-    breakdown,
-    cast(numerator as double) as value,
-    cast(numerator as decimal(38, 6)) as numerator,
-    cast(denominator as decimal(38, 6)) as denominator,
-    has_imputed_value_added,
-    release_ids,
-    disclosure_cells
-from levels
-union all
-select
-    city_code,
-    year,
-    indicator_id,
-    breakdown,
-    {{ ratio('numerator', 'denominator') }} as value,
-    cast(numerator as decimal(38, 6)) as numerator,
-    cast(denominator as decimal(38, 6)) as denominator,
-    has_imputed_value_added,
-    release_ids,
-    disclosure_cells
-from ratios
+{{ indicators_from_measures('asif', 'measures') }}

@@ -1,7 +1,8 @@
 -- The indicators DESIGN §5 computes from the yearbook tables (fdi_city), per city and year,
 -- in the same long form as int_city_indicators_asif. ICT is the printed ICT division of the
 -- year's vintage (40 in 2002, 39 in 2011/2017); FIE = hmt + foreign, or the printed 'fie'
--- column when a table prints only the combined group.
+-- column when a table prints only the combined group. The rows come from the
+-- indicator_measures seed (source 'fdi_city'); the measures keep the cells' exact type.
 with
 
 cells as (
@@ -44,123 +45,29 @@ city_totals as (
     group by city_code, year
 ),
 
-indicators as (
+-- FIE = HMT + foreign, or the printed combined group when a table prints only that
+city_measures as (
     select
         city_code,
         year,
-        'mfg_output' as indicator_id,
-        'total' as breakdown,
-        mfg_gross_output as numerator,
-        null as denominator,
-        false as is_ratio,
-        release_ids
+        release_ids,
+        false as has_imputed_value_added,
+        mfg_gross_output,
+        ict_gross_output,
+        ict_value_added,
+        ict_gross_output_hmt,
+        ict_gross_output_foreign,
+        ict_value_added_hmt,
+        ict_value_added_foreign,
+        coalesce(ict_gross_output_hmt + ict_gross_output_foreign, ict_gross_output_fie)
+            as ict_fie_gross_output,
+        coalesce(ict_value_added_hmt + ict_value_added_foreign, ict_value_added_fie)
+            as ict_fie_value_added
     from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'ict_output' as indicator_id,
-        'total' as breakdown,
-        ict_gross_output as numerator,
-        null as denominator,
-        false as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'ict_share_mfg_output' as indicator_id,
-        'total' as breakdown,
-        ict_gross_output as numerator,
-        mfg_gross_output as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_va' as indicator_id,
-        'total' as breakdown,
-        coalesce(
-            ict_value_added_hmt + ict_value_added_foreign, ict_value_added_fie
-        ) as numerator,
-        ict_value_added as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_va' as indicator_id,
-        'hmt' as breakdown,
-        ict_value_added_hmt as numerator,
-        ict_value_added as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_va' as indicator_id,
-        'foreign' as breakdown,
-        ict_value_added_foreign as numerator,
-        ict_value_added as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_output' as indicator_id,
-        'total' as breakdown,
-        coalesce(
-            ict_gross_output_hmt + ict_gross_output_foreign, ict_gross_output_fie
-        ) as numerator,
-        ict_gross_output as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_output' as indicator_id,
-        'hmt' as breakdown,
-        ict_gross_output_hmt as numerator,
-        ict_gross_output as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
-    union all
-    select
-        city_code,
-        year,
-        'fdi_dependency_ict_output' as indicator_id,
-        'foreign' as breakdown,
-        ict_gross_output_foreign as numerator,
-        ict_gross_output as denominator,
-        true as is_ratio,
-        release_ids
-    from city_totals
+),
+
+measures as (
+    {{ measures_long('city_measures') | indent(4) }}
 )
 
-select
-    city_code,
-    year,
-    indicator_id,
-    breakdown,
-    case
-        when is_ratio then {{ ratio('numerator', 'denominator') }}
-        else cast(numerator as double)
-    end as value,
-    cast(numerator as decimal(38, 6)) as numerator,
-    cast(denominator as decimal(38, 6)) as denominator,
-    false as has_imputed_value_added,
-    release_ids,
-    cast([] as varchar[]) as disclosure_cells
-from indicators
+{{ indicators_from_measures('fdi_city', 'measures') }}
