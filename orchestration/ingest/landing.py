@@ -1,4 +1,4 @@
-"""Verify a release's files against the catalog and land them write-once (DESIGN §4).
+"""Verify a release's files against the catalog and land them write-once (docs/catalog.md).
 
 Every file is downloaded to a temporary file under `landing/.incoming/`, checked for size and
 then sha256, and only when all files of the release pass are they moved (fsync, rename) to

@@ -16,7 +16,7 @@ ICT_SHARE = ("ict_share_mfg_output", "asif", "total")
 FDI_ASIF = ("fdi_dependency_ict_va", "asif", "total")
 FDI_CITY = ("fdi_dependency_ict_va", "fdi_city", "total")
 SEGMENT_INDICATOR = "ict_segment_share"
-# DESIGN §5 order (upstream to downstream of the value chain); unknown ids follow sorted.
+# docs/marts.md order (upstream to downstream of the value chain); unknown ids follow sorted.
 SEGMENTS = (
     "computers",
     "parts_peripherals",

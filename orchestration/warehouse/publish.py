@@ -1,4 +1,4 @@
-"""Write-audit-publish of the marts to `serve/` (DESIGN §1, §5).
+"""Write-audit-publish of the marts to `serve/` (docs/architecture.md, docs/marts.md).
 
 A publish builds a fresh Parquet version directory and a fresh DuckDB file (DuckDB 1.x
 storage format, written from those Parquet files by `served_db`, byte for byte reproducibly)

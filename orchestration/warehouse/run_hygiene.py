@@ -1,4 +1,4 @@
-"""Recover from runs left behind by a dead process (DESIGN §1).
+"""Recover from runs left behind by a dead process (docs/architecture.md).
 
 Without the daemon, a run killed with `kill -9` stays STARTED and keeps its slot in the writer
 pool, so the next run would wait forever. Runs started by the one-shot refresh carry the

@@ -1,5 +1,5 @@
 """Sample releases: realistic ASIF-like firm microdata and city FDI yearbook tables with ground
-truth (DESIGN §4 "Sample releases"; see README.md in this folder).
+truth (docs/catalog.md; see README.md in this folder).
 
     python -m tools.sample_releases --out DIR [--scale demo|national] [--seed N]
         [--years A-B] [--quirks all|none|LIST] [--bad CASE] [--serve PORT]

@@ -1,4 +1,4 @@
-"""CLI of the sample-release generator (DESIGN §4)."""
+"""CLI of the sample-release generator (docs/catalog.md)."""
 
 from __future__ import annotations
 

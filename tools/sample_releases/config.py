@@ -34,7 +34,7 @@ QUIRKS = (
     "fdi_layouts",
 )
 
-# Rates of the row-level quirks (all below the ingest thresholds of DESIGN §6).
+# Rates of the row-level quirks (all below the ingest thresholds of docs/quality-gates.md).
 INVALID_LOCATION_RATE = 0.003
 DUPLICATE_RATE = 0.002
 BAD_OUTPUT_RATE = 0.0008

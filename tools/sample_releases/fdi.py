@@ -52,7 +52,7 @@ class Table:
 
 
 def measures(year: int) -> tuple[str, ...]:
-    # yearbooks add main-business revenue from 2013 (domain/asif.md §6.1 "indicator drift")
+    # yearbooks add main-business revenue from 2013 (docs/schemas.md "indicator drift")
     return (
         ("gross_output", "value_added", "revenue")
         if year >= 2013

@@ -1,6 +1,6 @@
 """How each sample ASIF year's file looks: format, encoding and the column names and labels.
 
-The names follow the drift documented in domain/asif.md §1.4 (Chinese names that change from
+The names follow the drift documented in docs/schemas.md (Chinese names that change from
 year to year, pinyin codes in early `.dta` files, English codes in one Parquet year). Every raw
 name and label here is listed in the `asif_column_map` seed, which is what the warehouse reads;
 the warehouse never imports this module.

@@ -1,4 +1,4 @@
-"""Ground truth of every indicator of DESIGN §5, from the clean records alone.
+"""Ground truth of every indicator of docs/marts.md, from the clean records alone.
 
 This module shares nothing with the warehouse but the published seeds (code lists, crosswalk
 weights, segment map, registration groups). Conventions (README "Ground truth"):

@@ -1,4 +1,4 @@
-"""Release catalog clients and validation (DESIGN §4).
+"""Release catalog clients and validation (docs/catalog.md).
 
 A catalog root is a directory, a `file://` URL or an `http(s)://` URL holding `catalog.json`
 and the files it lists. `open_catalog` returns a `CatalogSource` that reads the catalog and

@@ -1,4 +1,4 @@
-"""Catalog records (DESIGN §4): a validated `Release` with its `ReleaseFile`s, a `Rejection`
+"""Catalog records (docs/catalog.md): a validated `Release` with its `ReleaseFile`s, a `Rejection`
 of one bad entry, and the errors a catalog or a listed file can raise."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Release:
 
     @property
     def content_sha256(self) -> str:
-        """sha256 of the sorted `path:sha256` lines, each ending in a newline (DESIGN §5
+        """sha256 of the sorted `path:sha256` lines, each ending in a newline (docs/marts.md
         `dim_release.sha256`): it changes exactly when the release's files change."""
         lines = sorted(f"{f.path}:{f.sha256}" for f in self.files)
         return hashlib.sha256("".join(f"{line}\n" for line in lines).encode()).hexdigest()

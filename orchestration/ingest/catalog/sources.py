@@ -1,4 +1,4 @@
-"""Catalog sources (DESIGN §4): a directory (or `file://` URL) or an `http(s)://` URL holding
+"""Catalog sources (docs/catalog.md): a directory (or `file://` URL) or an `http(s)://` URL holding
 `catalog.json` and the files it lists; `open_catalog` picks the client for a location."""
 
 from __future__ import annotations

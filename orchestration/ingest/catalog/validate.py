@@ -1,4 +1,4 @@
-"""Catalog validation (DESIGN §4): the whole-document rules, then each entry into a
+"""Catalog validation (docs/catalog.md): the whole-document rules, then each entry into a
 `Release` or a `Rejection`, so one bad entry never stops the others."""
 
 from __future__ import annotations
@@ -187,7 +187,7 @@ def _resolve(
 def validate_catalog(
     doc: Mapping[str, Any], loaded: Mapping[str, str] | None = None
 ) -> tuple[list[Release], list[Rejection]]:
-    """Validate every entry of a parsed catalog (DESIGN §4).
+    """Validate every entry of a parsed catalog (docs/catalog.md).
 
     `loaded` maps release ids already loaded in the warehouse to their `content_sha256`:
     - an id listed twice with identical entries is one release;

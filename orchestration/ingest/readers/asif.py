@@ -1,4 +1,4 @@
-"""ASIF firm-year files (dta, csv, parquet, xlsx) to canonical columns (DESIGN §4).
+"""ASIF firm-year files (dta, csv, parquet, xlsx) to canonical columns (docs/catalog.md).
 
 Column names drift from year to year; the column map seed `asif_column_map` maps every known
 raw name or Stata variable label to a canonical name. A column's own name wins over its label,

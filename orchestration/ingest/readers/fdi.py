@@ -1,4 +1,4 @@
-"""City yearbook tables (`fdi_city`, DESIGN §4) to the columns of raw.fdi_city.
+"""City yearbook tables (`fdi_city`, docs/catalog.md) to the columns of raw.fdi_city.
 
 Two layouts:
 - long (CSV or xlsx): a header row mapped through the `fdi_header_map` seed, one row per cell;
