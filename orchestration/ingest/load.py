@@ -1,4 +1,4 @@
-"""Ingest one release: verify and land → read → release checks → write (docs/architecture.md, docs/catalog.md).
+"""Ingest one release: verify and land → read → release checks → write (docs/architecture.md).
 
 A release that passes replaces exactly its own rows in raw.asif / raw.fdi_city in one
 transaction, through Arrow (never row by row), and is recorded in ops.releases,

@@ -1,4 +1,4 @@
-"""Release-level checks (docs/architecture.md, docs/quality-gates.md): run inside a release's ingest before any row is
+"""Release-level checks (docs/quality-gates.md): run inside a release's ingest before any row is
 written; any failure quarantines that release alone.
 
 Checks, in the order their failures are reported (the first one becomes the quarantine
