@@ -13,7 +13,13 @@ SCALE ?= national
 # Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
 APT_PACKAGES := chromium chromium-driver
 
-.PHONY: run test ui bench report superset lint venv clean apt-deps
+# `make test-fast`: lint-fast + the unit tests and dbt unit tests, no refresh, no demo catalog
+# refresh (`-m "not slow"`; tests/conftest.py marks every user of the shared demo refresh slow).
+# The dbt unit-test files join it once they exist.
+FAST_TESTS := tests/unit $(wildcard tests/dbt/test_dbt_unit_tests.py tests/dbt/test_dbt_project_rules.py)
+PYTHON_TREES := orchestration tools tests bi
+
+.PHONY: venv run test test-fast lint lint-fast ui bench report superset clean apt-deps manifest
 
 venv: $(STAMP)
 
@@ -26,15 +32,29 @@ $(STAMP): pyproject.toml requirements.lock
 run: $(STAMP)
 	$(VENV)/bin/citygvc refresh
 
-test: $(STAMP) apt-deps
+# The dbt manifest the code location loads (a no-op when it is up to date).
+manifest: $(STAMP)
 	$(PY) -m orchestration.warehouse.dbt
+
+# Everything (what CI runs): unit, dbt and integration tests, one shared demo refresh.
+test: $(STAMP) apt-deps manifest
 	bash bi/setup_bi_venv.sh >/dev/null
 	$(PY) -m pytest
 
-lint: $(STAMP)
-	$(PY) -m ruff check orchestration tests bi
-	$(PY) -m sqlfluff lint dbt_project/models dbt_project/tests
+# The fast loop: lint-fast, then the tests that need neither a refresh nor external tools.
+test-fast: lint-fast manifest
+	$(PY) -m pytest $(FAST_TESTS) -m "not slow"
+
+# Python lint, the import contracts and the ready BI SQL: a few seconds.
+lint-fast: $(STAMP)
+	$(PY) -m ruff check $(PYTHON_TREES)
+	$(PY) -m ruff format --check $(PYTHON_TREES)
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m sqlfluff lint --templater raw bi/sql
+
+# All of lint-fast plus sqlfluff on the dbt models (the dbt templater compiles every model: ~1 min).
+lint: lint-fast
+	$(PY) -m sqlfluff lint dbt_project/models dbt_project/tests
 
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

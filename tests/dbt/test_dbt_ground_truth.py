@@ -1,18 +1,16 @@
 """The marts against the sample generator's ground truth (DESIGN §4 "Sample releases"): the
-demo catalog is generated, every release ingested with `ingest_release`, dbt built with
-disclosure off, and fct_city_indicators compared with `_ground_truth.parquet`, which the
-generator computes from its clean records in code that shares nothing with the warehouse
-but the seeds."""
+session's demo refresh (demo_run: the demo catalog generated, every release ingested, dbt
+built with disclosure on) lends a copy of its warehouse, `dbt build` rebuilds the marts there
+with disclosure off, and fct_city_indicators is compared with `_ground_truth.parquet`, which
+the generator computes from its clean records in code that shares nothing with the warehouse
+but the seeds. The incremental test ingests the catalog itself, with `ingest_release`."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -21,13 +19,13 @@ import pytest
 
 from orchestration.ingest.catalog import open_catalog, validate_catalog
 from orchestration.ingest.load import ingest_release, record_rejections
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import Settings
 from orchestration.warehouse.schema import connect
+from tests.helpers import DONGGUAN, KUNSHAN, run_dbt
 
 pytestmark = pytest.mark.slow
 
 KEY = ["city_code", "year", "indicator_id", "breakdown", "source"]
-KUNSHAN, DONGGUAN = "320583", "441900"
 MARTS = (
     "fct_city_indicators",
     "fct_city_industry_year",
@@ -38,26 +36,6 @@ MARTS = (
     "fct_source_reconciliation",
     "fct_data_quality",
 )
-
-
-def run_dbt(data_dir: Path, *args: str, vars_: dict) -> None:
-    argv = [
-        str(Path(sys.executable).with_name("dbt")),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(data_dir / "target"),
-        "--log-path",
-        str(data_dir / "logs"),
-        "--vars",
-        json.dumps(vars_),
-    ]
-    env = {**os.environ, "CITYGVC_DATA_DIR": str(data_dir)}
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}"
 
 
 def load_catalog(catalog: Path, data_dir: Path, only: Callable[[str], bool] = bool) -> None:
@@ -100,18 +78,14 @@ def built_from(warehouse: Path) -> dict[int, str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Iterator[tuple[Path, Path]]:
-    root = tmp_path_factory.mktemp("ground_truth")
-    catalog, data_dir = root / "catalog", root / "data"
-    subprocess.run(
-        [sys.executable, "-m", "tools.sample_releases", "--out", str(catalog)],
-        check=True,
-        capture_output=True,
-    )
-    load_catalog(catalog, data_dir)
+def demo(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(the demo catalog, a data dir whose warehouse is the demo refresh's, built again by
+    `dbt build` with disclosure off: the marts publish every value unsuppressed)."""
+    data_dir = tmp_path_factory.mktemp("ground_truth") / "data"
+    data_dir.mkdir()
+    shutil.copyfile(demo_run / "warehouse.duckdb", data_dir / "warehouse.duckdb")
     run_dbt(data_dir, "build", vars_={"disclosure": "off"})
-    yield catalog, data_dir
-    shutil.rmtree(root, ignore_errors=True)
+    return demo_run / "releases", data_dir
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from orchestration.settings import DEFAULT_SDC_DOMINANCE
+from tests.helpers import ICT_SEGMENTS
 
 pytestmark = pytest.mark.slow
 
@@ -74,15 +75,6 @@ KEY = ["city_code", "year", "industry_level", "industry_code", "ownership"]
 MEASURES = ("gross_output", "value_added", "employment", "export_value")
 GO, VA, EX = 0, 1, 3  # indexes into MEASURES
 MANUFACTURING = {str(code) for code in range(13, 42)}
-SEGMENTS = (
-    "computers",
-    "parts_peripherals",
-    "telecom_equipment",
-    "handsets",
-    "consumer_electronics",
-    "components_devices",
-    "other_ict",
-)
 K = DEFAULT_SDC_DOMINANCE
 
 # LP answers are vertices of a problem scaled to ~1; allow this much of the block's scale
@@ -230,7 +222,7 @@ def _indicator_specs() -> dict[tuple[str, str], tuple[list, list]]:
         ("export_intensity_ict", "total"): ([("division", "39", "total", EX)], [ict_total]),
         ("va_ratio_ict", "total"): ([("division", "39", "total", VA)], [ict_total]),
     }
-    for segment_id in SEGMENTS:
+    for segment_id in ICT_SEGMENTS:
         specs[("ict_segment_share", segment_id)] = (
             [("ict_segment", segment_id, "total", GO)],
             [ict_total],

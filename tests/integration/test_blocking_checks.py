@@ -12,11 +12,10 @@ import pytest
 
 from orchestration.cli import refresh
 from orchestration.ingest import gx as gx_validation
-from orchestration.pipeline.refresh import EXIT_FAILURE, EXIT_OK
+from orchestration.pipeline.refresh import EXIT_FAILURE
 from orchestration.settings import EXPECTATIONS_DIR
 from orchestration.warehouse import dbt as dbt_manifest
-from tests.conftest import make_settings
-from tests.integration.test_end_to_end import _write_catalog
+from tests.helpers import copy_data_dir, hide_location_env, make_settings
 
 
 def _serve_snapshot(serve: Path) -> dict[str, str]:
@@ -28,30 +27,17 @@ def _serve_snapshot(serve: Path) -> dict[str, str]:
     return snapshot
 
 
-@pytest.fixture(scope="module")
-def good_publish(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding one good publish of the hand-made catalog (built once)."""
-    root = tmp_path_factory.mktemp("good")
-    _write_catalog(root / "catalog")
-    settings = make_settings(root, root / "catalog", CITYGVC_DISCLOSURE="off")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
-            mp.setenv(key, "restored-after-fixture")
-        assert refresh(settings, echo=lambda _: None) == EXIT_OK
-    return root
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("suite", ["staging_asif_profile", "mart_fct_city_indicators"])
 def test_failing_gate_fails_the_run_and_keeps_the_last_publish(
-    suite: str, good_publish: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    suite: str, hand_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shutil.copytree(good_publish, tmp_path / "copy", symlinks=True)
+    # hand_run: one good publish of the hand-made catalog (tests/conftest.py); refresh a copy
+    copy_data_dir(hand_run, tmp_path / "copy")
     settings = make_settings(
         tmp_path / "copy", tmp_path / "copy" / "catalog", CITYGVC_DISCLOSURE="off"
     )
-    for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
-        monkeypatch.setenv(key, "restored-after-test")
+    hide_location_env(monkeypatch, "restored-after-test")
     before = _serve_snapshot(settings.serve_dir)
 
     # A reviewed suite gains a critical expectation the data cannot meet. The suite is part

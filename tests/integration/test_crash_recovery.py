@@ -3,7 +3,6 @@ writer-pool slot, and publishes what an uninterrupted refresh publishes."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -14,26 +13,15 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
-from tests.integration.test_end_to_end import _write_catalog
+from tests.helpers import refresh_env, served_hashes
 
 TIMEOUT_S = 300
-
-
-def _env(data: Path, catalog: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        CITYGVC_DATA_DIR=str(data),
-        CITYGVC_RELEASES=str(catalog),
-        DAGSTER_HOME=str(data / "dagster"),
-        CITYGVC_DISCLOSURE="off",
-    )
-    return env
 
 
 def _refresh(data: Path, catalog: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "orchestration.refresh"],
-        env=_env(data, catalog),
+        env=refresh_env(data, catalog, CITYGVC_DISCLOSURE="off"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # so kill -9 reaches dbt's child process too
@@ -55,33 +43,13 @@ def _wait_for_started_run(data: Path, job_name: str, proc: subprocess.Popen) -> 
     raise AssertionError(f"no {job_name} run started within {TIMEOUT_S}s")
 
 
-def _published(data: Path) -> dict[str, str]:
-    """Hashes of every published file: the DuckDB file, the Parquet files and the manifest."""
-    serve = data / "serve"
-    files = [
-        serve / "citygvc.duckdb",
-        serve / "manifest.json",
-        *sorted((serve / "parquet").glob("*.parquet")),
-    ]
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
-
-
-@pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The hand-made catalog and an uninterrupted refresh of it."""
-    root = tmp_path_factory.mktemp("clean")
-    catalog = root / "catalog"
-    _write_catalog(catalog)
-    assert _refresh(root / "data", catalog).wait(TIMEOUT_S) == 0
-    return catalog, root / "data"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("job_name", ["ingest_asif", "transform_and_publish"])
 def test_rerun_after_kill_9_completes_and_matches_clean_run(
-    clean_run: tuple[Path, Path], tmp_path: Path, job_name: str
+    hand_run: Path, tmp_path: Path, job_name: str
 ) -> None:
-    catalog, clean = clean_run
+    # hand_run: the same catalog and an uninterrupted refresh of it (tests/conftest.py)
+    catalog, clean = hand_run / "catalog", hand_run / "data"
     crashed = tmp_path / "crashed"
 
     victim = _refresh(crashed, catalog)
@@ -90,7 +58,7 @@ def test_rerun_after_kill_9_completes_and_matches_clean_run(
     victim.wait(TIMEOUT_S)
 
     assert _refresh(crashed, catalog).wait(TIMEOUT_S) == 0  # would hang on a stale slot
-    assert _published(crashed) == _published(clean)
+    assert served_hashes(crashed / "serve") == served_hashes(clean / "serve")
     with DagsterInstance.from_config(str(crashed / "dagster")) as instance:
         killed = instance.get_runs(RunsFilter(job_name=job_name))[-1]
         assert killed.status == DagsterRunStatus.FAILURE

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.bi.bi_helpers import DONGGUAN, KUNSHAN, hand_publish, real_publish, run_bi
+from orchestration.settings import Settings
+from tests.integration.bi.bi_helpers import DONGGUAN, KUNSHAN, hand_publish, run_bi
 
 # Runs in .venv-bi (duckdb 1.4); prints what a BI client would see of the file at argv[1].
 OPEN_IN_DUCKDB_1 = r"""
@@ -44,7 +45,7 @@ def test_published_file_opens_in_duckdb_1_with_data_and_comments(tmp_path: Path)
 
     assert seen["version"].startswith("1.")
     assert seen["counts"] == manifest["row_counts"]
-    # hand-made ICT output of Kunshan (tests/bi_helpers.OUTPUT), DECIMAL(38, 6) kept exact
+    # hand-made ICT output of Kunshan (bi_helpers.OUTPUT), DECIMAL(38, 6) kept exact
     assert seen["sample"] == [
         [KUNSHAN, "2008", "600.000000"],
         [KUNSHAN, "2009", "780.000000"],
@@ -67,8 +68,8 @@ def test_duckdb_2_default_format_would_not_open_in_duckdb_1(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_real_publish_opens_in_duckdb_1(tmp_path_factory: pytest.TempPathFactory) -> None:
-    settings, _ = real_publish(tmp_path_factory.getbasetemp())
+def test_real_publish_opens_in_duckdb_1(demo_run: Path) -> None:
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(demo_run)})
     manifest = json.loads((settings.serve_dir / "manifest.json").read_text())
     served = settings.serve_dir / "citygvc.duckdb"
     sample = (

@@ -20,11 +20,10 @@ from orchestration.cli import refresh
 from orchestration.defs.ingest.sensor import plan_run_requests
 from orchestration.pipeline.refresh import EXIT_OK
 from orchestration.settings import Settings
-from tests.conftest import generate_catalog, make_settings
+from tests.helpers import DONGGUAN, generate_catalog, hide_location_env, make_settings
 
 FIRST = ["asif-2006-r1", "asif-2007-r1", "fdi_city-2015-r1"]
 LATER = ["asif-2006-r2", "asif-2008-r1", "fdi_city-2015-r2"]
-DONGGUAN = "441900"
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -81,8 +80,7 @@ def test_http_catalog_loads_then_grows_by_exactly_the_new_releases(
 ) -> None:
     root, url, entries = served_root
     settings = make_settings(tmp_path, url)
-    for key in ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME"):
-        monkeypatch.setenv(key, "restored-after-test")
+    hide_location_env(monkeypatch, "restored-after-test")
     quiet = lambda _: None  # noqa: E731
 
     _publish_catalog(root, entries, FIRST)

@@ -1,5 +1,7 @@
 """The code base stays lint-clean: ruff on the Python, sqlfluff on the dbt models and the ready
-BI SQL (DEVELOPERS.md: ruff-clean Python, sqlfluff-clean SQL)."""
+BI SQL (DEVELOPERS.md: ruff-clean Python, sqlfluff-clean SQL), and the import-linter contracts
+of pyproject.toml hold (the layers of the product, the tools kept apart). `make lint` runs the
+same checks."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from orchestration.settings import REPO_ROOT
+
+PYTHON_TREES = ("orchestration", "tools", "tests", "bi")
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -25,13 +29,26 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_ruff_check_is_clean() -> None:
-    result = _run("ruff", "check", "orchestration", "tests", "bi")
+    result = _run("ruff", "check", *PYTHON_TREES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_ruff_format_is_clean() -> None:
-    result = _run("ruff", "format", "--check", "orchestration", "tests", "bi")
+    result = _run("ruff", "format", "--check", *PYTHON_TREES)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_are_kept() -> None:
+    # lint-imports is the console script of import-linter (no `python -m` entry point)
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
 
 
 @pytest.mark.slow

@@ -1,5 +1,6 @@
-"""Shared pieces of the BI tests: the BI client venv, a hand-made publish of marts with the
-DESIGN §5 schema and hand-chosen numbers, and one real refresh per test session.
+"""Shared pieces of the BI tests: the BI client venv and a hand-made publish of marts with the
+DESIGN §5 schema and hand-chosen numbers. The real publish they read is the session's demo
+refresh (the demo_run fixture of tests/conftest.py).
 
 The hand-made marts are small enough to check every number by hand: see MFG/ICT/VA below.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,10 +18,10 @@ import duckdb
 
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.publish import build_version, swap_in
+from tests.helpers import DONGGUAN, ICT_SEGMENTS, KUNSHAN, SUZHOU
 
 BI_DIR = REPO_ROOT / "bi"
 SQL_DIR = BI_DIR / "sql"
-KUNSHAN, DONGGUAN, SUZHOU = "320583", "441900", "320500"
 
 # Hand-chosen cells, thousand yuan: (manufacturing output, ICT output) per city and year ...
 OUTPUT = {
@@ -59,15 +58,6 @@ YEARBOOK_2009 = {
     KUNSHAN: {"share": 0.66, "fdi_va": 0.88},
     DONGGUAN: {"share": 0.31, "fdi_va": 0.62},
 }
-SEGMENT_IDS = (
-    "computers",
-    "parts_peripherals",
-    "telecom_equipment",
-    "handsets",
-    "consumer_electronics",
-    "components_devices",
-    "other_ict",
-)
 
 
 @functools.cache
@@ -146,7 +136,7 @@ def hand_marts(path: Path) -> duckdb.DuckDBPyConnection:
             ("division", "C", "制造业", "Manufacturing (total)", False, None),
             ("division", "39", "计算机、通信和其他电子设备制造业", "ICT", True, None),
         ]
-        + [("ict_segment", s, s, s.replace("_", " ").title(), True, s) for s in SEGMENT_IDS],
+        + [("ict_segment", s, s, s.replace("_", " ").title(), True, s) for s in ICT_SEGMENTS],
     )
     con.execute(
         "create table marts.dim_indicator (indicator_id varchar, title varchar, formula varchar, "
@@ -216,7 +206,7 @@ def hand_marts(path: Path) -> duckdb.DuckDBPyConnection:
         ]
         for breakdown, (value, status) in _fdi_dependency(city, year).items():
             rows.append((*asif, "fdi_dependency_ict_va", breakdown, value, "share", status))
-        for segment in SEGMENT_IDS:
+        for segment in ICT_SEGMENTS:
             share = SEGMENTS[(city, year)].get(segment, 0) / ict
             rows.append((*asif, "ict_segment_share", segment, share, "share", "F"))
     for city, values in YEARBOOK_2009.items():
@@ -251,64 +241,3 @@ def hand_publish(data_dir: Path) -> Settings:
     publish(settings, con, "hand-made", docs)
     con.close()
     return settings
-
-
-REAL_YEARS = "2010-2011"  # both sources overlap: ASIF 2010-2011 and yearbooks 2010-2011
-_real_runs: dict[Path, tuple[Settings, Path] | RuntimeError] = {}
-
-
-def real_publish(base: Path) -> tuple[Settings, Path]:
-    """The real pipeline once per test session (`base` = pytest's session temp dir): the sample
-    generator's catalog for REAL_YEARS, then `python -m orchestration.refresh` into
-    base/real/data (disclosure on, defaults). Returns the settings and the catalog folder (with
-    _ground_truth.parquet). A failed refresh is remembered, not re-run by every test."""
-    if base not in _real_runs:
-        try:
-            _real_runs[base] = _run_real_refresh(base / "real")
-        except RuntimeError as exc:
-            _real_runs[base] = exc
-    outcome = _real_runs[base]
-    if isinstance(outcome, RuntimeError):
-        raise outcome
-    return outcome
-
-
-def _run_real_refresh(root: Path) -> tuple[Settings, Path]:
-    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(root / "data")})
-    catalog = root / "releases"
-    generated = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tools.sample_releases",
-            "--out",
-            str(catalog),
-            "--years",
-            REAL_YEARS,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if generated.returncode != 0:
-        raise RuntimeError(f"sample_releases failed:\n{generated.stderr[-3000:]}")
-    env = {
-        **os.environ,
-        "CITYGVC_DATA_DIR": str(settings.data_dir),
-        "CITYGVC_RELEASES": str(catalog),
-        "DAGSTER_HOME": str(settings.data_dir / "dagster"),
-    }
-    for key in ("CITYGVC_DISCLOSURE", "CITYGVC_SDC_MIN_FIRMS", "CITYGVC_SDC_DOMINANCE"):
-        env.pop(key, None)
-    done = subprocess.run(
-        [sys.executable, "-m", "orchestration.refresh"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"refresh exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
-        )
-    return settings, catalog

@@ -2,7 +2,7 @@
 SQL of bi/sql, SQLAlchemy + duckdb-engine (the Superset / Metabase path), a read-only DuckDB
 connection (as the DuckDB CLI opens it) and Parquet (pandas, polars). Clients run in .venv-bi
 (DuckDB 1.x, SQLAlchemy < 2.1) as BI drivers do. Expected numbers are the hand-chosen cells of
-tests/bi_helpers.py, computed by hand here."""
+tests/integration/bi/bi_helpers.py, computed by hand here."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.settings import Settings
 from tests.integration.bi.bi_helpers import (
     DONGGUAN,
     KUNSHAN,
     SQL_DIR,
     hand_publish,
-    real_publish,
     run_bi,
 )
 
@@ -206,10 +206,9 @@ def test_parquet_reads_with_pandas_and_polars(served: Path) -> None:
 
 
 @pytest.mark.slow
-def test_real_publish_reads_the_same_through_every_path(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    settings, catalog = real_publish(tmp_path_factory.getbasetemp())
+def test_real_publish_reads_the_same_through_every_path(demo_run: Path) -> None:
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(demo_run)})
+    catalog = demo_run / "releases"
     served_file = settings.serve_dir / "citygvc.duckdb"
     with duckdb.connect(str(served_file), read_only=True) as con:
         direct = [list(r) for r in con.execute(HEADLINE).fetchall()]

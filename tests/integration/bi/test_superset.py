@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -21,13 +20,13 @@ import requests
 
 from orchestration.settings import Settings
 from orchestration.warehouse.publish import SERVED_DB
+from tests.helpers import free_port
 from tests.integration.bi.bi_helpers import (
     BI_DIR,
     DONGGUAN,
     KUNSHAN,
     SQL_DIR,
     publish,
-    real_publish,
 )
 
 # Fresh CI machine: ~2.5 min install + ~1 min metadata init + ~30 s start.
@@ -37,12 +36,6 @@ HEADLINE = (
     "where indicator_id = 'ict_share_mfg_output' and breakdown = 'total' "
     f"and city_code in ('{KUNSHAN}', '{DONGGUAN}') order by city_code, year, source"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Api:
@@ -80,13 +73,14 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def superset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Api, Path, Path]]:
-    """setup.sh (what `make superset` runs) on a free port, over a copy of the real publish;
-    stopped (its whole process group) at the end."""
-    real, _ = real_publish(tmp_path_factory.getbasetemp())
+def superset(
+    demo_run: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Api, Path, Path]]:
+    """setup.sh (what `make superset` runs) on a free port, over a copy of the demo publish
+    (the last test publishes into it); stopped (its whole process group) at the end."""
     data = tmp_path_factory.mktemp("superset") / "data"
-    shutil.copytree(real.serve_dir, data / "serve", symlinks=True)
-    port = _free_port()
+    shutil.copytree(demo_run / "serve", data / "serve", symlinks=True)
+    port = free_port()
     log_path = data.parent / "setup.log"
     env = {
         **os.environ,
