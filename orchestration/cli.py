@@ -76,10 +76,15 @@ def _ui(args: argparse.Namespace) -> int:
     return subprocess.call([*command, "-m", "orchestration.definitions"])
 
 
+def bench_command(args: argparse.Namespace) -> list[str]:
+    """The benchmark tool's command line: a process of its own, never an import (the product
+    does not import tools/). Arguments after `--` pass through unchanged."""
+    extra = args.bench_args[1:] if args.bench_args[:1] == ["--"] else args.bench_args
+    return [sys.executable, "-m", "tools.bench", "--scale", args.scale, *extra]
+
+
 def _bench(args: argparse.Namespace) -> int:
-    # The benchmark is a tool beside the product: run as its own process, never imported.
-    command = [sys.executable, "-m", "tools.bench", "--scale", args.scale, *args.bench_args]
-    return subprocess.call(command, cwd=REPO_ROOT)
+    return subprocess.call(bench_command(args), cwd=REPO_ROOT)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,7 +46,7 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
         # The fingerprint recorded with a quarantine lets a code/seed change retry it (DESIGN §1).
         outcome = ingest_release(con, settings, source, release, code_fingerprint=code_fp)
         # The ingest's own phase timings (land, read, checks, gx, write), kept per release.
-        phases: dict[str, float] = getattr(outcome, "phase_seconds", {})
+        phases = outcome.phase_seconds
         record_step_phases(con, context, phases, release_id=release.release_id)
         write_state(con, settings)
     metadata = {
