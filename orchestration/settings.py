@@ -1,4 +1,4 @@
-"""Settings of DESIGN §3, read once from the environment; every path the product writes hangs
+"""Settings of docs/settings.md, read once from the environment; every path the product writes hangs
 off `data_dir`. Functions take a `Settings` instead of reading the environment themselves."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
 
-# Public defaults of the disclosure rules (DESIGN §3). Deployments override them through the
+# Public defaults of the disclosure rules (docs/settings.md). Deployments override them through the
 # environment; the values in force are part of the publish fingerprint.
 DEFAULT_SDC_MIN_FIRMS = 3
 DEFAULT_SDC_DOMINANCE = 85
@@ -51,7 +51,7 @@ class Settings:
             releases_is_default=not releases,
         )
 
-    # Paths of DESIGN §3 -------------------------------------------------------------------
+    # Paths of docs/settings.md -------------------------------------------------------------------
     @property
     def landing_dir(self) -> Path:
         return self.data_dir / "landing"

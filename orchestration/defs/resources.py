@@ -13,7 +13,7 @@ from orchestration.warehouse.dbt import dbt_project
 
 
 class CitygvcSettings(ConfigurableResource):
-    """DESIGN §3 settings as a resource (values resolved when the code location loads)."""
+    """docs/settings.md settings as a resource (values resolved when the code location loads)."""
 
     data_dir: str
     releases: str

@@ -62,7 +62,7 @@ def releases_to_ingest(
 def publish_fingerprint(
     recorded: dict[str, RecordedRelease], code_fingerprint: str, settings: Settings
 ) -> str:
-    """Fingerprint of everything a publish is made from (DESIGN §1)."""
+    """Fingerprint of everything a publish is made from (docs/architecture.md)."""
     payload = {
         "releases": sorted(
             (r.release_id, r.sha256) for r in recorded.values() if r.status == "loaded"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-# Canonical ASIF columns (DESIGN §4). Money in thousand yuan as DECIMAL so sums are exact.
+# Canonical ASIF columns (docs/catalog.md). Money in thousand yuan as DECIMAL so sums are exact.
 ASIF_REQUIRED = ("firm_id", "location_code", "industry_code", "registration_type", "gross_output")
 ASIF_OPTIONAL = (
     "firm_name",

@@ -40,7 +40,7 @@ def _target(name: str, value: float, limit: float, at_most: bool) -> dict:
 def evaluate_targets(m: dict[str, Measurement], full: dict, imports: dict) -> list[dict]:
     full_s, incr_s = m["full_refresh"].wall_s, m["incremental_refresh"].wall_s
     peer_s, floor_s = m["pandas_peer"].wall_s, m["floor"].wall_s
-    # The memory target is citygvc's (DESIGN §7); the peer's and the floor's are reported.
+    # The memory target is citygvc's (docs/benchmarks.md); the peer's and the floor's are reported.
     peak = max(m[k].peak_rss_bytes for k in ("full_refresh", "incremental_refresh"))
     return [
         _target("full refresh / floor", full_s / floor_s, 2.0, True),

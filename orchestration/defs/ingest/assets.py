@@ -1,5 +1,5 @@
 """Ingest assets: one dynamic partition per release; each run verifies, lands, reads and
-checks one release before any of its rows reach raw.* (DESIGN §1)."""
+checks one release before any of its rows reach raw.* (docs/architecture.md)."""
 
 from dagster import (
     AssetExecutionContext,
@@ -43,7 +43,7 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
                 description=f"release {release_id} is not a valid {dataset} entry of the catalog",
                 allow_retries=False,
             )
-        # The fingerprint recorded with a quarantine lets a code/seed change retry it (DESIGN §1).
+        # The fingerprint kept with a quarantine lets a code or seed change retry it.
         outcome = ingest_release(con, settings, source, release, code_fingerprint=code_fp)
         # The ingest's own phase timings (land, read, checks, gx, write), kept per release.
         phases = outcome.phase_seconds
@@ -73,7 +73,7 @@ def _ingest(context: AssetExecutionContext, settings_resource: CitygvcSettings, 
     group_name="ingest",
     pool="warehouse",
     description="ASIF firm-level survey rows, one partition per release, loaded after the "
-    "release passed its release-level checks (DESIGN §4, §6).",
+    "release passed its release-level checks (docs/catalog.md, docs/quality-gates.md).",
     kinds={"duckdb", "python"},
 )
 def raw_asif(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
@@ -86,7 +86,7 @@ def raw_asif(context: AssetExecutionContext, citygvc: CitygvcSettings) -> Materi
     group_name="ingest",
     pool="warehouse",
     description="City statistical-yearbook cells (industry × ownership × measure), one "
-    "partition per release (DESIGN §4).",
+    "partition per release (docs/catalog.md).",
     kinds={"duckdb", "python"},
 )
 def raw_fdi_city(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:

@@ -1,4 +1,4 @@
-"""The publish asset: write-audit-publish of the checked marts to serve/ (DESIGN §5)."""
+"""The publish asset: write-audit-publish of the checked marts to serve/ (docs/marts.md)."""
 
 import json
 import time

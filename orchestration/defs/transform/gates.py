@@ -1,5 +1,5 @@
-"""Great Expectations gates on the unpartitioned dbt layers (DESIGN §6), as blocking Dagster
-asset checks. Each check runs a SQL query in the writer pool, validates the resulting frame
+"""Great Expectations gates on the unpartitioned dbt layers (docs/quality-gates.md), as blocking
+Dagster asset checks. Each check runs a SQL query in the writer pool, validates the resulting frame
 against a reviewed suite in expectations/, and reports GX metadata. A failed critical
 expectation blocks everything downstream (no publish); a GX result whose metrics could not be
 computed raises instead of passing or failing."""
