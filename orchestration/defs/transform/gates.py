@@ -85,6 +85,8 @@ def _make_check(gate: GxGate) -> AssetChecksDefinition:
         pool="warehouse",
     )
     def _check(context: AssetCheckExecutionContext, citygvc: CitygvcSettings) -> AssetCheckResult:
+        # GX and pandas cost seconds to import: loaded in the run that validates, so loading
+        # the definitions (UI, sensors, every run worker) stays fast.
         from orchestration.ingest.gx import validate_dataframe
 
         settings = citygvc.get()
