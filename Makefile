@@ -19,7 +19,7 @@ APT_PACKAGES := chromium chromium-driver
 FAST_TESTS := tests/unit $(wildcard tests/dbt/test_dbt_unit_tests.py tests/dbt/test_dbt_project_rules.py)
 PYTHON_TREES := orchestration tools tests bi
 
-.PHONY: venv run test test-fast lint lint-fast ui bench report superset clean apt-deps manifest
+.PHONY: venv run test test-fast lint lint-fast bi-venvs ui bench report superset clean apt-deps manifest
 
 venv: $(STAMP)
 
@@ -36,10 +36,15 @@ run: $(STAMP)
 manifest: $(STAMP)
 	$(PY) -m orchestration.warehouse.dbt
 
-# Everything (what CI runs): unit, dbt and integration tests, one shared demo refresh.
-test: $(STAMP) apt-deps manifest
-	bash bi/setup_bi_venv.sh >/dev/null
+# Everything (what CI runs): the full lint, then unit, dbt and integration tests with one
+# shared demo refresh. The BI client venvs are installed first (set-up, not tests).
+test: $(STAMP) apt-deps manifest lint bi-venvs
 	$(PY) -m pytest
+
+# .venv-bi (DuckDB 1.x clients) and .venv-superset: each rebuilt only when its lock changes.
+bi-venvs:
+	bash bi/setup_bi_venv.sh >/dev/null
+	SUPERSET_HOME=$(abspath $(CITYGVC_DATA_DIR))/superset-install bash bi/superset/setup.sh --install
 
 # The fast loop: lint-fast, then the tests that need neither a refresh nor external tools.
 test-fast: lint-fast manifest
