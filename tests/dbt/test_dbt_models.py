@@ -357,19 +357,33 @@ def test_supersession_and_release_status(warehouse):
         "fdi-2012-r2": "loaded",
         "fdi-2013-r1": "loaded",
     }
-    # r1's wrong 2013 row (K1 output 999999) never reaches staging
+    # staging holds every loaded release; r1's wrong 2013 row (K1 output 999999) is never in force
     assert (
         _value(
             warehouse,
             "select count(*) from staging.stg_asif__firm_years where release_id = 'asif-2013-r1'",
         )
+        > 0
+    )
+    assert (
+        _value(
+            warehouse,
+            "select count(*) from intermediate.int_asif_firm_years_in_force"
+            " where release_id = 'asif-2013-r1'",
+        )
         == 0
     )
+    assert dict(
+        warehouse.execute(
+            "select year, string_agg(distinct release_id, ',' order by release_id)"
+            " from intermediate.int_asif_firm_years_in_force group by year"
+        ).fetchall()
+    ) == {2002: "asif-2002-r1", 2005: "asif-2005-r1", 2012: "asif-2012-r1", 2013: "asif-2013-r2"}
     # fdi_city: per city, the highest revision supplying it wins
     assert dict(
         warehouse.execute(
             "select city_code, string_agg(distinct release_id, ',' order by release_id)"
-            " from staging.stg_fdi_city__cells where year = 2012 group by city_code"
+            " from intermediate.int_fdi_city_cells_in_force where year = 2012 group by city_code"
         ).fetchall()
     ) == {KUNSHAN: "fdi-2012-r1", DONGGUAN: "fdi-2012-r2"}
 

@@ -2,14 +2,15 @@
 
 The package itself cannot be installed here (no dbt hub), so each rule of its docs/rules that can
 be decided from the manifest is re-implemented below as a small function over a `Project` (nodes
-and their direct parents). Every rule runs twice: on the real project (no findings beyond the
-named exceptions) and on a tiny synthetic project built to break it (it must report the break),
-so no rule can pass vacuously. Not checked: source freshness (releases are not time-driven) and
-hard-coded references (sqlfluff and the ref/source-only style cover them).
+and their direct parents). Every rule runs twice: on the real project (no findings at all: the
+project has no exceptions) and on a tiny synthetic project built to break it (it must report the
+break), so no rule can pass vacuously. Not checked: source freshness (releases are not
+time-driven) and hard-coded references (sqlfluff and the ref/source-only style cover them).
 
-Thresholds are the package defaults: model fanout 3 leaf children, too many joins 7 parents,
-chained views 5. Model types come from the name prefix, else from the closest folder named for
-a type (as the package does).
+Thresholds are the package defaults: model fanout 3 leaf children, too many joins 7 parents (the
+package reports a model with 7 or more distinct direct parents: `having count(distinct parent)
+>= 7`), chained views 5. Model types come from the name prefix, else from the closest folder
+named for a type (as the package does).
 """
 
 from __future__ import annotations
@@ -41,22 +42,6 @@ TOO_MANY_JOINS = 7
 CHAINED_VIEWS = 5
 MAX_SQL_LINES = 200
 PRIMARY_KEY_COMBINATION = "unique_combination_of_columns"  # the project's own generic test
-
-# The only findings the project accepts, each with the reason. The staged ASIF firm-years and
-# yearbook cells are effective-release-only: the GX gates in orchestration/defs/transform/gates.py
-# and tests/dbt/test_dbt_models.py read staging.stg_asif__firm_years / stg_fdi_city__cells so,
-# and Dagster builds the staging layer before the intermediate one, so the supersession they apply
-# (stg_ops__release_supply) is built from the ops staging models inside the staging layer.
-EXCEPTIONS: dict[str, set[tuple[str, ...]]] = {
-    "staging_dependent_on_staging": {
-        ("stg_ops__releases", "stg_ops__release_supply"),
-        ("stg_ops__release_files", "stg_ops__release_supply"),
-        ("stg_ops__release_supply", "stg_asif__firm_years"),
-        ("stg_asif__release_rows", "stg_asif__firm_years"),
-        ("stg_ops__release_supply", "stg_fdi_city__cells"),
-        ("stg_fdi_city__release_cells", "stg_fdi_city__cells"),
-    },
-}
 
 
 @dataclass
@@ -208,6 +193,7 @@ def unused_sources(p: Project) -> set[tuple[str, ...]]:
 
 
 def too_many_joins(p: Project) -> set[tuple[str, ...]]:
+    """Models with TOO_MANY_JOINS or more distinct direct parents (models, seeds, sources)."""
     return {(m.name,) for m in p.models() if len(set(m.parents)) >= TOO_MANY_JOINS}
 
 
@@ -454,14 +440,9 @@ def project() -> Project:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.__name__)
 def test_project_follows_rule(project: Project, rule) -> None:
+    # no exceptions: staging never reads staging (supersession is applied in intermediate)
     assert project.models(), "no models in the manifest"
-    expected = EXCEPTIONS.get(rule.__name__, set())
-    assert rule(project) == expected
-
-
-def test_the_only_exceptions_are_still_needed(project: Project) -> None:
-    for rule in RULES:
-        assert EXCEPTIONS.get(rule.__name__, set()) <= rule(project)
+    assert rule(project) == set()
 
 
 # --- each rule can fail ---------------------------------------------------------------------

@@ -40,17 +40,18 @@ GATES = (
         "staging_asif_profile",
         """
         select
+            release_id,
             year,
             count(*) as n_rows,
             count(*) - count(distinct firm_id) as duplicate_firm_ids,
             median(gross_output)::double as median_gross_output,
             avg(case when industry_code is null then 1 else 0 end)::double as share_missing_industry
         from staging.stg_asif__firm_years
-        group by year
-        order by year
+        group by release_id, year
+        order by release_id, year
         """,
-        "Per-year profile of staged ASIF firm-years: keys unique, units in thousand yuan.",
-        ("year",),
+        "Per-release profile of staged ASIF firm-years: keys unique, units in thousand yuan.",
+        ("release_id", "year"),
     ),
     GxGate(
         AssetKey(["staging", "stg_fdi_city__cells"]),

@@ -8,7 +8,7 @@ staged_releases as (
     select distinct
         year,
         release_id as input_key
-    from {{ ref('stg_asif__firm_years') }}
+    from {{ ref('int_asif_firm_years_in_force') }}
 ),
 
 years_to_build as (
@@ -23,7 +23,7 @@ select
     location_units.years_outside_validity,
     location_units.is_primary_unit,
     years_to_build.built_from
-from {{ ref('stg_asif__firm_years') }} as firm_years
+from {{ ref('int_asif_firm_years_in_force') }} as firm_years
 inner join years_to_build on firm_years.year = years_to_build.year
 inner join {{ ref('int_location_year_units') }} as location_units
     on

@@ -10,7 +10,7 @@ staged_releases as (
     select distinct
         year,
         release_id as input_key
-    from {{ ref('stg_asif__firm_years') }}
+    from {{ ref('int_asif_firm_years_in_force') }}
 ),
 
 years_to_build as (
@@ -18,8 +18,8 @@ years_to_build as (
 ),
 
 firm_years as (
-    select * exclude (built_from)
-    from {{ ref('stg_asif__firm_years') }}
+    select *
+    from {{ ref('int_asif_firm_years_in_force') }}
     where year in (select years_to_build.year from years_to_build)
 ),
 

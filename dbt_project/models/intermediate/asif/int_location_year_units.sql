@@ -12,7 +12,7 @@ location_years as (
     select distinct
         year,
         loc6
-    from {{ ref('stg_asif__firm_years') }}
+    from {{ ref('int_asif_firm_years_in_force') }}
     where loc6 is not null
 ),
 

@@ -49,7 +49,7 @@ printed_cells as (
         ownership as ownership_group,
         max(value_thousand_yuan) filter (where measure = 'gross_output') as gross_output,
         max(value_thousand_yuan) filter (where measure = 'value_added') as value_added
-    from {{ ref('stg_fdi_city__cells') }}
+    from {{ ref('int_fdi_city_cells_in_force') }}
     where ownership in ('domestic', 'hmt', 'foreign') and industry_code <> 'C'
     group by year, city_code, vintage, industry_code, ownership
 ),

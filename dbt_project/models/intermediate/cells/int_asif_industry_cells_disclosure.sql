@@ -9,8 +9,7 @@
 -- sqlfluff:indentation:template_blocks_indent:False
 -- (the unrolled passes below are top-level CTEs, not a nested block)
 -- Disclosure status of every ASIF cell (DESIGN §5, domain/indicators.md §5.3).
--- Primary 'C': fewer than sdc_min_firms contributing firms, or the two largest
--- contributions above sdc_dominance % of the cell's gross output.
+-- Primary 'C': from int_asif_industry_cells_primary.
 -- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
 -- unsafe when its parent is published and its hidden children could be recovered as a sum
 -- that is sensitive or is one single suppressed cell, or when its parent is hidden and every
@@ -42,9 +41,8 @@ cells as (
         gross_output,
         n_contributors,
         top_contributions,
-        {{ sdc_primary_status('n_contributors', 'list_sum(top_contributions)', 'gross_output') }}
-            as primary_status
-    from {{ ref('int_asif_industry_cells') }}
+        primary_status
+    from {{ ref('int_asif_industry_cells_primary') }}
     where year in (select years_to_build.year from years_to_build)
 ),
 

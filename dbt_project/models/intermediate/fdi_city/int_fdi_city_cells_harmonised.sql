@@ -5,7 +5,7 @@
 with
 
 cells as (
-    select * from {{ ref('stg_fdi_city__cells') }}
+    select * from {{ ref('int_fdi_city_cells_in_force') }}
     where value_thousand_yuan is not null
 ),
 

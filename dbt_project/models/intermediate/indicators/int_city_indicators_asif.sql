@@ -26,24 +26,11 @@ entry_exit as (
 ),
 
 published_cells as (
-    select
-        city_code,
-        year,
-        industry_level,
-        industry_code,
-        gross_output
-    from {{ ref('int_asif_industry_cells') }}
-    where unit_kind = 'unit' and ownership = 'total'
+    select * from {{ ref('int_city_year_published_outputs') }}
 ),
 
 segments as (
     select distinct segment from {{ ref('ict_segment_map') }}
-),
-
-manufacturing_divisions as (
-    select code
-    from {{ ref('industry_codes') }}
-    where vintage = '2011' and level = 'division' and is_manufacturing
 ),
 
 -- squares of exact division sums, still exact: DECIMAL(38, 3)² fits DECIMAL(38, 6)
@@ -59,11 +46,7 @@ division_output_terms as (
             year,
             cast(round(gross_output, 3) as decimal(38, 3)) as division_output
         from published_cells
-        where
-            industry_level = 'division'
-            and industry_code in (
-                select manufacturing_divisions.code from manufacturing_divisions
-            )
+        where industry_level = 'division'
     ) as divisions
     group by city_code, year
 ),

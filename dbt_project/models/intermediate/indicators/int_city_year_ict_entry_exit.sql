@@ -9,7 +9,7 @@ survey_panels as (
     select distinct
         staged.year,
         panel.panel_id
-    from {{ ref('stg_asif__firm_years') }} as staged
+    from {{ ref('int_asif_firm_years_in_force') }} as staged
     inner join {{ ref('int_firm_panel') }} as panel on staged.firm_id = panel.firm_id
 ),
 
@@ -17,35 +17,53 @@ survey_releases as (
     select
         year,
         min(release_id) as release_id
-    from {{ ref('stg_asif__firm_years') }}
+    from {{ ref('int_asif_firm_years_in_force') }}
     group by year
 ),
 
-ict_firm_units as (
+-- every kept firm-year of t in each published city unit (the city-years the totals have)
+firm_units as (
     select
         units.city_code,
         firm_years.year,
-        firm_years.panel_id
+        firm_years.panel_id,
+        firm_years.is_ict
     from {{ ref('int_firm_years_value_added') }} as firm_years
     inner join {{ ref('int_firm_year_city_units') }} as units
         on
             firm_years.year = units.year
             and firm_years.firm_id = units.firm_id
-    where firm_years.is_ict and units.unit_kind = 'unit'
+    where units.unit_kind = 'unit'
+),
+
+ict_firm_units as (
+    select
+        city_code,
+        year,
+        panel_id
+    from firm_units
+    where is_ict
+),
+
+unit_years as (
+    select distinct
+        city_code,
+        year
+    from firm_units
 ),
 
 city_years as (
     select
-        totals.city_code,
-        totals.year,
+        unit_years.city_code,
+        unit_years.year,
         previous_survey.year is not null as has_previous_survey,
         -- list_distinct drops the NULL of a missing previous survey
         array_to_string(
             list_sort(list_distinct([previous_survey.release_id, this_survey.release_id])), ','
         ) as release_ids
-    from {{ ref('int_city_year_asif_totals') }} as totals
-    inner join survey_releases as this_survey on totals.year = this_survey.year
-    left join survey_releases as previous_survey on totals.year - 1 = previous_survey.year
+    from unit_years
+    inner join survey_releases as this_survey on unit_years.year = this_survey.year
+    left join survey_releases as previous_survey on unit_years.year - 1 = previous_survey.year
 ),
 
 entrants as (

@@ -17,7 +17,7 @@ superseded_cities as (
         release_id,
         'cities_superseded' as metric,
         count(*) filter (where not is_effective) as row_count
-    from {{ ref('stg_ops__release_supply') }}
+    from {{ ref('int_release_supply_chosen') }}
     where dataset = 'fdi_city'
     group by release_id
 ),

@@ -6,14 +6,15 @@ with
 raw_rows as (
     select
         release_id,
-        count(*) as rows_read
-    from {{ ref('stg_asif__release_rows') }}
+        -- every staged row stands for itself and its exact duplicates
+        sum(duplicates_removed + 1) as rows_read
+    from {{ ref('stg_asif__firm_years') }}
     group by release_id
     union all
     select
         release_id,
         count(*) as rows_read
-    from {{ ref('stg_fdi_city__release_cells') }}
+    from {{ ref('stg_fdi_city__cells') }}
     group by release_id
 ),
 

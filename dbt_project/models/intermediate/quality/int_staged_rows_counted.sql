@@ -8,12 +8,12 @@ staged_asif as (
         release_id,
         count(*) as rows_staged,
         sum(duplicates_removed) as duplicates_removed
-    from {{ ref('stg_asif__firm_years') }}
+    from {{ ref('int_asif_firm_years_in_force') }}
     group by release_id
 ),
 
 fdi_cells as (
-    select * from {{ ref('stg_fdi_city__cells') }}
+    select * from {{ ref('int_fdi_city_cells_in_force') }}
 ),
 
 staged_fdi as (

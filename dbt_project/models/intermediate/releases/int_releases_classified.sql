@@ -11,7 +11,7 @@ rejections as (
 ),
 
 supply as (
-    select * from {{ ref('stg_ops__release_supply') }}
+    select * from {{ ref('int_release_supply_chosen') }}
 ),
 
 release_supply as (

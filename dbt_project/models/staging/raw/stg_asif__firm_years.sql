@@ -1,29 +1,56 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
--- ASIF firm-years of the effective release of each year (superseded revisions excluded),
--- exact duplicate rows removed and counted; typed rows come from stg_asif__release_rows.
--- Incremental by year: a year is rebuilt when its effective release changes (a new year or
--- a new revision). Reads two staging models: see _raw__models.yml for why.
+-- Every ASIF firm-year of every release in raw.asif (superseded revisions included), typed
+-- (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicate rows (equal in every
+-- canonical column) removed and counted. Which release is in force for a year is decided
+-- downstream (int_asif_firm_years_in_force). Incremental by year: a year is rebuilt when the
+-- set of its releases in raw.asif changes.
 with
 
-effective_releases as (
+raw_rows as (
+    select * from {{ source('raw', 'asif') }}
+),
+
+year_releases as (
     select
         period as year,
-        release_id as input_key
-    from {{ ref('stg_ops__release_supply') }}
-    where dataset = 'asif' and is_effective
+        string_agg(distinct release_id, ',' order by release_id) as input_key
+    from raw_rows
+    group by period
 ),
 
 years_to_build as (
-    {{ years_to_build('effective_releases') | indent(4) }}
+    {{ years_to_build('year_releases') | indent(4) }}
 ),
 
 typed_rows as (
     select
-        release_rows.*,
+        raw_rows.release_id,
+        raw_rows.source_file,
+        raw_rows.source_row,
+        raw_rows.period as year,
+        nullif(trim(raw_rows.firm_id), '') as firm_id,
+        nullif(trim(raw_rows.firm_name), '') as firm_name,
+        nullif(trim(raw_rows.location_code), '') as location_code,
+        nullif(trim(raw_rows.industry_code), '') as industry_code,
+        nullif(trim(raw_rows.registration_type), '') as registration_type,
+        raw_rows.founding_year,
+        raw_rows.employment,
+        cast(raw_rows.gross_output as decimal(18, 3)) as gross_output,
+        cast(raw_rows.value_added as decimal(18, 3)) as value_added,
+        cast(raw_rows.intermediate_input as decimal(18, 3)) as intermediate_input,
+        cast(raw_rows.vat_payable as decimal(18, 3)) as vat_payable,
+        cast(raw_rows.sales as decimal(18, 3)) as sales,
+        cast(raw_rows.export_value as decimal(18, 3)) as export_value,
+        cast(raw_rows.paid_in_capital as decimal(18, 3)) as paid_in_capital,
+        cast(raw_rows.capital_state as decimal(18, 3)) as capital_state,
+        cast(raw_rows.capital_collective as decimal(18, 3)) as capital_collective,
+        cast(raw_rows.capital_legal_person as decimal(18, 3)) as capital_legal_person,
+        cast(raw_rows.capital_individual as decimal(18, 3)) as capital_individual,
+        cast(raw_rows.capital_hmt as decimal(18, 3)) as capital_hmt,
+        cast(raw_rows.capital_foreign as decimal(18, 3)) as capital_foreign,
         years_to_build.built_from
-    from {{ ref('stg_asif__release_rows') }} as release_rows
-    inner join effective_releases on release_rows.release_id = effective_releases.input_key
-    inner join years_to_build on release_rows.year = years_to_build.year
+    from raw_rows
+    inner join years_to_build on raw_rows.period = years_to_build.year
 ),
 
 -- rows equal in every canonical column are one record printed twice: keep the first

@@ -1,9 +1,8 @@
 -- Which loaded release supplies each (dataset, period[, city]) — the supersession rule of
 -- DESIGN §4: for asif the highest revision of a period wins; for fdi_city the highest loaded
 -- revision supplying a city wins that city. Quarantined releases never supply anything, so a
--- quarantined higher revision leaves the lower one in force.
--- It stays in the staging layer (and reads the ops staging models) because the staged
--- firm-years and yearbook cells are gated as effective-release-only: see _ops__models.yml.
+-- quarantined higher revision leaves the lower one in force. int_asif_firm_years_in_force
+-- and int_fdi_city_cells_in_force keep the effective releases' rows of the staged tables.
 with
 
 releases as (

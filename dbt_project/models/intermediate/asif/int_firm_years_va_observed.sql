@@ -1,0 +1,77 @@
+-- Harmonised ASIF firm-years with their panel id and what the ASIF itself says about value
+-- added (thousand yuan, domain/asif.md §1.5): 'reported'; 'production' = gross output −
+-- intermediate input + VAT payable when value added is missing; 'ratio_imputed' when
+-- intermediate input is missing too. With the firm's own ratios: its observed VA/GO ratio
+-- and VAT/VA share (VAT is levied on sales less purchased inputs, so VAT payable moves with
+-- value added, and a firm's own VAT/VA share is steadier than its VA/GO ratio), the last of
+-- each observed in an earlier year of its panel, and whether a ratio-imputed firm-year can
+-- use its own history or needs a ratio borrowed from like firms
+-- (int_firm_years_va_donor_ratios).
+with
+
+firm_years as (
+    select
+        harmonised.*,
+        panel.panel_id
+    from {{ ref('int_firm_years_harmonised') }} as harmonised
+    inner join {{ ref('int_firm_panel') }} as panel on harmonised.firm_id = panel.firm_id
+),
+
+observed as (
+    select
+        *,
+        case
+            when value_added is not null then 'reported'
+            when intermediate_input is not null then 'production'
+            else 'ratio_imputed'
+        end as va_method,
+        case
+            when value_added is not null then value_added
+            when intermediate_input is not null
+                then gross_output - intermediate_input + coalesce(vat_payable, 0)
+        end as observed_value_added
+    from firm_years
+),
+
+observed_ratios as (
+    select
+        *,
+        observed_value_added / gross_output as observed_va_ratio,
+        coalesce(vat_payable > 0, false) as reports_vat,
+        -- a share outside (0, 1) says VAT was rebated or misreported that year
+        case
+            when vat_payable > 0 and vat_payable < observed_value_added
+                then vat_payable / observed_value_added
+        end as observed_vat_share
+    from observed
+),
+
+panel_ratios as (
+    select
+        *,
+        last_value(observed_va_ratio ignore nulls) over (
+            partition by panel_id
+            order by year
+            rows between unbounded preceding and 1 preceding
+        ) as panel_last_va_ratio,
+        last_value(observed_vat_share ignore nulls) over (
+            partition by panel_id
+            order by year
+            rows between unbounded preceding and 1 preceding
+        ) as panel_last_vat_share
+    from observed_ratios
+),
+
+own_ratios as (
+    select
+        *,
+        va_method = 'ratio_imputed'
+        and reports_vat
+        and panel_last_vat_share is not null as uses_own_vat_share,
+        va_method = 'ratio_imputed'
+        and panel_last_va_ratio is null
+        and not (reports_vat and panel_last_vat_share is not null) as needs_borrowed_ratio
+    from panel_ratios
+)
+
+select * from own_ratios
