@@ -1,4 +1,4 @@
-{#- The value as the marts publish it: with disclosure 'on' (DESIGN §3), NULL for cells and
+{#- The value as the marts publish it: with disclosure 'on' (docs/settings.md), NULL for cells and
     indicators under primary (C) or secondary (D) suppression; with 'off', unchanged. -#}
 {% macro disclosed(column, conf_status='conf_status') -%}
     {%- if var('disclosure') == 'on' -%}

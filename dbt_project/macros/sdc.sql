@@ -14,7 +14,7 @@
     output and firms one more hidden member must add to make the hidden sum pass.
 
     sdc_primary_status(n_contributors, top2_gross_output, gross_output): the primary rule
-    (DESIGN §5, vars sdc_min_firms and sdc_dominance) as a status, 'C' when fewer than
+    (docs/marts.md, vars sdc_min_firms and sdc_dominance) as a status, 'C' when fewer than
     sdc_min_firms firms contribute or the two largest contributions exceed sdc_dominance % of
     the gross output, else 'F'. The one place the rule is written: ASIF cells, derived
     populations and the hidden sums of the secondary passes all use it.

@@ -1,4 +1,4 @@
-"""The marts against the sample generator's ground truth (DESIGN §4 "Sample releases"): the
+"""The marts against the sample generator's ground truth (docs/catalog.md): the
 session's demo refresh (demo_run: the demo catalog generated, every release ingested, dbt
 built with disclosure on) lends a copy of its warehouse, `dbt build` rebuilds the marts there
 with disclosure off, and fct_city_indicators is compared with `_ground_truth.parquet`, which
@@ -125,7 +125,7 @@ def test_values_match_the_truth(compared):
 
 def test_imputed_value_added_is_close_to_the_truth(compared):
     """Value added is absent from the 2004 and 2008-2013 files; the truth knows every firm's
-    real value added. Values flagged E must be within 2 points / 2 % (DESIGN §5 acceptance):
+    real value added. Values flagged E must be within 2 points / 2 % (the imputation's bar):
     a firm first seen after 2007 has only its VAT payable, and one such plant can dominate a
     city's ICT value added (Chongqing's 2009 HMT entrant, Zhengzhou's 2011 giant), so this
     holds only because the yearbooks benchmark those firms (test_benchmarked_value_added_*)."""
@@ -257,7 +257,7 @@ def test_rebuild_is_byte_identical(demo, tmp_path):
 
 
 def test_headline_cells_pass_disclosure(demo):
-    """DESIGN §5: Kunshan's and Dongguan's city-level manufacturing and ICT totals pass the
+    """docs/marts.md: Kunshan's and Dongguan's city-level manufacturing and ICT totals pass the
     default thresholds in every year (conf_status is computed whatever the disclosure mode)."""
     _, data_dir = demo
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as con:
@@ -272,7 +272,7 @@ def test_headline_cells_pass_disclosure(demo):
 
 
 def test_incremental_build_equals_full_rebuild(demo, tmp_path):
-    """DESIGN §7: a new year and a revision arrive after a build; the incremental build
+    """docs/benchmarks.md: a new year and a revision arrive after a build; the incremental build
     (rebuilding only the years whose inputs changed) gives byte-identical marts to a full
     rebuild of the same warehouse."""
     catalog, _ = demo

@@ -1,5 +1,5 @@
 """The dbt models on a small hand-made warehouse whose every expected value is worked out by
-hand in the comments below (DESIGN §5 definitions, default disclosure thresholds: at least 3
+hand in the comments below (docs/marts.md definitions, default disclosure thresholds: at least 3
 firms, two largest firms at most 85 % of a cell).
 
 Fixture (money in thousand yuan; K* Kunshan 320583, counting toward Suzhou 320500 too;

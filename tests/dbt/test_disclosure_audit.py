@@ -1,15 +1,15 @@
 """Disclosure audit of the real demo publish (issue #7): no primary-suppressed (C) cell of
 `fct_city_industry_year` can be derived from what `serve/` publishes.
 
-The attacker (domain/indicators.md §5.3, implication 4: "an audit via LP … can check that
+The attacker (docs/methodology.md, disclosure control: "an audit via LP … can check that
 suppressed cells' feasible intervals stay wide") knows every published table and the public
-contract of DESIGN §5. Per block of ASIF cells that can share a relation — a city and its
+contract of docs/marts.md. Per block of ASIF cells that can share a relation — a city and its
 county-level cities (Suzhou with Kunshan) × year — the unknowns are the suppressed values
 (C and D rows, value NULL) of the four magnitudes; the published values are constants and
 the relations the publish implies are constraints:
 
 - ownership: total = domestic + hmt + foreign (per city × year × industry);
-- division: manufacturing 'C' = divisions 13–41 (DESIGN §5: section C of GB/T 4754-2011
+- division: manufacturing 'C' = divisions 13–41 (docs/marts.md: section C of GB/T 4754-2011
   minus 42 recycling and 43 repair), per city × year × ownership;
 - segment: division 39 (ICT) = its seven segments, per city × year × ownership;
 - geography: a prefecture's cell ≥ its county-level city's cell (the unpublished remainder is
@@ -32,8 +32,8 @@ For each C cell the audit solves the smallest and largest value the attacker can
 `linprog(method="highs")`, with less per-call overhead for thousands of small LPs).
 
 Protection rule. The primary rule is the (2, k) dominance rule on gross output with the
-public default k (DESIGN §5, `orchestration.settings`). Its protection level (Handbook on
-Statistical Disclosure Control §4.2–4.3, the source of domain/indicators.md §5.3) is the
+public default k (docs/marts.md, `orchestration.settings`). Its protection level (Handbook on
+Statistical Disclosure Control §4.2–4.3, the source of docs/methodology.md's rule) is the
 amount the cell would have to grow to pass the rule: PL = 100·(x₁ + x₂)/k − X, with X the
 true cell value and x₁, x₂ its two largest contributions (for fewer than three firms
 x₁ + x₂ = X, so PL = X·(100/k − 1) ≈ 17.6 % of X at k = 85). No C value may be derivable:

@@ -1,5 +1,5 @@
 """A failing staging or mart gate fails the run (exit 1) and leaves serve/ exactly as the last
-good publish left it (DESIGN §1, §6)."""
+good publish left it (docs/architecture.md, docs/quality-gates.md)."""
 
 from __future__ import annotations
 

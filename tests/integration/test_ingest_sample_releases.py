@@ -77,7 +77,7 @@ def test_asif_files_of_every_format_equal_the_truth(catalogs: dict[str, Path]) -
             expected = expected.loc[got.index]
             for column in ASIF_COMPARED:
                 if got[column].isna().all():
-                    # Absent from this year's file (value added after 2007, asif.md §1.5).
+                    # Absent from this year's file (value added after 2007, docs/schemas.md).
                     continue
                 want = expected[column]
                 have = got[column]

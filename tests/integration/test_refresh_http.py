@@ -1,6 +1,6 @@
 """The refresh against a catalog served over real HTTP: everything loads, a second refresh and
 a sensor tick do nothing, and a catalog that grows by a new year, an ASIF revision and a
-city-level yearbook revision gets exactly those three releases, with supersession as DESIGN §4
+city-level yearbook revision gets exactly those three releases, with supersession as docs/catalog.md
 says."""
 
 from __future__ import annotations

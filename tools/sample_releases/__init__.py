@@ -5,7 +5,7 @@ truth (docs/catalog.md; see README.md in this folder).
         [--years A-B] [--quirks all|none|LIST] [--bad CASE] [--serve PORT]
 
 Quirks (each on by default; `--quirks none` or a comma-separated LIST of these names):
-- column_drift: year-specific column names (Chinese names of asif.md §1.4, pinyin codes in the
+- column_drift: year-specific column names (Chinese names of docs/schemas.md, pinyin codes in the
   1998-2003 .dta files, English codes in the Parquet year); off: canonical names.
 - dta_labels: .dta files carry the printed Chinese names as variable labels.
 - gbk_csv: 2002 is a GBK-encoded CSV (off: .dta).

@@ -34,7 +34,7 @@ CANONICAL = (
     "capital_foreign",
 )
 
-# Printed Chinese names that do not drift (asif.md §1.4).
+# Printed Chinese names that do not drift (docs/schemas.md).
 _STABLE_ZH = {
     "firm_id": "法人代码",
     "registration_type": "登记注册类型",
@@ -73,7 +73,7 @@ _PINYIN = {
     "capital_foreign": "wszb",
 }
 
-# English codes of the Parquet year (the names of public pandas readers, asif.md §8).
+# English codes of the Parquet year (the names of public pandas readers, docs/schemas.md).
 _ENGLISH = {
     "firm_id": "id",
     "firm_name": "name",
@@ -97,7 +97,7 @@ _ENGLISH = {
     "capital_foreign": "e_foreign",
 }
 
-# Year-specific printed names (asif.md §1.4 "year-specific naming drift").
+# Year-specific printed names (docs/schemas.md "year-specific naming drift").
 _DRIFT: dict[int, dict[str, str]] = {
     1998: {
         "firm_name": "企业名称",
@@ -144,7 +144,7 @@ _DRIFT: dict[int, dict[str, str]] = {
 # Variable names that are codes rather than the printed text (the 2010 file's `B05`).
 _NAME_OVERRIDE = {(2010, "location_code"): "B05"}
 
-# Columns the real files lack in some years (asif.md §1.5): no value added in 2004 and
+# Columns the real files lack in some years (docs/schemas.md): no value added in 2004 and
 # 2008–2013; no intermediate input either from 2008.
 ABSENT: dict[int, frozenset[str]] = {
     2004: frozenset({"value_added"}),

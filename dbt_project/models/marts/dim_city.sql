@@ -1,4 +1,4 @@
--- City units of the marts (DESIGN §5): every prefecture and municipality of the 2010 GB/T
+-- City units of the marts (docs/marts.md): every prefecture and municipality of the 2010 GB/T
 -- 2260 list plus Kunshan as a county-level city of its own.
 select
     city_code,

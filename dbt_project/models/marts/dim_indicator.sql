@@ -1,4 +1,4 @@
--- Indicator documentation (DESIGN §5) from the indicator_definitions seed.
+-- Indicator documentation (docs/marts.md) from the indicator_definitions seed.
 select
     indicator_id,
     title,

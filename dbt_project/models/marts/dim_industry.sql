@@ -1,6 +1,6 @@
 -- Industries of fct_city_industry_year: GB/T 4754-2011 divisions (the harmonised
 -- classification) plus 'C', the manufacturing total, and the seven ICT segments of division
--- 39 (DESIGN §5).
+-- 39 (docs/marts.md).
 with
 
 divisions as (
@@ -25,7 +25,7 @@ manufacturing_total as (
         null as segment
 ),
 
--- segment titles are the names of DESIGN §5's segments (the seed names their classes)
+-- segment titles are the names of docs/marts.md's segments (the seed names their classes)
 segment_names as (
     select
         segment_titles.segment,

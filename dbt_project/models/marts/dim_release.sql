@@ -1,4 +1,4 @@
--- Every release the warehouse has seen, with its derived status (DESIGN §4, §5).
+-- Every release the warehouse has seen, with its derived status (docs/catalog.md, docs/marts.md).
 select
     release_id,
     dataset,

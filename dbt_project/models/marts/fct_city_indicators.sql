@@ -1,4 +1,4 @@
--- City × year indicators of DESIGN §5, one row per (city_code, year, indicator_id, breakdown,
+-- City × year indicators of docs/marts.md, one row per (city_code, year, indicator_id, breakdown,
 -- source). With disclosure 'on' the values of C and D rows are NULL (serve copy); the
 -- unsuppressed values stay in int_city_indicators.
 select

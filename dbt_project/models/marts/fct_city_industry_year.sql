@@ -1,4 +1,4 @@
--- Additive city × year × industry × ownership measures of both sources (DESIGN §5). With
+-- Additive city × year × industry × ownership measures of both sources (docs/marts.md). With
 -- disclosure 'on' the magnitudes of C and D cells are NULL (firm counts are not
 -- disclosure-sensitive and stay); the unsuppressed values stay in int_city_industry_year.
 select

@@ -1,5 +1,5 @@
--- What happened to every release on its way to the marts — no silent drops (domain/asif.md
--- §5.3). Long form, one row per (release_id, city_code, step, metric, detail), the union of
+-- What happened to every release on its way to the marts — no silent drops (docs/schemas.md).
+-- Long form, one row per (release_id, city_code, step, metric, detail), the union of
 -- one intermediate model per step (intermediate/quality):
 --   raw, ingest  int_release_intake_counted;
 --   staging      int_staged_rows_counted, int_fdi_city_supply_checked;

@@ -1,4 +1,5 @@
--- DESIGN §6: FDI dependency by registration type — the hmt and foreign breakdowns add up to
+-- docs/quality-gates.md: FDI dependency by registration type — the hmt and foreign breakdowns add
+-- up to
 -- the total (foreign-invested = HMT + foreign), for both measures and both sources.
 with
 

@@ -1,4 +1,5 @@
--- DESIGN §5/§6: a NULL value is never unexplained: in fct_city_indicators it carries an 'O'
+-- docs/marts.md, docs/quality-gates.md: a NULL value is never unexplained: in fct_city_indicators
+-- it carries an 'O'
 -- (not computable) or conf_status C / D; in fct_city_industry_year a missing ASIF gross
 -- output only comes from suppression (C / D).
 select

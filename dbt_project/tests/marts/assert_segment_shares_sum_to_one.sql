@@ -1,4 +1,4 @@
--- DESIGN §6: ict_segment_share sums to 1 per city-year wherever it is computable.
+-- docs/quality-gates.md: ict_segment_share sums to 1 per city-year wherever it is computable.
 select
     city_code,
     year,

@@ -1,4 +1,4 @@
--- DESIGN §6: every share lies in [0, 1] (checked on the unsuppressed values, which the
+-- docs/quality-gates.md: every share lies in [0, 1] (checked on the unsuppressed values, which the
 -- published ones are a subset of).
 select
     city_code,

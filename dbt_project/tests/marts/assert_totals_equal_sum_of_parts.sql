@@ -1,4 +1,5 @@
--- DESIGN §6: in fct_city_industry_year (ASIF, unsuppressed values) totals equal the sum of
+-- docs/quality-gates.md: in fct_city_industry_year (ASIF, unsuppressed values) totals equal the
+-- sum of
 -- their parts: total = domestic + hmt + foreign; manufacturing 'C' = its 2011 manufacturing
 -- divisions; division 39 = its ICT segments. Parts are rounded to 6 decimals from exact
 -- crosswalk-weighted sums, hence the 0.001 thousand yuan (1 yuan) tolerance.

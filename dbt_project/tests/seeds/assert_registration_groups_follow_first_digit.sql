@@ -1,5 +1,5 @@
 -- Registration types: first digit 2 = hmt, 3 = foreign (290/390 included), everything else
--- domestic. A published notebook has 2xx and 3xx the wrong way round (domain/asif.md §2.2);
+-- domestic. A published notebook has 2xx and 3xx the wrong way round (docs/schemas.md);
 -- any code that breaks the rule is returned.
 select
     code,

@@ -17,7 +17,7 @@ from orchestration.ingest.readers.asif import AsifFrame
 
 # Rows of a new revision against the revision it replaces, and of a new year against the
 # previous year. ASIF's real breaks (2004 census frame +40%, 2011 threshold −30%) fit the
-# year band with room to spare (asif.md §1.2).
+# year band with room to spare (docs/schemas.md).
 REVISION_ROW_BAND = (0.5, 2.0)
 YEAR_ROW_BAND = (0.4, 2.5)
 # Median gross output of firms with positive output, thousand yuan. Above-scale firms sell at

@@ -1,5 +1,5 @@
 """Shared pieces of the BI tests: the BI client venv and a hand-made publish of marts with the
-DESIGN §5 schema and hand-chosen numbers. The real publish they read is the session's demo
+docs/marts.md schema and hand-chosen numbers. The real publish they read is the session's demo
 refresh (the demo_run fixture of tests/conftest.py).
 
 The hand-made marts are small enough to check every number by hand: see MFG/ICT/VA below.
@@ -110,7 +110,7 @@ def _fdi_dependency(city: str, year: int) -> dict[str, tuple[float | None, str]]
 
 
 def hand_marts(path: Path) -> duckdb.DuckDBPyConnection:
-    """A warehouse file whose `marts` schema has the published tables of DESIGN §5 (same names,
+    """A warehouse file whose `marts` schema has the published tables of docs/marts.md (same names,
     columns and types) filled with the hand-chosen numbers above."""
     con = duckdb.connect(str(path))
     con.execute("create schema marts")

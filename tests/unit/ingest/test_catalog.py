@@ -1,4 +1,5 @@
-"""Catalog validation (every rule of DESIGN §4) and the directory, file:// and HTTP clients."""
+"""Catalog validation (every rule of docs/catalog.md) and the directory, file:// and HTTP
+clients."""
 
 from __future__ import annotations
 

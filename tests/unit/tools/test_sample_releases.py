@@ -1,4 +1,4 @@
-"""The sample-release generator (DESIGN §4, issue 3): deterministic output, every quirk visible
+"""The sample-release generator (docs/development.md): deterministic output, every quirk visible
 in the files, the calibration of the ground truth, the catalog contract and every --bad case.
 
 Files are read here with plain pandas/pyreadstat and the seeds, independently of the warehouse

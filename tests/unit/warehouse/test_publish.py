@@ -69,7 +69,7 @@ def test_publish_serves_the_marts_with_docs_and_manifest(tmp_path: Path) -> None
 
 
 def test_same_marts_give_byte_identical_files(tmp_path: Path) -> None:
-    """DESIGN §7: the same marts publish the same bytes: Parquet, manifest and the DuckDB file
+    """The same marts publish the same bytes: Parquet, manifest and the DuckDB file
     (which DuckDB alone would not write twice the same, see orchestration/served_db.py)."""
     served = []
     for run in ("one", "two"):

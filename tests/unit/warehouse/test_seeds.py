@@ -1,5 +1,5 @@
 """The seeds (code lists, concordances, column maps) hold the facts and rules every part of
-citygvc relies on; these tests pin the facts from domain/asif.md and DESIGN §5."""
+citygvc relies on; these tests pin the facts documented in docs/schemas.md and docs/marts.md."""
 
 from __future__ import annotations
 
@@ -144,7 +144,7 @@ def test_all_ict_classes_of_each_vintage_are_listed() -> None:
         )
         for v in ("2002", "2011", "2017")
     }
-    # domain/asif.md §3.2-3.4
+    # docs/schemas.md-3.4
     assert classes["2002"] == {
         "4011",
         "4012",
@@ -312,9 +312,9 @@ def test_no_class_crosses_the_manufacturing_or_ict_boundary_and_weights_fit_the_
     assert xw.weight.str.fullmatch(r"(0\.\d{1,6}|1)").all()
 
 
-# GVC segments of domain/asif.md §3.7 (the design table, not the crosswalk): the segment that
+# GVC segments of docs/schemas.md (the design table, not the crosswalk): the segment that
 # takes the largest share of each ICT class. 2017 smart consumer devices (396x) are left out:
-# the seed maps them to 2011 3990 (other_ict), not to consumer electronics as §3.7 proposes.
+# the seed maps them to 2011 3990 (other_ict), not to consumer electronics as the table says.
 SEGMENTS_BY_DESIGN = {
     "2002": {
         "computers": ["4041"],
@@ -407,7 +407,7 @@ def test_column_map_knows_every_raw_name_the_generator_writes() -> None:
     from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED
 
     assert set(cmap.canonical_name) == set(ASIF_REQUIRED + ASIF_OPTIONAL)
-    # the drift of domain/asif.md §1.4
+    # the drift of docs/schemas.md
     for raw in (
         "工业总产值(现价)",
         "工业产值现",

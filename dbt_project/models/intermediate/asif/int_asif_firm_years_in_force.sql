@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
--- The staged ASIF firm-years of the release in force for each year (DESIGN §4 supersession,
+-- The staged ASIF firm-years of the release in force for each year (docs/catalog.md supersession,
 -- int_release_supply_chosen): superseded revisions and quarantined releases excluded. A view:
 -- the rows are stored once, in stg_asif__firm_years.
 with

@@ -1,4 +1,4 @@
--- Firm panel (domain/asif.md §5.2): one row per firm_id with the panel it belongs to.
+-- Firm panel (docs/schemas.md): one row per firm_id with the panel it belongs to.
 -- Firms are followed by firm_id first; a firm_id first seen in year t whose (name, city
 -- units, harmonised 2011 class) equals that of a firm_id last seen in t−1 is the same firm
 -- re-registered, and joins that firm's panel. Only one-to-one matches link, so an ambiguous

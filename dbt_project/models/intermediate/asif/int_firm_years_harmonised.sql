@@ -1,7 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- One row per kept ASIF firm-year in comparable terms: harmonised 2011 class and division
 -- (the largest crosswalk weight), manufacturing and ICT flags of the year's own vintage
--- (DESIGN §5: ICT = division 41 / 40 / 39 of 1994 / 2002 / 2011), own city unit, ownership
+-- (docs/marts.md: ICT = division 41 / 40 / 39 of 1994 / 2002 / 2011), own city unit, ownership
 -- by registration type (2xx hmt, 3xx foreign) and by capital share (cap25), the 20-million
 -- sales flag and the coverage regime. Value added is completed in int_firm_years_value_added.
 -- Incremental by year (the year's release).

@@ -1,7 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Every staged ASIF firm-year with its classification vintage, industry attributes of that
 -- vintage, ownership group and the cleaning rule that drops it (NULL = kept). Only validity
--- rules drop rows (domain/asif.md §5.3: no trimming of large firms); every drop is counted
+-- rules drop rows (docs/schemas.md: no trimming of large firms); every drop is counted
 -- in fct_data_quality under the first rule that applies. Incremental by year (the year's
 -- release).
 with

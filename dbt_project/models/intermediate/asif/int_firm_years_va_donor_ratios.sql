@@ -1,5 +1,5 @@
 -- Every firm-year of int_firm_years_va_observed with the ratios it may borrow from firms
--- like it (domain/asif.md §1.5), for ratio-imputed firm-years without a VA/GO ratio or VAT
+-- like it (docs/schemas.md), for ratio-imputed firm-years without a VA/GO ratio or VAT
 -- share of their own panel: the medians, in the nearest year with observations (ties: the
 -- earlier year), of the VA/GO ratio and VAT/VA share of firms with the same city ×
 -- harmonised division × ownership group, else division × ownership group (all cities), else

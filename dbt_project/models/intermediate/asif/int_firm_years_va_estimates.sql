@@ -1,5 +1,5 @@
 -- Harmonised ASIF firm-years with a first value added (thousand yuan), from the ASIF alone,
--- and how it was obtained (domain/asif.md §1.5): reported or production-side values as
+-- and how it was obtained (docs/schemas.md): reported or production-side values as
 -- observed (int_firm_years_va_observed); a ratio-imputed firm-year gets, in order:
 -- 1. 'panel_vat_share': VAT payable ÷ the firm's last observed VAT/VA share (its panel);
 -- 2. 'panel_last_ratio': gross output × the firm's last observed VA/GO ratio;

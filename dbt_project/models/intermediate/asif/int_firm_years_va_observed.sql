@@ -1,5 +1,5 @@
 -- Harmonised ASIF firm-years with their panel id and what the ASIF itself says about value
--- added (thousand yuan, domain/asif.md §1.5): 'reported'; 'production' = gross output −
+-- added (thousand yuan, docs/schemas.md): 'reported'; 'production' = gross output −
 -- intermediate input + VAT payable when value added is missing; 'ratio_imputed' when
 -- intermediate input is missing too. With the firm's own ratios: its observed VA/GO ratio
 -- and VAT/VA share (VAT is levied on sales less purchased inputs, so VAT payable moves with

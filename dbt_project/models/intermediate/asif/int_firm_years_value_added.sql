@@ -1,5 +1,5 @@
 -- Harmonised ASIF firm-years with their panel id and final value added (thousand yuan) and
--- how it was obtained (domain/asif.md §1.5). int_firm_years_va_estimates gives every firm-year
+-- how it was obtained (docs/schemas.md). int_firm_years_va_estimates gives every firm-year
 -- a value from the ASIF alone; here the firm-years imputed from donor medians (firms never
 -- observed with value added) are improved with the yearbooks:
 -- 1. 'yearbook_benchmark': in a cell the yearbook benchmarks (int_value_added_benchmarks),

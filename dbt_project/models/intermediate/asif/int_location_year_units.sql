@@ -1,4 +1,4 @@
--- The city units each 6-digit location code seen in a survey year counts toward (DESIGN §5):
+-- The city units each 6-digit location code seen in a survey year counts toward (docs/marts.md):
 -- admin_code_map's 2010-vintage units, preferring mappings valid in that year and otherwise
 -- the nearest validity window (a stale code after a recoding still finds its city). A code
 -- may count toward several units (Kunshan's 320583 toward 320583 and Suzhou 320500).

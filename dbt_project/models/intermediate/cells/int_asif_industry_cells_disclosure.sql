@@ -8,7 +8,7 @@
 {%- set dominance = var('sdc_dominance') | int -%}
 -- sqlfluff:indentation:template_blocks_indent:False
 -- (the unrolled passes below are top-level CTEs, not a nested block)
--- Disclosure status of every ASIF cell (DESIGN §5, domain/indicators.md §5.3).
+-- Disclosure status of every ASIF cell (docs/methodology.md, disclosure control).
 -- Primary 'C': from int_asif_industry_cells_primary.
 -- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
 -- unsafe when its parent is published and its hidden children could be recovered as a sum

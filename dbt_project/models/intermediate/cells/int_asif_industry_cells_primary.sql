@@ -1,5 +1,5 @@
 {{ config(materialized='view') }}
--- Primary disclosure status of every ASIF cell (DESIGN §5, domain/indicators.md §5.3): 'C'
+-- Primary disclosure status of every ASIF cell (docs/methodology.md, disclosure control): 'C'
 -- when fewer than var sdc_min_firms firms contribute, or the two largest contributions are
 -- above var sdc_dominance % of the cell's gross output; 'F' otherwise. With the cell's
 -- contributions, which secondary suppression (int_asif_industry_cells_disclosure) sums over

@@ -1,4 +1,4 @@
--- The staged yearbook cells of the release in force for each (year, city) — DESIGN §4
+-- The staged yearbook cells of the release in force for each (year, city) — docs/catalog.md
 -- supersession (int_release_supply_chosen) applied to stg_fdi_city__cells.
 with
 

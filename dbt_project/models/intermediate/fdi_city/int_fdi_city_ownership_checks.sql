@@ -1,4 +1,4 @@
--- DESIGN §4: in the yearbook tables domestic + hmt + foreign should equal total within
+-- docs/catalog.md: in the yearbook tables domestic + hmt + foreign should equal total within
 -- max(2 printed units, 0.1 %) wherever all four are printed. One row per printed cell group
 -- (year, city, printed division, measure) that has all four, with the gap and the verdict;
 -- a warning test and fct_data_quality read it (yearbooks round, so this never blocks).

@@ -1,4 +1,4 @@
--- Every ASIF indicator of DESIGN §5 per published city unit, year and breakdown, in long
+-- Every ASIF indicator of docs/marts.md per published city unit, year and breakdown, in long
 -- form: the exact numerator and denominator, the value computed once from them (DOUBLE),
 -- whether any value added in it is imputed (E), the releases it comes from and the cells
 -- whose disclosure status it inherits (ids of int_disclosure_cell_status).

@@ -1,4 +1,4 @@
--- The indicators DESIGN §5 computes from the yearbook tables (fdi_city), per city and year,
+-- The indicators docs/marts.md computes from the yearbook tables (fdi_city), per city and year,
 -- in the same long form as int_city_indicators_asif. ICT is the printed ICT division of the
 -- year's vintage (40 in 2002, 39 in 2011/2017); FIE = hmt + foreign, or the printed 'fie'
 -- column when a table prints only the combined group. The rows come from the

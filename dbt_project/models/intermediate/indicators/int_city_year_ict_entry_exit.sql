@@ -1,4 +1,4 @@
--- ICT entry and exit per published city unit and year t (DESIGN §5; 1999–2013 when the
+-- ICT entry and exit per published city unit and year t (docs/marts.md; 1999–2013 when the
 -- surveys exist): entrants are ICT panel firms of t whose panel was in no firm-year of the
 -- whole survey of t−1; exits are ICT firms of t−1 whose panel is in no firm-year of t. The
 -- observed frame, not true births and deaths. NULL without the survey of t−1.

@@ -1,5 +1,5 @@
 -- Manufacturing and ICT gross output over every firm of a year's ASIF release (the location
--- quotient's benchmark, DESIGN §5): every firm with positive output and a known industry
+-- quotient's benchmark, docs/marts.md): every firm with positive output and a known industry
 -- code counts, whether or not its location code maps to a city unit.
 select
     year,

@@ -1,5 +1,5 @@
 -- fct_data_quality, step staging, fdi_city checks per release: cell groups whose ownership
--- parts do not add up to the printed total (DESIGN §4 check) and cities the release no longer
+-- parts do not add up to the printed total (docs/catalog.md check) and cities the release no longer
 -- supplies (a higher revision took them over). One row per (release_id, metric).
 with
 

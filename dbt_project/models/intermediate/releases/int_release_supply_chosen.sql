@@ -1,5 +1,5 @@
 -- Which loaded release supplies each (dataset, period[, city]) — the supersession rule of
--- DESIGN §4: for asif the highest revision of a period wins; for fdi_city the highest loaded
+-- docs/catalog.md: for asif the highest revision of a period wins; for fdi_city the highest loaded
 -- revision supplying a city wins that city. Quarantined releases never supply anything, so a
 -- quarantined higher revision leaves the lower one in force. int_asif_firm_years_in_force
 -- and int_fdi_city_cells_in_force keep the effective releases' rows of the staged tables.

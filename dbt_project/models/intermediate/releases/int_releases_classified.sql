@@ -1,4 +1,4 @@
--- Every release the warehouse knows, with the derived status of DESIGN §4: loaded |
+-- Every release the warehouse knows, with the derived status of docs/catalog.md: loaded |
 -- superseded | quarantined. Catalog rejections whose id is valid count as quarantined.
 with
 
@@ -52,7 +52,7 @@ recorded_releases as (
     left join release_supply on releases.release_id = release_supply.release_id
 ),
 
--- DESIGN §4: a rejected entry with a valid id shows in dim_release as quarantined
+-- docs/catalog.md: a rejected entry with a valid id shows in dim_release as quarantined
 rejected_entries as (
     select
         raw_release_id as release_id,
