@@ -4,14 +4,6 @@
 -- canonical column) removed and counted. Which release is in force for a year is decided
 -- downstream (int_asif_firm_years_in_force). Incremental by year: a year is rebuilt when the
 -- set of its releases in raw.asif changes.
-{#- every column that makes a record: rows equal in all of them are one record printed twice -#}
-{%- set record_columns = [
-    "release_id", "year", "firm_id", "firm_name", "location_code", "industry_code",
-    "registration_type", "founding_year", "employment", "gross_output", "value_added",
-    "intermediate_input", "vat_payable", "sales", "export_value", "paid_in_capital",
-    "capital_state", "capital_collective", "capital_legal_person", "capital_individual",
-    "capital_hmt", "capital_foreign", "built_from",
-] %}
 with
 
 raw_rows as (
@@ -64,17 +56,57 @@ typed_rows as (
 -- rows equal in every canonical column are one record printed twice: keep the first
 deduplicated_rows as (
     select
-        {%- for column in record_columns %}
-        {{ column }},
-        {%- endfor %}
+        release_id,
+        year,
+        firm_id,
+        firm_name,
+        location_code,
+        industry_code,
+        registration_type,
+        founding_year,
+        employment,
+        gross_output,
+        value_added,
+        intermediate_input,
+        vat_payable,
+        sales,
+        export_value,
+        paid_in_capital,
+        capital_state,
+        capital_collective,
+        capital_legal_person,
+        capital_individual,
+        capital_hmt,
+        capital_foreign,
+        built_from,
         min(source_file) as source_file,
         min(source_row) as source_row,
         count(*) - 1 as duplicates_removed
     from typed_rows
     group by
-        {%- for column in record_columns %}
-        {{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+        release_id,
+        year,
+        firm_id,
+        firm_name,
+        location_code,
+        industry_code,
+        registration_type,
+        founding_year,
+        employment,
+        gross_output,
+        value_added,
+        intermediate_input,
+        vat_payable,
+        sales,
+        export_value,
+        paid_in_capital,
+        capital_state,
+        capital_collective,
+        capital_legal_person,
+        capital_individual,
+        capital_hmt,
+        capital_foreign,
+        built_from
 )
 
 select
