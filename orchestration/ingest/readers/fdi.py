@@ -1,10 +1,11 @@
 """City yearbook tables (`fdi_city`, docs/catalog.md) to the columns of raw.fdi_city.
 
-Two layouts:
-- long (CSV or xlsx): a header row mapped through the `fdi_header_map` seed, one row per cell;
-- wide (xlsx, as yearbooks print it): one sheet per measure; title rows naming year, city and
-  measure; a `单位：万元` row; a header row starting with `行业` followed by ownership columns;
-  one row per industry (names as printed); notes (`注：`, `资料来源：`) end the table.
+Two layouts, in CSV, xlsx or BIFF xls:
+- long: a header row mapped through the `fdi_header_map` seed, one row per cell;
+- wide (as yearbooks print it): title rows naming year, city and measure; a `单位：万元` row;
+  a header of one or more rows (merged cells filled) starting with `行业`, followed by
+  ownership columns (and measures, when a sheet prints several); one row per industry (names
+  as printed); notes (`注：`, `资料来源：`) end the table.
 Labels, codes and units stay as printed; mapping them is the checks' and staging's job.
 This module reads the long layout and dispatches sheets; `fdi_wide` reads the wide one,
 `fdi_table` holds what both share.
@@ -26,12 +27,13 @@ from orchestration.ingest.readers.fdi_table import (
     fdi_header_map,
     strip_print_marks,
 )
-from orchestration.ingest.readers.fdi_wide import wide_sheet
+from orchestration.ingest.readers.fdi_wide import find_industry_header, wide_sheet
 from orchestration.ingest.readers.sources import (
     Sheet,
     long_sheet_table,
+    read_csv_sheet,
     read_csv_strings,
-    read_xlsx,
+    read_workbook,
 )
 from orchestration.ingest.readers.values import merge_issue, null_column, to_code, to_number
 
@@ -109,19 +111,32 @@ def _looks_long(sheet: Sheet) -> bool:
 # Entry point ----------------------------------------------------------------------------
 
 
+def _read_csv(path: Path, file: str, frame: FdiFrame) -> None:
+    """A CSV file: the long layout, unless it prints a wide table (title rows, a `行业`
+    header) instead of a long header."""
+    sheet, frame.encoding = read_csv_sheet(path, file)
+    # A wide table has title rows (year, city) above its `行业` header.
+    if sheet.rows and not _looks_long(sheet) and (find_industry_header(sheet) or 0) > 0:
+        table = wide_sheet(file, sheet, frame)
+        if table is not None:
+            frame.table = table
+            return
+    raw, frame.encoding = read_csv_strings(path, file)
+    rows = pa.array(range(1, raw.num_rows + 1), pa.int64())
+    frame.table = _long_table(file, raw.column_names, raw, rows, None, frame)
+
+
 def read_fdi_city(path: Path, fmt: str, file: str | None = None) -> FdiFrame:
-    """Read one city table file (long CSV/xlsx or wide xlsx) into raw.fdi_city columns."""
+    """Read one city table file (csv, xlsx or xls; long or wide) into raw.fdi_city columns."""
     file = file or path.name
     frame = FdiFrame(file=file, format=fmt, table=SCHEMA.empty_table())
     if fmt == "csv":
-        raw, frame.encoding = read_csv_strings(path, file)
-        rows = pa.array(range(1, raw.num_rows + 1), pa.int64())
-        frame.table = _long_table(file, raw.column_names, raw, rows, None, frame)
+        _read_csv(path, file, frame)
         return frame
-    if fmt != "xlsx":
-        raise ReadError(file, None, None, f"fdi_city tables come as csv or xlsx, not {fmt}")
+    if fmt not in ("xlsx", "xls"):
+        raise ReadError(file, None, None, f"fdi_city tables come as csv, xlsx or xls, not {fmt}")
     parts = []
-    for sheet in read_xlsx(path, file):
+    for sheet in read_workbook(path, file, fmt):
         if not sheet.rows:
             continue
         if _looks_long(sheet):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -97,6 +97,20 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
                 f"GB18030 at offset {gb_error.start}",
                 reason,
             ) from None
+
+
+def read_csv_sheet(path: Path, file: str) -> tuple[Sheet, str]:
+    """A CSV file as one unnamed sheet of text cells (blank → None), for tables printed with
+    title rows above the header, and the encoding found. Rows are 1-based CSV records."""
+    check_not_empty(path, file)
+    data, encoding = decode_csv_bytes(path.read_bytes(), file)
+    records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    try:
+        grid = [[cell if cell.strip() else None for cell in record] for record in records]
+    except csv.Error:
+        # Not a table of text cells; the strict CSV reader locates the fault.
+        grid = []
+    return grid_sheet("", grid), encoding
 
 
 def read_csv_strings(path: Path, file: str) -> tuple[pa.Table, str]:
@@ -236,7 +250,7 @@ def iter_dta(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChu
         )
 
 
-# xlsx --------------------------------------------------------------------------------------
+# Workbooks (xlsx, xls) ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -245,14 +259,41 @@ class Sheet:
     rows: list[tuple[int, tuple[Any, ...]]]  # (1-based sheet row, cell values)
 
 
+# A merged range as 0-based (first row, row after the last, first column, column after the
+# last): the layout xlrd uses.
+MergedRange = tuple[int, int, int, int]
+
+
+def grid_sheet(name: str, grid: list[list[Any]], merged: Sequence[MergedRange] = ()) -> Sheet:
+    """A sheet from its cell grid: each merged range filled with the value of its top-left
+    cell (yearbook headers merge one label over the columns or rows it heads), then the
+    non-empty rows with their 1-based row numbers."""
+    for first_row, end_row, first_col, end_col in merged:
+        if first_row >= len(grid) or first_col >= len(grid[first_row]):
+            continue
+        value = grid[first_row][first_col]
+        for r in range(first_row, min(end_row, len(grid))):
+            row = grid[r]
+            row.extend([None] * (end_col - len(row)))
+            for c in range(first_col, end_col):
+                row[c] = value
+    rows = []
+    for number, values in enumerate(grid, start=1):
+        if any(v is not None and str(v).strip() for v in values):
+            rows.append((number, tuple(values)))
+    return Sheet(name, rows)
+
+
 def _cell_text(value: Any) -> Any:
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return value
 
 
-def read_xlsx(path: Path, file: str) -> list[Sheet]:
-    """Every sheet's non-empty rows with their sheet row numbers (values, not formulas)."""
+def read_xlsx(path: Path, file: str, fill_merged: bool = False) -> list[Sheet]:
+    """Every sheet's non-empty rows with their sheet row numbers (values, not formulas).
+    `fill_merged` spreads each merged cell over its range; it needs the full (not streaming)
+    reader, so it is for small tables such as yearbook sheets."""
     # lazy: only .xlsx files need openpyxl (slow to import)
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
@@ -263,20 +304,23 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
     if _ZIP_END not in _tail(path, 1 << 16):
         raise ReadError(file, None, None, "zip directory missing", "truncated_file")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=not fill_merged, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
         raise ReadError(file, None, None, f"unreadable xlsx: {exc}", "corrupt_file") from None
     sheets = []
     try:
         for sheet in book.worksheets:
-            # Some writers store a wrong sheet dimension; read every row that exists.
-            sheet.reset_dimensions()
-            rows = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = tuple(_cell_text(v) for v in values)
-                if any(v is not None and str(v).strip() for v in cells):
-                    rows.append((number, cells))
-            sheets.append(Sheet(sheet.title, rows))
+            merged: list[MergedRange] = []
+            if fill_merged:
+                merged = [
+                    (m.min_row - 1, m.max_row, m.min_col - 1, m.max_col)
+                    for m in sheet.merged_cells.ranges
+                ]
+            else:
+                # Some writers store a wrong sheet dimension; read every row that exists.
+                sheet.reset_dimensions()
+            grid = [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+            sheets.append(grid_sheet(sheet.title, grid, merged))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(file, None, None, f"unreadable xlsx: {exc}", "corrupt_file") from None
     finally:
@@ -284,6 +328,15 @@ def read_xlsx(path: Path, file: str) -> list[Sheet]:
     if not any(s.rows for s in sheets):
         raise ReadError(file, None, None, "workbook has no data", "empty_file")
     return sheets
+
+
+def read_workbook(path: Path, file: str, fmt: str) -> list[Sheet]:
+    """The sheets of a yearbook workbook, .xlsx or BIFF .xls, merged cells filled."""
+    if fmt == "xls":
+        from orchestration.ingest.readers.xls import read_xls  # lazy: xlrd for .xls only
+
+        return read_xls(path, file)
+    return read_xlsx(path, file, fill_merged=True)
 
 
 def column_array(values: list[Any], width: int | None = None) -> pa.Array:

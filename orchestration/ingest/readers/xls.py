@@ -1,0 +1,110 @@
+"""BIFF `.xls` workbooks (Excel 97–2003, as CNKI and statistical bureaus still hand out
+yearbook tables) through xlrd: every sheet as a `Sheet`, merged cells filled over their range.
+
+xlrd reports merged ranges only when it reads formatting (`formatting_info=True`); its
+`merged_cells` are 0-based (first row, row after the last, first column, column after the
+last), the layout `grid_sheet` takes.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+from typing import Any
+
+from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.sources import Sheet, check_not_empty, grid_sheet
+
+# Every BIFF8 workbook is an OLE2 compound document, which starts with these bytes.
+_OLE2_HEAD = bytes.fromhex("d0cf11e0a1b11ae1")
+_ZIP_HEAD = b"PK\x03\x04"
+
+
+def _not_biff(path: Path, file: str) -> None:
+    """Name what a file declared as .xls really is: files renamed to .xls are common (an
+    .xlsx, or a web page a site offered as an Excel download)."""
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    if head.startswith(_OLE2_HEAD):
+        return
+    if head.startswith(_ZIP_HEAD):
+        what = "an .xlsx workbook named .xls; catalog it with format xlsx"
+    elif head.lstrip().lower().startswith((b"<", b"\xef\xbb\xbf<")):
+        what = "an HTML or XML page saved as .xls; open it in a spreadsheet and save as .xlsx"
+    else:
+        what = "not a BIFF .xls workbook (no OLE2 header)"
+    raise ReadError(file, None, None, what, "corrupt_file")
+
+
+def _cell_value(cell: Any, datemode: int) -> Any:
+    """A cell as the xlsx reader gives it: None for empty, str, float, bool, ISO dates, and
+    Excel's error text (#DIV/0!, #N/A) so a bad cell shows in the parse report."""
+    import xlrd
+
+    kind = cell.ctype
+    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if kind == xlrd.XL_CELL_TEXT:
+        return cell.value if cell.value.strip() else None
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if kind == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+    if kind == xlrd.XL_CELL_DATE:
+        return xlrd.xldate_as_datetime(cell.value, datemode).isoformat()
+    return float(cell.value)
+
+
+def _open_book(path: Path, file: str) -> Any:
+    # lazy: only .xls files need xlrd
+    import xlrd
+    from xlrd.compdoc import CompDocError
+
+    # xlrd writes its warnings to a log file, by default standard output.
+    log = io.StringIO()
+    try:
+        try:
+            return xlrd.open_workbook(path, formatting_info=True, logfile=log)
+        except NotImplementedError:
+            # Formatting of some old BIFF versions is not readable: no merged ranges then.
+            return xlrd.open_workbook(path, logfile=log)
+    except (
+        xlrd.XLRDError,
+        CompDocError,
+        struct.error,
+        AssertionError,
+        LookupError,
+        ValueError,
+        EOFError,
+    ) as exc:
+        # An OLE2 file is a 512-byte header and whole 512-byte sectors; any other size is a
+        # file cut short (a download or a copy that stopped).
+        cut = (path.stat().st_size - 512) % 512 != 0
+        raise ReadError(
+            file,
+            None,
+            None,
+            f"unreadable xls{' (file ends mid-sector)' if cut else ''}: {exc}",
+            "truncated_file" if cut else "corrupt_file",
+        ) from None
+
+
+def read_xls(path: Path, file: str) -> list[Sheet]:
+    """Every sheet's non-empty rows with their 1-based sheet row numbers."""
+    check_not_empty(path, file)
+    _not_biff(path, file)
+    book = _open_book(path, file)
+    try:
+        sheets = []
+        for sheet in book.sheets():
+            grid = [
+                [_cell_value(cell, book.datemode) for cell in sheet.row(r)]
+                for r in range(sheet.nrows)
+            ]
+            sheets.append(grid_sheet(sheet.name, grid, sheet.merged_cells))
+    finally:
+        book.release_resources()
+    if not any(s.rows for s in sheets):
+        raise ReadError(file, None, None, "workbook has no data", "empty_file")
+    return sheets
