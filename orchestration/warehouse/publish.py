@@ -2,8 +2,10 @@
 
 A publish builds a fresh Parquet version directory and a fresh DuckDB file (DuckDB 1.x
 storage format, written from those Parquet files by `served_db`, byte for byte reproducibly)
-beside the served ones, audits them against the warehouse, and only then swaps them
-in: `os.replace` of the file and of one symlink (`serve/parquet` → `versions/<id>/parquet`).
+and the researchers' exports (CSV, Stata, the wide panel, SDMX-CSV: `exports/`, from the same
+Parquet files, docs/exports.md) beside the served ones, audits them against the warehouse,
+and only then swaps them in: `os.replace` of the file and of two symlinks
+(`serve/parquet` → `versions/<id>/parquet`, `serve/exports` → `versions/<id>/exports`).
 BI readers never see a half-written set and never hold a lock the writer needs.
 """
 
@@ -19,9 +21,11 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import Settings
+from orchestration.warehouse.exports.build import write_exports
 from orchestration.warehouse.served_db import STORAGE_VERSION, sql_str, write_served_db
 
 SERVED_DB = "citygvc.duckdb"
+EXPORTS = "exports"  # docs/exports.md
 KEEP_VERSIONS = 5
 
 
@@ -95,6 +99,10 @@ def build_version(
         con.execute(f"set threads = {int(threads)}")
     write_served_db(db_path, parquet_dir, tables, docs)
     _audit(con, db_path, parquet_dir, row_counts)
+    exports_dir = work / EXPORTS
+    exported = write_exports(parquet_dir, exports_dir, tables, docs)
+    if exported != row_counts:
+        raise RuntimeError(f"publish audit failed: exports hold {exported}, marts {row_counts}")
     manifest = {
         "publish_id": publish_id,
         "fingerprint": fingerprint,
@@ -103,6 +111,7 @@ def build_version(
         "files": {
             SERVED_DB: _sha256(db_path),
             **{f"parquet/{p.name}": _sha256(p) for p in sorted(parquet_dir.glob("*.parquet"))},
+            **{f"{EXPORTS}/{p.name}": _sha256(p) for p in sorted(exports_dir.iterdir())},
         },
         "duckdb_storage_version": STORAGE_VERSION,
     }
@@ -155,14 +164,24 @@ def swap_in(settings: Settings, version_dir: Path, manifest: dict) -> None:
     for wal in (serve / f"{SERVED_DB}.wal", serve / f".{SERVED_DB}.incoming.wal"):
         wal.unlink(missing_ok=True)
     os.replace(staged, target)
-    link_tmp = serve / ".parquet.incoming"
-    link_tmp.unlink(missing_ok=True)
-    link_tmp.symlink_to(Path("versions") / version_dir.name / "parquet")
-    os.replace(link_tmp, serve / "parquet")
+    _point(serve, "parquet", version_dir)
+    _point(serve, EXPORTS, version_dir)
     _write_json(serve / "manifest.json", manifest)
     history = [h for h in _history(settings) if h != version_dir.name] + [version_dir.name]
     _write_json(serve / "history.json", history)
     _prune(settings, history)
+
+
+def _point(serve: Path, name: str, version_dir: Path) -> None:
+    """Swap the link `serve/<name>` to the version's folder of that name in one rename (a
+    version published before that folder existed has none: the link is removed)."""
+    link_tmp = serve / f".{name}.incoming"
+    link_tmp.unlink(missing_ok=True)
+    if not (version_dir / name).is_dir():
+        (serve / name).unlink(missing_ok=True)
+        return
+    link_tmp.symlink_to(Path("versions") / version_dir.name / name)
+    os.replace(link_tmp, serve / name)
 
 
 def _prune(settings: Settings, history: list[str]) -> None:
