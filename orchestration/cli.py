@@ -1,4 +1,5 @@
-"""The `citygvc` command line: `refresh`, `report`, `ui`, `bench`, each with `--help`.
+"""The `citygvc` command line: `refresh`, `catalog add|scan`, `check`, `report`, `ui`, `bench`,
+each with `--help`.
 
 Subcommands import what they run when they run it: `citygvc --help` stays instant, and the
 Dagster code location is only loaded once its dbt manifest has been prepared.
@@ -11,9 +12,14 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration.pipeline.console import Console
 from orchestration.settings import REPO_ROOT, Settings
+
+if TYPE_CHECKING:  # imported when a catalog command runs: `--help` stays instant
+    from orchestration.pipeline.catalog_command import EntryOptions
 
 EXIT_FAILURE = 1
 
@@ -87,6 +93,120 @@ def _bench(args: argparse.Namespace) -> int:
     return subprocess.call(bench_command(args), cwd=REPO_ROOT)
 
 
+def _entry_options(args: argparse.Namespace) -> EntryOptions:
+    from orchestration.pipeline.catalog_command import EntryOptions
+
+    return EntryOptions(published_at=args.published_at, provisional=args.provisional)
+
+
+def _catalog_add(args: argparse.Namespace) -> int:
+    from orchestration.pipeline.catalog_command import catalog_add
+
+    settings = Settings.from_env()
+    root = Path(args.catalog or settings.releases).absolute()
+    return catalog_add(
+        settings,
+        root,
+        [Path(f) for f in args.files],
+        args.dataset,
+        args.period,
+        args.city_code or [],
+        _entry_options(args),
+    )
+
+
+def _catalog_scan(args: argparse.Namespace) -> int:
+    from orchestration.ingest.catalog.scan import Guess
+    from orchestration.pipeline.catalog_command import catalog_scan
+
+    flags = Guess(args.dataset, args.period, args.city_code)
+    root = Path(args.folder).absolute()
+    return catalog_scan(Settings.from_env(), root, flags, _entry_options(args))
+
+
+def _check(args: argparse.Namespace) -> int:
+    from orchestration.pipeline.check_report import dry_run
+
+    settings = Settings.from_env()
+    try:
+        return dry_run(settings, args.catalog or settings.releases)
+    except Exception as exc:
+        print(f"check failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or len(text) != 4:
+        raise argparse.ArgumentTypeError(f"a 4-digit year, not {text!r}")
+    return int(text)
+
+
+def _city_code(text: str) -> str:
+    if not text.isdigit() or len(text) != 6:
+        raise argparse.ArgumentTypeError(f"a 6-digit city code, not {text!r}")
+    return text
+
+
+def _entry_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    """--dataset/--period (required for `add`, gap-fillers for `scan`) and the entry options."""
+    parser.add_argument("--dataset", choices=("asif", "fdi_city"), required=required)
+    parser.add_argument("--period", type=_year, required=required, help="the survey year")
+    parser.add_argument(
+        "--published-at", metavar="YYYY-MM-DD", help="publication date of new entries (today)"
+    )
+    parser.add_argument(
+        "--provisional", action="store_true", help="mark the values of new entries provisional"
+    )
+
+
+def _add_catalog_commands(commands: argparse._SubParsersAction) -> None:
+    catalog = commands.add_parser(
+        "catalog",
+        help="write catalog.json entries for files (add) or a whole folder (scan)",
+        description="Write or update catalog.json with each file's sha256, size and format "
+        "(docs/catalog.md). A changed file of an ingested release becomes a new revision; "
+        "nothing is written when a file cannot be described. Exit 0 written, 2 refused.",
+    )
+    actions = catalog.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="list files as one dataset and period",
+        description="List FILEs (under the catalog folder) as --dataset and --period.",
+    )
+    add.add_argument("files", nargs="+", metavar="FILE")
+    _entry_arguments(add, required=True)
+    add.add_argument(
+        "--city-code",
+        action="append",
+        type=_city_code,
+        help="fdi_city: the 6-digit city code, once per FILE (default: from the file name)",
+    )
+    add.add_argument("--catalog", metavar="DIR", help="catalog folder (default CITYGVC_RELEASES)")
+    add.set_defaults(handler=_catalog_add)
+    scan = actions.add_parser(
+        "scan",
+        help="list every data file of a folder, inferring dataset, year and city from names",
+        description="Walk FOLDER (it becomes the catalog root: FOLDER/catalog.json) and list "
+        "every .dta, .csv, .parquet, .xlsx and .xls file, taking dataset, period and city "
+        "from folder and file names; flags give what the names do not say.",
+    )
+    scan.add_argument("folder", metavar="FOLDER")
+    _entry_arguments(scan, required=False)
+    scan.add_argument("--city-code", type=_city_code, help="fdi_city: the 6-digit city code")
+    scan.set_defaults(handler=_catalog_scan)
+    check = commands.add_parser(
+        "check",
+        help="dry run: run the release checks on releases not loaded yet, write nothing",
+        description="Read every release of CATALOG (default CITYGVC_RELEASES) that is not "
+        "loaded yet and run the release checks a refresh would, without writing the "
+        "warehouse, landing/ or anything else under the data folder. Prints what would load "
+        "(rows, the raw header of each column) and what would be quarantined and why. Exit "
+        "status as the refresh: 0, 3 something would be quarantined, 2 catalog invalid.",
+    )
+    check.add_argument("catalog", nargs="?", metavar="CATALOG")
+    check.set_defaults(handler=_check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="citygvc",
@@ -116,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
         "lines (by default it goes to $CITYGVC_DATA_DIR/logs/refresh-<timestamp>.log)",
     )
     refresh.set_defaults(handler=_refresh)
+    _add_catalog_commands(commands)
     report = commands.add_parser(
         "report",
         help="write the replication report of the seed study",

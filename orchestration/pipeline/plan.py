@@ -2,7 +2,8 @@
 
 The truth is the warehouse's own record of releases (ops.releases). Because sensors never open
 warehouse.duckdb (one writer), the writer mirrors that record into `state.json` after every
-change; the sensor plans from the mirror, the refresh from the warehouse itself.
+change; the sensor, `citygvc catalog` and `citygvc check` plan from the mirror, the refresh
+from the warehouse itself.
 """
 
 from __future__ import annotations
@@ -28,13 +29,36 @@ class RecordedRelease:
     sha256: str
     status: str  # loaded | quarantined
     code_fingerprint: str | None
+    # What a dry run compares a new ASIF release with (the refresh reads them from the
+    # warehouse). Defaults: a state.json written before these fields existed.
+    period: int | None = None
+    revision: int | None = None
+    rows_loaded: int | None = None
+    median_gross_output: float | None = None
 
 
 def recorded_releases(con: duckdb.DuckDBPyConnection) -> dict[str, RecordedRelease]:
+    # The median is the one the release checks measured (ops.ingest_stats), not a scan of
+    # raw.asif: state.json is rewritten after every ingest and must stay cheap.
     rows = con.execute(
-        "select release_id, dataset, sha256, status, code_fingerprint from ops.releases"
+        """
+        select r.release_id, r.dataset, r.sha256, r.status, r.code_fingerprint,
+               r.period, r.revision, r.rows_loaded, m.median_gross_output
+        from ops.releases r
+        left join (
+            select release_id, max(value) as median_gross_output
+            from ops.ingest_stats where metric = 'median_gross_output'
+            group by release_id
+        ) m using (release_id)
+        """
     ).fetchall()
     return {r[0]: RecordedRelease(*r) for r in rows}
+
+
+def any_loaded(recorded: dict[str, RecordedRelease]) -> bool:
+    """Whether the warehouse holds any loaded release: without one there is nothing to build
+    or publish, and the transform does not run (its gates would only judge an empty warehouse)."""
+    return any(r.status == "loaded" for r in recorded.values())
 
 
 def releases_to_ingest(

@@ -30,6 +30,7 @@ from orchestration.ingest.catalog import CatalogError, Release, open_catalog, va
 from orchestration.ingest.load import record_rejections
 from orchestration.pipeline.console import Console
 from orchestration.pipeline.plan import (
+    any_loaded,
     publish_fingerprint,
     published_fingerprint,
     recorded_releases,
@@ -224,6 +225,12 @@ def _transform(
     """Build, check and publish once if the inputs of the marts changed."""
     with connect(settings.warehouse_path) as con:
         recorded = recorded_releases(con)
+    if not any_loaded(recorded):
+        # Every release quarantined (or none listed): nothing to build. Running dbt and its
+        # gates on an empty warehouse would only report the empty tables as a failure.
+        report.nothing_loaded = True
+        console.line("nothing loaded: no release passed its checks, nothing to build or publish")
+        return
     fingerprint = publish_fingerprint(recorded, plan.code_fp, settings)
     if fingerprint == published_fingerprint(settings):
         console.line("nothing changed since the last publish (fingerprint unchanged)")

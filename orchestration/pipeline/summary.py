@@ -25,6 +25,8 @@ class RefreshReport:
     published: bool = False
     transform_failed: str | None = None
     ingest_errors: dict[str, str] = field(default_factory=dict)
+    # No release is loaded (all quarantined or rejected): the transform did not run.
+    nothing_loaded: bool = False
 
 
 def _served_statuses(settings: Settings) -> dict[str, int]:
@@ -52,6 +54,19 @@ def timing_line(settings: Settings, refresh_id: str) -> str | None:
     return "time (s): " + ", ".join(parts)
 
 
+def _nothing_loaded_line(report: RefreshReport) -> str:
+    """The headline when no release is loaded: how many were turned away, and what to do."""
+    turned_away = len(report.quarantined) + len(report.rejected)
+    if not turned_away and not report.ingest_errors:
+        return "nothing loaded: the catalog lists no release"
+    entries = "entry" if len(report.rejected) == 1 else "entries"
+    return (
+        f"nothing loaded: {len(report.quarantined)} release(s) quarantined, "
+        f"{len(report.rejected)} catalog {entries} rejected; nothing was built or published "
+        "(reasons below; `citygvc check` re-checks the files without loading anything)"
+    )
+
+
 def print_summary(
     settings: Settings,
     report: RefreshReport,
@@ -63,10 +78,13 @@ def print_summary(
     statuses = _served_statuses(settings)
     echo("")
     echo("── citygvc refresh summary ──")
-    echo(
-        f"releases: loaded {statuses.get('loaded', 0)}, superseded "
-        f"{statuses.get('superseded', 0)}, quarantined {statuses.get('quarantined', 0)}"
-    )
+    if report.nothing_loaded:
+        echo(_nothing_loaded_line(report))
+    else:
+        echo(
+            f"releases: loaded {statuses.get('loaded', 0)}, superseded "
+            f"{statuses.get('superseded', 0)}, quarantined {statuses.get('quarantined', 0)}"
+        )
     for rid, reason in report.quarantined.items():
         echo(f"  quarantined {rid}: {reason}")
     for rid, error in report.ingest_errors.items():
@@ -80,15 +98,19 @@ def print_summary(
         )
     for table, rows in sorted(manifest.get("row_counts", {}).items()):
         echo(f"  {table}: {rows} rows")
-    publish_id, fingerprint = manifest.get("publish_id", "-"), manifest.get("fingerprint", "-")
-    unchanged = "" if report.published else " (unchanged)"
-    echo(f"publish: {publish_id}  fingerprint {fingerprint}{unchanged}")
+    if manifest:
+        publish_id, fingerprint = manifest.get("publish_id", "-"), manifest.get("fingerprint")
+        unchanged = "" if report.published else " (unchanged)"
+        echo(f"publish: {publish_id}  fingerprint {fingerprint}{unchanged}")
+    else:
+        echo("publish: none yet")
     timing = timing_line(settings, report.refresh_id) if report.refresh_id else None
     if timing:
         echo(timing)
-    echo(
-        f"BI tools connect to: {settings.serve_dir / 'citygvc.duckdb'} (read only, schema marts)"
-        f" or {settings.serve_dir / 'parquet'}/<table>.parquet"
-    )
+    if manifest:
+        echo(
+            f"BI tools connect to: {settings.serve_dir / 'citygvc.duckdb'} (read only, schema "
+            f"marts) or {settings.serve_dir / 'parquet'}/<table>.parquet"
+        )
     if log_path is not None:
         echo(f"full log: {log_path}")

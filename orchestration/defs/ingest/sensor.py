@@ -19,6 +19,7 @@ from orchestration.defs.ingest.jobs import INGEST_JOBS, ingest_asif_job, ingest_
 from orchestration.defs.transform.jobs import transform_job
 from orchestration.ingest.catalog import CatalogError, open_catalog, validate_catalog
 from orchestration.pipeline.plan import (
+    any_loaded,
     publish_fingerprint,
     published_fingerprint,
     read_state,
@@ -57,6 +58,8 @@ def plan_run_requests(settings: Settings) -> SensorResult | SkipReason:
                 for dataset in sorted({r.dataset for r in todo})
             ],
         )
+    if not any_loaded(recorded):
+        return SkipReason("nothing loaded: every release is quarantined, nothing to publish")
     fingerprint = publish_fingerprint(recorded, code_fp, settings)
     if fingerprint == published_fingerprint(settings):
         return SkipReason("nothing new: every release is recorded and the publish is current")
