@@ -103,10 +103,9 @@ def _catalog_add(args: argparse.Namespace) -> int:
     from orchestration.pipeline.catalog_command import catalog_add
 
     settings = Settings.from_env()
-    root = Path(args.catalog or settings.releases).absolute()
     return catalog_add(
         settings,
-        root,
+        args.catalog or settings.releases,
         [Path(f) for f in args.files],
         args.dataset,
         args.period,

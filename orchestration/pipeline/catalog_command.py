@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from orchestration.ingest.catalog import CatalogError
+from orchestration.ingest.catalog import CatalogError, DirectorySource, open_catalog
 from orchestration.ingest.catalog.build import (
     CatalogBuildError,
     Change,
@@ -84,9 +84,18 @@ def _apply(
     return EXIT_OK
 
 
+def catalog_folder(location: str) -> Path:
+    """The local folder of a catalog location (a path, `file://` URL or its catalog.json);
+    CatalogError for a web location, which these commands cannot write."""
+    source = open_catalog(location)
+    if not isinstance(source, DirectorySource):
+        raise CatalogError(f"{source.describe()} is not a local folder; give --catalog DIR")
+    return source.root
+
+
 def catalog_add(
     settings: Settings,
-    root: Path,
+    location: str,
     paths: Sequence[Path],
     dataset: str,
     period: int,
@@ -94,13 +103,19 @@ def catalog_add(
     options: EntryOptions,
     echo: Callable[[str], None] = print,
 ) -> int:
-    """`citygvc catalog add`: the files as `dataset` `period`; `city_codes` one per file in
-    order, or none (fdi_city: each taken from its file name)."""
+    """`citygvc catalog add`: the files as `dataset` `period` in the catalog folder at
+    `location`; `city_codes` one per file in order, or none (fdi_city: each taken from its
+    file name)."""
     if city_codes and len(city_codes) != len(paths):
         echo(
             f"nothing written: {len(city_codes)} --city-code for {len(paths)} files; give one "
             "per file, in the same order (or none, to take them from the file names)"
         )
+        return EXIT_REFUSED
+    try:
+        root = catalog_folder(location)
+    except CatalogError as exc:
+        echo(f"nothing written: {exc}")
         return EXIT_REFUSED
     files = []
     for index, path in enumerate(paths):

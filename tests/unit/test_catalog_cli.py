@@ -101,8 +101,9 @@ def test_adding_the_same_bytes_again_changes_nothing(env: tuple[Path, Path]) -> 
     assert (root / "catalog.json").read_bytes() == before
 
 
+@pytest.mark.parametrize("status", ["loaded", "quarantined"])
 def test_changed_file_of_an_ingested_release_becomes_a_new_revision(
-    env: tuple[Path, Path],
+    env: tuple[Path, Path], status: str
 ) -> None:
     root, data = env
     path = _write(root / "asif" / "2005.csv", ASIF_CSV)
@@ -111,13 +112,13 @@ def test_changed_file_of_an_ingested_release_becomes_a_new_revision(
     assert main(["catalog", "add", str(path), str(other), *argv]) == 0
     loaded_entry = _by_id(root)["asif-2005-r1"]
     loaded_sha = parse_entry(loaded_entry).content_sha256
-    _record(data, "asif-2005-r1", "loaded", loaded_sha)
+    _record(data, "asif-2005-r1", status, loaded_sha)
 
     corrected = ASIF_CSV.replace(b"100", b"150")
     path.write_bytes(corrected)
     assert main(["catalog", "add", str(path), *argv[:4]]) == 0
     releases = _by_id(root)
-    assert releases["asif-2005-r1"] == loaded_entry  # the loaded entry is never edited
+    assert releases["asif-2005-r1"] == loaded_entry  # an ingested entry is never edited
     r2 = releases["asif-2005-r2"]
     assert (r2["revision"], r2["published_at"]) == (2, date.today().isoformat())
     # an asif revision replaces the whole year: it carries the unchanged part too
@@ -125,7 +126,8 @@ def test_changed_file_of_an_ingested_release_becomes_a_new_revision(
         "asif/2005.csv": hashlib.sha256(corrected).hexdigest(),
         "asif/2005_part2.csv": hashlib.sha256(ASIF_CSV.replace(b"K1", b"K2")).hexdigest(),
     }
-    releases, rejections = validate_catalog(_catalog(root), {"asif-2005-r1": loaded_sha})
+    loaded = {"asif-2005-r1": loaded_sha} if status == "loaded" else {}
+    releases, rejections = validate_catalog(_catalog(root), loaded)
     assert [r.release_id for r in releases] == ["asif-2005-r1", "asif-2005-r2"]
     assert rejections == []
 
@@ -173,7 +175,12 @@ def test_files_outside_the_catalog_folder_or_of_unknown_type_are_refused(
     notes = _write(root / "asif_2005.sav", ASIF_CSV)
     for path in (outside, notes):
         assert main(["catalog", "add", str(path), "--dataset", "asif", "--period", "2005"]) == 2
+    inside = _write(root / "asif_2005.csv", ASIF_CSV)
+    argv = ["catalog", "add", str(inside), "--dataset", "asif", "--period", "2005"]
+    assert main([*argv, "--catalog", "https://data.example.org/asif/"]) == 2  # not writable
     assert not (root / "catalog.json").exists()
+    assert main([*argv, "--catalog", root.as_uri()]) == 0  # a file:// URL is a folder
+    assert [f["path"] for f in _by_id(root)["asif-2005-r1"]["files"]] == ["asif_2005.csv"]
 
 
 @pytest.mark.parametrize(
