@@ -52,10 +52,10 @@ def build_panel(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> Panel:
         for column, suffix in STATUS_SUFFIXES.items():
             selects.append(f"max({column}) filter (where {match}) as {stem}{suffix}")
             labels[stem + suffix] = f"{name} {column}"
+    keys = "f.city_code, f.year, any_value(c.name_zh) as name_zh, any_value(c.name_en) as name_en"
     con.execute(
         f"create or replace temp table {PANEL_TABLE} as "
-        "select f.city_code, f.year, any_value(c.name_zh) as name_zh, "
-        f"any_value(c.name_en) as name_en, {', '.join(selects)} "
+        f"select {', '.join([keys, *selects])} "
         f"from read_parquet({indicators}) f left join read_parquet({cities}) c using (city_code) "
         "group by f.city_code, f.year order by f.city_code, f.year"
     )

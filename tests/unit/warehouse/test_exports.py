@@ -329,3 +329,21 @@ def test_a_column_name_stata_refuses_is_renamed_with_its_name_in_the_label(tmp_p
     assert list(read.columns) == list(renamed.values())
     assert labels == {renamed["long"]: "long: Longitude.", renamed[wide]: wide}
     assert read.iloc[0].tolist() == [1.5, 2.0]
+
+
+def test_empty_marts_give_empty_exports_with_headers(tmp_path: Path) -> None:
+    """A publish whose releases were all quarantined still writes every export."""
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
+    settings.serve_dir.mkdir(parents=True)
+    with _marts(tmp_path / "wh.duckdb") as con:
+        for table in ("fct_city_indicators", "dim_city", "fct_cells"):
+            con.execute(f"delete from marts.{table}")
+        version, manifest = build_version(con, settings, "f" * 64, [], DOCS)
+    swap_in(settings, version, manifest)
+    exports = settings.serve_dir / "exports"
+    assert len([k for k in manifest["files"] if k.startswith("exports/")]) == 9
+    panel = pd.read_stata(exports / "panel_city_year.dta")
+    assert list(panel.columns) == ["city_code", "year", "name_zh", "name_en"] and panel.empty
+    sdmx = (exports / "fct_city_indicators.sdmx.csv").read_text().splitlines()
+    assert len(sdmx) == 1 and sdmx[0].startswith("DATAFLOW,FREQ,REF_AREA,")
+    assert pd.read_csv(exports / "fct_cells.csv", encoding="utf-8-sig").empty
