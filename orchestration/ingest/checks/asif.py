@@ -81,6 +81,8 @@ def _columns(check: AsifFile) -> None:
     """Rows read, columns left unmapped or ambiguous, required columns missing."""
     frame = check.frame
     check.stat("rows_read", "", frame.num_rows)
+    for detail, factor in frame.unit_stats():
+        check.stat("column_unit", detail, factor)
     for name in frame.unmapped_columns:
         # How many values stay only in raw.asif.extra_columns.
         values = frame.extras.column(name)

@@ -1,9 +1,12 @@
 """ASIF firm-year files (dta, csv, parquet, xlsx) to canonical columns (docs/catalog.md).
 
 Column names drift from year to year; the column map seed `asif_column_map` maps every known
-raw name or Stata variable label to a canonical name. A column's own name wins over its label,
-and the first column wins when two map to the same canonical name. Everything unmapped is
-kept under its raw name (`AsifFrame.extras`) and reported.
+raw name or Stata variable label to a canonical name. Names are compared by their header key
+(readers/headers.py: full-width punctuation, dashes, spaces and case folded) without a unit
+suffix; a unit suffix found (万元, 元, …) rescales the column into the canonical unit and is
+recorded in `AsifFrame.column_units`. A column's own name wins over its label, and the first
+column wins when two map to the same canonical name. Everything unmapped is kept under its raw
+name (`AsifFrame.extras`) and reported.
 """
 
 from __future__ import annotations
@@ -17,6 +20,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.headers import (
+    UNITS,
+    Unit,
+    is_constant_price,
+    split_unit,
+)
+from orchestration.ingest.readers.headers import (
+    normalise_name as normalise_name,  # the FDI readers' rule, imported from here
+)
 from orchestration.ingest.readers.sources import (
     RawChunk,
     header_names,
@@ -32,10 +44,12 @@ from orchestration.ingest.readers.values import (
     merge_issue,
     null_column,
     plain,
+    rescale,
     to_code,
     to_number,
 )
 from orchestration.warehouse.schema import (
+    ASIF_MONEY_COLUMNS,
     ASIF_OPTIONAL,
     ASIF_REQUIRED,
     ASIF_TEXT_COLUMNS,
@@ -45,26 +59,36 @@ from orchestration.warehouse.seeds import load_seed
 ASIF_COLUMNS = ASIF_REQUIRED + ASIF_OPTIONAL
 # Fixed code widths, used to restore leading zeros lost when a code was stored as a number.
 CODE_WIDTHS = {"industry_code": 4, "registration_type": 3}
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
-def normalise_name(name: str) -> str:
-    """Seed matching rule: exact after trimming whitespace, case-insensitive for ASCII only."""
-    return name.strip().translate(_ASCII_LOWER)
+# Which unit suffixes a column accepts; a unit of another kind leaves the column unmapped.
+UNIT_KINDS = {**{c: "money" for c in ASIF_MONEY_COLUMNS}, "employment": "persons"}
 
 
 @cache
 def asif_column_map() -> dict[str, str]:
-    """Normalised raw name or label → canonical column, from the seed."""
+    """Header key (without unit suffix) of a raw name or label → canonical column."""
     seed = load_seed("asif_column_map")
     mapping: dict[str, str] = {}
     for raw, canonical in zip(seed["raw_name"], seed["canonical_name"], strict=True):
         if canonical not in ASIF_COLUMNS:
             raise ValueError(f"asif_column_map: {raw!r} maps to unknown column {canonical!r}")
-        key = normalise_name(raw)
+        key, _ = split_unit(raw)
+        if canonical == "gross_output" and is_constant_price(key):
+            raise ValueError(f"asif_column_map: {raw!r} is constant-price output")
         if mapping.setdefault(key, canonical) != canonical:
             raise ValueError(f"asif_column_map: {raw!r} maps to two canonical columns")
     return mapping
+
+
+def match_header(text: str, column_map: Mapping[str, str]) -> tuple[str, Unit | None] | None:
+    """The canonical column a header names and its unit suffix, or None. A unit of the wrong
+    kind (万元 on employment, 人 on output, any unit on a code) is no match."""
+    key, unit = split_unit(text)
+    target = column_map.get(key)
+    if target is None or (target == "gross_output" and is_constant_price(key)):
+        return None
+    if unit is not None and UNIT_KINDS.get(target) != unit.kind:
+        return None
+    return target, unit
 
 
 @dataclass
@@ -84,6 +108,8 @@ class AsifFrame:
     parse_issues: dict[str, ParseIssue] = field(default_factory=dict)
     ambiguous_columns: list[str] = field(default_factory=list)
     encoding: str | None = None
+    # Canonical column → unit suffix found on its name or label (values already rescaled).
+    column_units: dict[str, str] = field(default_factory=dict)
 
     @property
     def unmapped_columns(self) -> list[str]:
@@ -102,15 +128,24 @@ class AsifFrame:
         raw = self.column_sources.get(canonical)
         return f"{canonical} ({raw!r})" if raw and raw != canonical else canonical
 
+    def unit_stats(self) -> list[tuple[str, float]]:
+        """`("gross_output:万元", 10.0)`: each column rescaled by its unit suffix and the factor
+        applied, for ops.ingest_stats. A suffix in the canonical unit (千元, 人) changes nothing
+        and stays in `column_units` only, so files already in thousand yuan add no stats."""
+        factors = {c: UNITS[u].factor for c, u in self.column_units.items()}
+        return [(f"{c}:{self.column_units[c]}", f) for c, f in factors.items() if f != 1]
+
 
 @dataclass(frozen=True)
 class _Plan:
-    """Which raw column (by position) feeds each canonical column; the rest are extras."""
+    """Which raw column (by position) feeds each canonical column, with the unit found on its
+    name or label; the rest are extras."""
 
     canonical: dict[str, int]
     sources: dict[str, str]
     extras: list[tuple[int, str]]
     ambiguous: list[str]
+    units: dict[str, Unit] = field(default_factory=dict)
 
 
 def plan_columns(
@@ -120,6 +155,7 @@ def plan_columns(
 ) -> _Plan:
     canonical: dict[str, int] = {}
     sources: dict[str, str] = {}
+    units: dict[str, Unit] = {}
     ambiguous: list[str] = []
     # Names first, then labels, so a column named like a canonical column is not displaced
     # by another column whose label merely says the same.
@@ -128,15 +164,30 @@ def plan_columns(
             if index in canonical.values():
                 continue
             text = labels.get(name) if use_label else name
-            target = column_map.get(normalise_name(text)) if text else None
-            if target is None:
+            found = match_header(text, column_map) if text else None
+            if found is None:
                 continue
+            target, unit = found
             if target in canonical:
                 if not use_label:
                     ambiguous.append(name)
                 continue
             canonical[target] = index
             sources[target] = text or name
+            unit = unit or _label_unit(labels.get(name), target, column_map)
+            if unit is not None:
+                units[target] = unit
+    return _Plan(canonical, sources, _extras(names, canonical), ambiguous, units)
+
+
+def _label_unit(label: str | None, target: str, column_map: Mapping[str, str]) -> Unit | None:
+    """The unit a Stata label gives a column matched by its name (`gyzczxjxgd` labelled
+    `工业总产值_当年价格(万元)`), when the label names the same column."""
+    found = match_header(label, column_map) if label else None
+    return found[1] if found is not None and found[0] == target else None
+
+
+def _extras(names: Sequence[str], canonical: Mapping[str, int]) -> list[tuple[int, str]]:
     taken = set(canonical.values())
     extras = []
     used: set[str] = set()
@@ -150,7 +201,7 @@ def plan_columns(
             key = f"{name} ({n})"
         used.add(key.lower())
         extras.append((index, key))
-    return _Plan(canonical, sources, extras, ambiguous)
+    return extras
 
 
 def _canonical_chunk(
@@ -173,7 +224,7 @@ def _canonical_chunk(
             arrays[name] = null_column(pa.float64(), n)
             continue
         values, issue = to_number(raw.column(index), rows)
-        arrays[name] = values
+        arrays[name] = rescale(values, plan.units.get(name))
         merged = merge_issue(issues.get(name), issue)
         if merged is not None:
             issues[name] = merged
@@ -219,6 +270,7 @@ def _frame(
         parse_issues=issues,
         ambiguous_columns=plan.ambiguous,
         encoding=encoding,
+        column_units={c: u.text for c, u in plan.units.items()},
     )
 
 

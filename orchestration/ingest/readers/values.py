@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.ingest.readers.headers import Unit
+
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 # A number written out of a float column ("4011.0"): the code is the integer part.
 FLOAT_CODE_RE = r"^(\d+)\.0*$"
@@ -90,6 +92,18 @@ def to_number(
         issue = ParseIssue(bad_count, rows[index].as_py(), text[index].as_py())
     numbers = pc.cast(pc.if_else(valid, text, pa.scalar(None, pa.string())), pa.float64())
     return numbers, issue
+
+
+def rescale(values: pa.ChunkedArray, unit: Unit | None) -> pa.ChunkedArray:
+    """Values in `unit` (a header's unit suffix) in the canonical unit: × numerator, then
+    ÷ denominator (dividing by 1000 keeps 123456 元 exactly 123.456 thousand yuan)."""
+    if unit is None:
+        return values
+    if unit.numerator != 1:
+        values = pc.multiply(values, float(unit.numerator))
+    if unit.denominator != 1:
+        values = pc.divide(values, float(unit.denominator))
+    return values
 
 
 def merge_issue(old: ParseIssue | None, new: ParseIssue | None) -> ParseIssue | None:
