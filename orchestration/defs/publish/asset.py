@@ -50,8 +50,8 @@ def mart_docs() -> dict[str, dict]:
     group_name="publish",
     pool="warehouse",
     description="The marts as BI tools read them: `serve/citygvc.duckdb` (DuckDB 1.x format) "
-    "and `serve/parquet/<table>.parquet`, swapped in atomically after every blocking check "
-    "passed.",
+    "`serve/parquet/<table>.parquet` and the researcher exports in `serve/exports/`, swapped "
+    "in atomically after every blocking check passed.",
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
