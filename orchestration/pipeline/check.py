@@ -52,6 +52,8 @@ class FileMapping:
     missing: tuple[str, ...]
     unmapped: tuple[str, ...]
     ambiguous: tuple[str, ...] = ()
+    # Canonical column → the unit suffix found on its header (values already rescaled).
+    units: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, frame: AsifFrame | FdiFrame) -> FileMapping:
@@ -63,6 +65,7 @@ class FileMapping:
                 tuple(frame.missing_required),
                 tuple(frame.unmapped_columns),
                 tuple(frame.ambiguous_columns),
+                dict(frame.column_units),
             )
         return cls(
             frame.file,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from orchestration.ingest.catalog import CatalogError, open_catalog, validate_catalog
+from orchestration.ingest.readers.headers import UNITS
 from orchestration.pipeline.check import FileMapping, Verdict, check_releases, releases_to_check
 from orchestration.pipeline.plan import read_state
 from orchestration.settings import Settings
@@ -18,11 +19,20 @@ from orchestration.settings import Settings
 EXIT_OK, EXIT_CATALOG, EXIT_QUARANTINED = 0, 2, 3
 
 
+def _unit_note(mapping: FileMapping, canonical: str) -> str:
+    """` [万元 → ×10]`: the unit suffix on the header and how the values were rescaled."""
+    unit = mapping.units.get(canonical)
+    if unit is None:
+        return ""
+    factor = UNITS[unit].factor if unit in UNITS else 1.0
+    return f" [{unit}]" if factor == 1 else f" [{unit} → ×{factor:g}]"
+
+
 def _file_lines(mapping: FileMapping) -> list[str]:
     lines = [f"  {mapping.file}: {mapping.rows:,} rows"]
     width = max((len(c) for c in mapping.sources), default=0)
     for canonical, raw in mapping.sources.items():
-        lines.append(f"    {canonical:<{width}} ← {raw}")
+        lines.append(f"    {canonical:<{width}} ← {raw}{_unit_note(mapping, canonical)}")
     if mapping.missing:
         lines.append(f"    missing required: {', '.join(mapping.missing)}")
     if mapping.ambiguous:

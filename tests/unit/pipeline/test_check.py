@@ -21,15 +21,18 @@ from tests.helpers import HAND_FIRMS
 # A vendor's 2005 file: Chinese headers as the public cleaning code spells them, one column
 # the column map does not know, GB18030 as Chinese Windows writes CSV.
 HEADER = "法人代码,行政区划代码,行业代码,登记注册类型,工业总产值,备注\n"
+# The same with output in 10-thousand yuan, the unit in the header as vendors print it.
+WAN_HEADER = "法人代码,行政区划代码,行业代码,登记注册类型,工业总产值(万元),备注\n"
 NO_INDUSTRY_HEADER = "法人代码,行政区划代码,登记注册类型,工业总产值\n"
 
 
-def _rows(year: int, firms: list[tuple] = HAND_FIRMS, industry: bool = True) -> str:
+def _rows(year: int, firms: list[tuple] = HAND_FIRMS, industry: bool = True, per: int = 1) -> str:
+    """The firms' rows; output in thousand yuan, or in 10-thousand yuan with `per=10`."""
     lines = []
     for fid, _name, loc, cic, reg, out in firms:
         middle = f"{cic}," if industry else ""
         tail = ",无" if industry else ""
-        lines.append(f"{fid},{loc},{middle}{reg},{out[year]}{tail}\n")
+        lines.append(f"{fid},{loc},{middle}{reg},{out[year] / per:g}{tail}\n")
     return "".join(lines)
 
 
@@ -95,7 +98,7 @@ def test_would_load_prints_the_mapping_and_writes_nothing(
             2005,
             1,
             "asif/2005/工业企业2005.csv",
-            (HEADER + _rows(2005)).encode("gb18030"),
+            (WAN_HEADER + _rows(2005, per=10)).encode("gb18030"),
         ),
     )
     _state(data, _loaded_2004(rows=5))
@@ -111,7 +114,9 @@ def test_would_load_prints_the_mapping_and_writes_nothing(
         ("location_code", "行政区划代码"),
         ("industry_code", "行业代码"),
         ("registration_type", "登记注册类型"),
-        ("gross_output", "工业总产值"),
+        # 900 万元 is 9,000 thousand yuan: unconverted, the median (250) would fail the unit
+        # check's 500 thousand yuan floor
+        ("gross_output", "工业总产值(万元) [万元 → ×10]"),
     ]:
         assert f"    {canonical:<17} ← {raw}\n" in out
     assert "not mapped (kept as extra columns): 备注" in out
