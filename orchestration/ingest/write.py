@@ -1,6 +1,7 @@
 """What an ingest writes to the warehouse: a loaded release's raw rows (through Arrow, never
-row by row) with its ops records, a quarantined release's ops records, and the catalog's
-rejections. Each write is one transaction."""
+row by row) with its ops records (an ASIF release's include the firm ids the duplicate rule
+resolved), a quarantined release's ops records, and the catalog's rejections. Each write is
+one transaction."""
 
 from __future__ import annotations
 
@@ -14,16 +15,11 @@ import pyarrow as pa
 
 from orchestration.ingest.catalog import Rejection, Release
 from orchestration.ingest.checks import Stat
+from orchestration.ingest.duplicates import record_duplicate_firm_ids
 from orchestration.ingest.landing import LandedRelease
 from orchestration.ingest.readers import AsifFrame, FdiFrame
 from orchestration.settings import Settings
-from orchestration.warehouse.schema import (
-    ASIF_INT_COLUMNS,
-    ASIF_MONEY_COLUMNS,
-    ASIF_OPTIONAL,
-    ASIF_REQUIRED,
-    MONEY_TYPE,
-)
+from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED, asif_column_sql
 
 RAW_TABLES = {"asif": "raw.asif", "fdi_city": "raw.fdi_city"}
 
@@ -173,14 +169,7 @@ def _asif_select(frame: AsifFrame) -> tuple[pa.Table, str]:
     extra_names = frame.unmapped_columns
     for i, name in enumerate(extra_names):
         data = data.append_column(f"__extra_{i}", frame.extras.column(name))
-    select = []
-    for column in ASIF_REQUIRED + ASIF_OPTIONAL:
-        if column in ASIF_MONEY_COLUMNS:
-            select.append(f"cast({column} as {MONEY_TYPE})")
-        elif column in ASIF_INT_COLUMNS:
-            select.append(f"cast(round({column}) as integer)")
-        else:
-            select.append(column)
+    select = [asif_column_sql(column) for column in ASIF_REQUIRED + ASIF_OPTIONAL]
     extras = (
         "to_json(struct_pack("
         + ", ".join(f"{_quote(n)} := __extra_{i}" for i, n in enumerate(extra_names))
@@ -266,6 +255,7 @@ def write_loaded(
         )
         if release.dataset == "asif":
             rows = _insert_asif(con, release, frames)
+            record_duplicate_firm_ids(con, release.release_id, release.period)
         else:
             rows = _insert_fdi(con, release, frames)
         _record_files(con, settings, release, landed)
@@ -290,6 +280,8 @@ def write_quarantined(
             f"delete from {RAW_TABLES[release.dataset]} where release_id = ?",
             [release.release_id],
         )
+        # raw holds none of its rows now: neither does the list of ids they resolved
+        con.execute("delete from ops.duplicate_firm_ids where release_id = ?", [release.release_id])
         _record_files(con, settings, release, landed)
         _record_stats(con, release.release_id, stats)
         _upsert_release(con, release, "quarantined", status_reason, 0, code_fingerprint)

@@ -39,6 +39,18 @@ ASIF_MONEY_COLUMNS = tuple(
 MONEY_TYPE = "DECIMAL(18,3)"
 
 
+def asif_column_sql(column: str, cast: str = "cast") -> str:
+    """The SQL expression that gives a canonical ASIF column as read (codes as text, numbers
+    as DOUBLE) its raw.asif type: what the writer inserts and what the duplicate rule at
+    ingest compares (`cast="try_cast"` where a value may not fit, e.g. before the range
+    check has run)."""
+    if column in ASIF_MONEY_COLUMNS:
+        return f"{cast}({column} as {MONEY_TYPE})"
+    if column in ASIF_INT_COLUMNS:
+        return f"{cast}(round({column}) as integer)"
+    return column
+
+
 def _column_type(column: str) -> str:
     if column in ASIF_TEXT_COLUMNS:
         return "VARCHAR"
@@ -116,6 +128,20 @@ create table if not exists ops.catalog_rejections (
     reason VARCHAR not null,
     detail VARCHAR,
     seen_at TIMESTAMP
+);
+
+-- A firm_id on two or more differing rows of one loaded ASIF release, and what the duplicate
+-- rule kept (orchestration/ingest/duplicates.py; docs/schemas.md#duplicates). Holds firm ids:
+-- never published (the marts carry only the counts).
+create table if not exists ops.duplicate_firm_ids (
+    release_id VARCHAR not null,
+    year INTEGER not null,             -- the release's period
+    firm_id VARCHAR not null,
+    rows BIGINT not null,              -- rows of the release carrying the id, exact copies included
+    records BIGINT not null,           -- differing records among them
+    kept_source_file VARCHAR not null, -- the kept record's first row
+    kept_source_row BIGINT not null,
+    rows_dropped BIGINT not null       -- the other records' rows, exact copies included
 );
 
 -- Per release and file: what ingestion measured (rows, duplicates, unmapped columns/codes).

@@ -17,6 +17,8 @@ D* Dongguan 441900; S1 Changshu and W12 Wujiang, both Suzhou):
   D1 3921 telecom    reg 210 hmt       GO  30000      D2 3971 components reg 173 GO 30000
   D3 3971 components reg 330 foreign   GO  40000      D4 1711 textiles   reg 173 GO 100000
   D5/D6/D7 2614 chemicals reg 159/173/173 GO 100000 each (D5's row printed twice)
+  D4 printed again with GO 60000 (a firm id on differing rows: the duplicate rule keeps the
+  larger, 100000, and drops this one)
   S1 1310 Changshu GO 200000; W12 3911 Wujiang (new code 320509) GO 20000
   X1 1310 location 'ABC' GO 10000 (invalid location, still in the national benchmark)
   X2 3971 Dongguan GO 0 (dropped), X3 3971 location 999999 GO 10000 (unmapped location)
@@ -136,6 +138,7 @@ def asif_rows() -> list[pd.DataFrame]:
         _firm("X1", "ABC", "1310", "173", 10000, value_added=2000),
         _firm("X2", D_LOC, "3971", "173", 0, value_added=0),
         _firm("X3", "999999100001", "3971", "173", 10000, value_added=2000),
+        _firm("D4", D_LOC, "1711", "173", 60000, value_added=12000),  # dropped: D4's 100000 stays
     ]
     y2013 = [
         _firm("K1", K_LOC, "3911", "230", 110000, intermediate_input=70000, vat_payable=5000),
@@ -396,7 +399,7 @@ def test_duplicates_and_drops_are_counted(warehouse):
             " where release_id = 'asif-2012-r1' and city_code is null"
         ).fetchall()
     }
-    assert quality[("rows_read", "")] == 19
+    assert quality[("rows_read", "")] == 20  # every row of the file, D4's second one included
     assert quality[("duplicates_removed", "")] == 1  # D5 printed twice
     assert quality[("rows_staged", "")] == 18
     assert quality[("rows_dropped", "invalid_location_code")] == 1  # X1 'ABC'

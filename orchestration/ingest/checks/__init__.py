@@ -4,12 +4,12 @@ written; any failure quarantines that release alone.
 Checks, in the order their failures are reported (the first one becomes the quarantine
 reason):
 - structure: required columns present; numbers parse; required values present;
-- codes: formats (location 6 digits to 2003, 12 from 2004; industry 4; registration 3) and
+- codes: formats (location 6 or 12 digits in any year; industry 4; registration 3) and
   codes unknown to the seeds, each against a rate threshold;
 - values: value ranges (what the warehouse types hold), non-positive gross output;
 - release: row-count band against the previous revision or year, unit scale (median gross
-  output against absolute bounds and the previous release), firm_id unique after exact
-  duplicates are removed;
+  output against absolute bounds and the previous release), the duplicate rule (a firm_id
+  on differing rows is resolved; more than 1 % of rows dropped by it fails);
 - the GX raw suite (critical expectations block).
 Thresholds are module constants (`asif`, `asif_release`), listed in the README's guard table.
 

@@ -129,9 +129,12 @@ def _required_values(check: AsifFile) -> None:
 
 def _code_formats(check: AsifFile) -> None:
     n = check.frame.num_rows
-    location_width = 6 if check.release.period <= 2003 else 12
     code_rules = {
-        "location_code": (rf"^\d{{{location_width}}}$", f"{location_width} digits"),
+        # 6 digits (the county) or 12 (county + town + village) in any year: most files have
+        # 6 to 2003 and 12 from 2004, but vendors' versions differ (one 2008 version has 6).
+        # The county is the first 6 digits either way; whether it maps to a unit is
+        # _known_codes' question.
+        "location_code": (r"^(\d{6}|\d{12})$", "6 or 12 digits"),
         "industry_code": (r"^\d{4}$", "4 digits"),
         "registration_type": (r"^\d{3}$", "3 digits"),
     }

@@ -1,6 +1,7 @@
 """The release-wide ASIF checks: row-count band against the previous revision or year, unit
-scale (median gross output against absolute bounds and the previous release), firm_id unique
-after exact duplicates are removed."""
+scale (median gross output against absolute bounds and the previous release), and the
+duplicate rule (exact duplicate rows counted; firm ids on differing rows resolved, counted,
+and failing the release above a rate)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.ingest.catalog import Release
-from orchestration.ingest.checks.common import SAMPLE, CheckReport, Stat, failure
+from orchestration.ingest.checks.common import CheckReport, Stat, failure, pct
+from orchestration.ingest.duplicates import ranked_records_sql
 from orchestration.ingest.readers.asif import AsifFrame
+from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED, asif_column_sql
 
 # Rows of a new revision against the revision it replaces, and of a new year against the
 # previous year. ASIF's real breaks (2004 census frame +40%, 2011 threshold −30%) fit the
@@ -27,6 +30,11 @@ MEDIAN_OUTPUT_BOUNDS = (500.0, 1_000_000.0)
 # Against the previous release's median: real years move the median by well under 2×, unit
 # mistakes by 10× or more.
 MEDIAN_RATIO_BAND = (1 / 8, 8.0)
+# Rows of a release the duplicate firm-id rule may drop (docs/schemas.md#duplicates): real
+# files carry a few ids on two differing rows; more means a broken or concatenated file.
+MAX_DUPLICATE_FIRM_ID_ROW_RATE = 0.01
+
+ASIF_COLUMNS = ASIF_REQUIRED + ASIF_OPTIONAL
 
 
 @dataclass(frozen=True)
@@ -64,59 +72,100 @@ def positive_outputs(frame: AsifFrame) -> pa.ChunkedArray | None:
     return pc.filter(output, pc.fill_null(pc.greater(output, 0), False))
 
 
-def _duplicate_firms(con: duckdb.DuckDBPyConnection, frame: AsifFrame) -> tuple[int, list]:
-    """Exact duplicate rows, and the firm_ids left on two different rows after those are
-    removed (most rows first)."""
-    data = frame.table.drop_columns(["source_row"])
-    for i, name in enumerate(frame.extras.column_names):
-        data = data.append_column(f"__extra_{i}", frame.extras.column(name))
-    con.register("frame_rows", data)
+@dataclass(frozen=True)
+class _Duplicates:
+    """What the duplicate rule (orchestration.ingest.duplicates) finds in a release."""
+
+    exact_rows: dict[str, int]  # per file: rows that repeat a record printed earlier
+    firm_ids: int  # ids on two or more differing records
+    rows_dropped: int  # rows of the records the rule drops, exact copies included
+    first_dropped: tuple[str, int] | None  # (file, row) of the first of them
+
+
+def _release_rows(frames: Sequence[AsifFrame]) -> pa.Table:
+    """The canonical rows of every file, each with its file's path."""
+    parts = [
+        f.table.append_column("source_file", pa.array([f.file] * f.num_rows, pa.string()))
+        for f in frames
+    ]
+    return pa.concat_tables(parts, promote_options="default")
+
+
+def _measure_duplicates(con: duckdb.DuckDBPyConnection, frames: Sequence[AsifFrame]) -> _Duplicates:
+    # Typed as the writer will type them, so a record here is a record in staging; try_cast
+    # because the range check may have found values that do not fit.
+    typed = ", ".join(f"{asif_column_sql(c, 'try_cast')} as {c}" for c in ASIF_COLUMNS)
+    ranked = ranked_records_sql(f"(select source_file, source_row, {typed} from release_rows)")
+    con.register("release_rows", _release_rows(frames))
     try:
         exact = con.execute(
-            "select count(*) - (select count(*) from (select distinct * from frame_rows)) "
-            "from frame_rows"
-        ).fetchone()[0]
-        dup = con.execute(
+            f"""
+            {ranked}
+            select files.source_file, files.n - coalesce(firsts.n, 0)
+            from (select source_file, count(*) as n from release_rows group by all) as files
+            left join (
+                select first_row.source_file as source_file, count(*) as n
+                from records group by all
+            ) as firsts using (source_file)
             """
-            select firm_id, count(*) as n
-            from (select distinct * from frame_rows)
-            where firm_id is not null
-            group by firm_id having count(*) > 1
-            order by n desc, firm_id
+        ).fetchall()
+        ((ids, dropped, first),) = con.execute(
+            f"""
+            {ranked}
+            select
+                count(*) filter (where firm_rank = 1 and firm_records > 1),
+                coalesce(sum(copies) filter (where firm_rank > 1), 0),
+                min(first_row) filter (where firm_rank > 1)
+            from ranked
             """
         ).fetchall()
     finally:
-        con.unregister("frame_rows")
-    return exact, dup
+        con.unregister("release_rows")
+    return _Duplicates(
+        exact_rows=dict(exact),
+        firm_ids=ids,
+        rows_dropped=int(dropped),
+        first_dropped=(first["source_file"], first["source_row"]) if first else None,
+    )
 
 
 def duplicate_checks(frames: Sequence[AsifFrame], release: Release, report: CheckReport) -> None:
-    """Exact duplicate rows are counted (staging drops them); a firm_id left on two
-    different rows after that fails the release."""
+    """Exact duplicate rows are counted (staging keeps one copy); firm_ids on differing rows
+    are resolved by the duplicate rule and counted, and fail the release when the rule
+    would drop more than MAX_DUPLICATE_FIRM_ID_ROW_RATE of its rows. Firm ids themselves
+    never enter a stat or a reason (both are published)."""
+    frames = [f for f in frames if "firm_id" not in f.missing_required]
+    if not frames:
+        return
     con = duckdb.connect()
     try:
-        for frame in frames:
-            if "firm_id" in frame.missing_required:
-                continue
-            exact, dup = _duplicate_firms(con, frame)
-            report.stats.append(Stat(frame.file, "exact_duplicate_rows", "", exact))
-            if dup:
-                report.stats.append(Stat(frame.file, "duplicate_firm_id", "", len(dup)))
-                table = frame.table
-                first = pc.index(table.column("firm_id"), dup[0][0]).as_py()
-                report.failures.append(
-                    failure(
-                        release,
-                        "duplicate_firm_id",
-                        f"{len(dup)} firm_id value(s) appear on rows that differ, e.g. "
-                        f"{[d[0] for d in dup[:SAMPLE]]} (exact duplicate rows are tolerated)",
-                        frame.file,
-                        frame.describe_column("firm_id"),
-                        table.column("source_row")[first].as_py(),
-                    )
-                )
+        found = _measure_duplicates(con, frames)
     finally:
         con.close()
+    for frame in frames:
+        exact = found.exact_rows.get(frame.file, 0)
+        report.stats.append(Stat(frame.file, "exact_duplicate_rows", "", exact))
+    if not found.firm_ids:
+        return
+    report.stats.append(Stat("", "duplicate_firm_ids_resolved", "", found.firm_ids))
+    report.stats.append(Stat("", "duplicate_firm_id_rows_dropped", "", found.rows_dropped))
+    n = sum(f.num_rows for f in frames)
+    if found.rows_dropped > MAX_DUPLICATE_FIRM_ID_ROW_RATE * n and found.first_dropped:
+        file, row = found.first_dropped
+        frame = next(f for f in frames if f.file == file)
+        report.failures.append(
+            failure(
+                release,
+                "duplicate_firm_id",
+                f"{found.firm_ids} firm_id value(s) appear on rows that differ; keeping the "
+                f"row with the largest gross output of each drops {found.rows_dropped} of {n} "
+                f"rows ({pct(found.rows_dropped, n)}), the first of them here "
+                f"(tolerance {MAX_DUPLICATE_FIRM_ID_ROW_RATE:.0%})",
+                file,
+                frame.describe_column("firm_id"),
+                row,
+            )
+        )
 
 
 def row_count_check(

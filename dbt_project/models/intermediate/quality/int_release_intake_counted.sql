@@ -6,8 +6,9 @@ with
 raw_rows as (
     select
         release_id,
-        -- every staged row stands for itself and its exact duplicates
-        sum(duplicates_removed + 1) as rows_read
+        -- every staged row stands for itself, its exact duplicates and the rows the duplicate
+        -- firm-id rule dropped in its favour
+        sum(duplicates_removed + 1 + firm_id_rows_dropped) as rows_read
     from {{ ref('stg_asif__firm_years') }}
     group by release_id
     union all

@@ -1,9 +1,16 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='year',
+    on_schema_change='append_new_columns'
+) }}
 -- Every ASIF firm-year of every release in raw.asif (superseded revisions included), typed
 -- (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicate rows (equal in every
--- canonical column) removed and counted. Which release is in force for a year is decided
+-- canonical column) removed and counted, and a firm_id on differing rows resolved by the
+-- duplicate rule (docs/schemas.md#duplicates). Which release is in force for a year is decided
 -- downstream (int_asif_firm_years_in_force). Incremental by year: a year is rebuilt when the
--- set of its releases in raw.asif changes.
+-- set of its releases in raw.asif changes (or the project's SQL: a warehouse built before a
+-- column was added gets it appended, and every year rebuilt).
 with
 
 raw_rows as (
@@ -27,6 +34,11 @@ typed_rows as (
         raw_rows.release_id,
         raw_rows.source_file,
         raw_rows.source_row,
+        -- the order the release prints its rows in: file by file, row by row
+        row_number() over (
+            partition by raw_rows.release_id
+            order by raw_rows.source_file asc, raw_rows.source_row asc
+        ) as print_order,
         raw_rows.period as year,
         nullif(trim(raw_rows.firm_id), '') as firm_id,
         nullif(trim(raw_rows.firm_name), '') as firm_name,
@@ -79,8 +91,10 @@ deduplicated_rows as (
         capital_hmt,
         capital_foreign,
         built_from,
-        min(source_file) as source_file,
-        min(source_row) as source_row,
+        -- the first copy: the lowest row of the first file that prints the record
+        arg_min(source_file, print_order) as source_file,
+        arg_min(source_row, print_order) as source_row,
+        min(print_order) as print_order,
         count(*) - 1 as duplicates_removed
     from typed_rows
     group by
@@ -107,6 +121,31 @@ deduplicated_rows as (
         capital_hmt,
         capital_foreign,
         built_from
+),
+
+-- A firm_id on differing records of one release and year (what researchers drop with
+-- `duplicates drop id year, force`): the record with the largest gross output stays, ties to
+-- the one printed first; the others are dropped, and their rows (exact copies included) are
+-- counted on the kept record. Ingestion applies the same rule (orchestration/ingest/
+-- duplicates.py), lists the ids in ops.duplicate_firm_ids, and quarantines a release that
+-- would lose more than 1 % of its rows to it.
+ranked_records as (
+    select
+        *,
+        case
+            when firm_id is null then 1
+            else row_number() over (
+                partition by release_id, year, firm_id
+                order by gross_output desc nulls last, print_order asc
+            )
+        end as firm_rank,
+        case
+            when firm_id is null then 0
+            else
+                sum(duplicates_removed + 1) over (partition by release_id, year, firm_id)
+                - (duplicates_removed + 1)
+        end as firm_id_rows_dropped
+    from deduplicated_rows
 )
 
 select
@@ -116,9 +155,11 @@ select
     source_file,
     source_row,
     duplicates_removed,
+    firm_id_rows_dropped,
     firm_name,
     location_code,
-    -- 6 digits to 2003, 12 from 2004: the county-level unit is the first 6 either way
+    -- 6 or 12 digits in any year (most files: 6 to 2003, 12 from 2004): the county-level
+    -- unit is the first 6 either way
     case
         when regexp_full_match(location_code, '[0-9]{6}|[0-9]{12}') then left(location_code, 6)
     end as loc6,
@@ -140,4 +181,5 @@ select
     capital_hmt,
     capital_foreign,
     built_from
-from deduplicated_rows
+from ranked_records
+where firm_rank = 1
