@@ -1,0 +1,175 @@
+"""A researcher's folder of real-looking files, end to end, in one refresh:
+
+- `citygvc catalog scan` describes the folder (dataset, year and city read from folder and
+  file names), then `python -m orchestration.refresh` (what `make run` runs) loads it all;
+- a 2003 GBK CSV with the pre-2004 Chinese names (行业类别, 注册类型, 省地县码, 6-digit
+  locations) and a 2006 Excel-exported CSV with full-width headers and money in 万元;
+- a 2005 vendor file in GB18030 with the short Chinese names of public cleaning code;
+- a Dongguan 2012 yearbook table as BIFF .xls (written by xlwt, laid out as the bureau prints
+  it: merged title, 单位：万元, a two-row merged header, a footnote).
+
+Every indicator checked below is computed by hand from the rows written here. One refresh
+serves all three cases because each case's indicators depend only on its own year."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import xlwt
+
+from orchestration.cli import main
+from tests.helpers import DONGGUAN, HAND_FIRMS, run_refresh
+
+KUNSHAN = "320583"
+
+# firm, location (6 digits in 2003), CIC 2002 class, registration type,
+# output 2003 (thousand yuan), output 2006 (万元, as the 2006 file prints it)
+FIRMS = [
+    ("K00000001", KUNSHAN, "4041", "330", 9000, 1200),
+    ("K00000002", KUNSHAN, "3411", "170", 3000, 300),
+    ("D00000001", DONGGUAN, "4043", "230", 2000, 100),
+    ("D00000002", DONGGUAN, "1810", "170", 6000, 700),
+]
+
+
+def _file_2003(path: Path) -> None:
+    header = "法人代码,法人单位,省地县码,行业类别,注册类型,工业总产值（现价）,从业人数\n"
+    rows = [
+        f"{f},企业{i},{loc},{cic},{reg},{out},100\n"
+        for i, (f, loc, cic, reg, out, _) in enumerate(FIRMS)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((header + "".join(rows)).encode("gbk"))
+
+
+def _file_2006(path: Path) -> None:
+    header = (
+        "法人代码,法人单位,行政区码,国民经济行业代码,登记注册类型,"
+        "工业总产值（现价）（万元）,从业人员（人）\n"
+    )
+    rows = [
+        f"{f},企业{i},{loc}100{i:03d},{cic},{reg},{out},100\n"
+        for i, (f, loc, cic, reg, _, out) in enumerate(FIRMS)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\ufeff" + header + "".join(rows)).encode("utf-8"))
+
+
+def _vendor_file_2005(path: Path) -> None:
+    lines = ["法人代码,行政区划代码,行业代码,登记注册类型,工业总产值\n"]
+    lines += [f"{fid},{loc},{cic},{reg},{out[2005]}\n" for fid, _, loc, cic, reg, out in HAND_FIRMS]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("".join(lines).encode("gb18030"))
+
+
+ICT_2011 = "计算机、通信和其他电子设备制造业"
+
+
+def _yearbook_xls(path: Path) -> None:
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("3-12")
+    sheet.write_merge(0, 0, 0, 4, "2012年东莞市规模以上工业企业工业总产值（按行业分）")
+    sheet.write(1, 4, "单位：万元")
+    sheet.write_merge(2, 3, 0, 0, "行  业")
+    sheet.write_merge(2, 3, 1, 1, "合  计")
+    sheet.write_merge(2, 2, 2, 4, "按登记注册类型分")
+    for col, label in enumerate(["内资企业", "港澳台商投资企业", "外商投资企业"], start=2):
+        sheet.write(3, col, label)
+    for col, value in enumerate(["制造业", "2,000.5", 800, 700.25, 500.25]):
+        sheet.write(4, col, value)
+    for col, value in enumerate([ICT_2011, "1,200", "—", 450, 700]):
+        sheet.write(5, col, value)
+    sheet.write_merge(6, 6, 0, 4, "注：本表为年主营业务收入2000万元及以上工业法人企业数据。")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(str(path))
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder scanned into a catalog, then one refresh (disclosure off: the hand numbers
+    are too few firms to pass the disclosure rule). Returns the served DuckDB file."""
+    base = tmp_path_factory.mktemp("real_releases")
+    folder, data = base / "files", base / "data"
+    _file_2003(folder / "asif" / "2003" / "asif_2003.csv")
+    _file_2006(folder / "工业企业数据库" / "2006年.csv")
+    _vendor_file_2005(folder / "ASIF_2005.csv")
+    _yearbook_xls(folder / "fdi_city" / "2012" / f"{DONGGUAN}.xls")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("CITYGVC_DATA_DIR", str(data))
+        assert main(["catalog", "scan", str(folder)]) == 0
+    run_refresh(data, folder, CITYGVC_DISCLOSURE="off")  # asserts exit 0: everything loaded
+    return data / "serve" / "citygvc.duckdb"
+
+
+def _asif_series(served: Path, indicator: str) -> list[tuple[str, int, float]]:
+    with duckdb.connect(str(served), read_only=True) as con:
+        rows = con.execute(
+            "select city_code, year, value from marts.fct_city_indicators "
+            "where indicator_id = ? and breakdown = 'total' and source = 'asif' "
+            "and city_code in (?, ?) order by city_code, year",
+            [indicator, KUNSHAN, DONGGUAN],
+        ).fetchall()
+    return [(c, y, float(v)) for c, y, v in rows]
+
+
+@pytest.mark.slow
+def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path) -> None:
+    # ICT (division 40 of GB/T 4754-2002) share of manufacturing output, by hand:
+    #   2003: Kunshan 9000 / (9000 + 3000); Dongguan 2000 / (2000 + 6000)
+    #   2005 (vendor file, HAND_FIRMS): Kunshan (9000 + 1000) / 13000; Dongguan 2000 / 10000
+    #   2006 (万元 × 10): Kunshan 12000 / 15000; Dongguan 1000 / 8000
+    expected = [
+        (KUNSHAN, 2003, 0.75),
+        (KUNSHAN, 2005, 10000 / 13000),
+        (KUNSHAN, 2006, 0.8),
+        (DONGGUAN, 2003, 0.25),
+        (DONGGUAN, 2005, 0.2),
+        (DONGGUAN, 2006, 0.125),
+    ]
+    shares = _asif_series(published, "ict_share_mfg_output")
+    assert sorted((c, y) for c, y, _ in shares) == sorted((c, y) for c, y, _ in expected)
+    got = {(c, y): v for c, y, v in shares}
+    for city, year, want in expected:
+        assert got[(city, year)] == pytest.approx(want, abs=1e-12), (city, year)
+
+
+@pytest.mark.slow
+def test_money_in_wan_yuan_is_converted_and_recorded(published: Path) -> None:
+    # Manufacturing output in thousand yuan (a share would not see a missed 万元 × 10):
+    #   2006 Kunshan (1200 + 300) × 10, Dongguan (100 + 700) × 10; 2003 as printed.
+    mfg = {(c, y): v for c, y, v in _asif_series(published, "mfg_output")}
+    assert mfg[(KUNSHAN, 2003)] == 12000.0 and mfg[(DONGGUAN, 2003)] == 8000.0
+    assert mfg[(KUNSHAN, 2006)] == 15000.0 and mfg[(DONGGUAN, 2006)] == 8000.0
+    with duckdb.connect(str(published), read_only=True) as con:
+        units = con.execute(
+            "select release_id, detail, value from marts.fct_data_quality "
+            "where metric = 'column_unit' order by release_id, detail"
+        ).fetchall()
+    assert units == [("asif-2006-r1", "gross_output:万元", 10.0)]
+
+
+@pytest.mark.slow
+def test_xls_yearbook_table_gives_the_hand_indicators(published: Path) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "select indicator_id, breakdown, value from marts.fct_city_indicators "
+            "where source = 'fdi_city' and city_code = ? and year = 2012 "
+            "and indicator_id in ('mfg_output', 'ict_output', 'ict_share_mfg_output', "
+            "'fdi_dependency_ict_output') order by indicator_id, breakdown",
+            [DONGGUAN],
+        ).fetchall()
+    got = {(indicator, breakdown): value for indicator, breakdown, value in rows}
+    # Printed in 万元: manufacturing 2,000.5; ICT total 1,200, HMT 450, foreign 700, domestic —.
+    expected = {
+        ("fdi_dependency_ict_output", "foreign"): 700 / 1200,
+        ("fdi_dependency_ict_output", "hmt"): 450 / 1200,
+        ("fdi_dependency_ict_output", "total"): (450 + 700) / 1200,
+        ("ict_output", "total"): 1200 * 10,
+        ("ict_share_mfg_output", "total"): 1200 / 2000.5,
+        ("mfg_output", "total"): 2000.5 * 10,
+    }
+    assert sorted(got) == sorted(expected)
+    for key, want in expected.items():
+        assert float(got[key]) == pytest.approx(want, rel=1e-12), key
