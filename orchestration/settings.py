@@ -81,6 +81,12 @@ class Settings:
         return self.data_dir / "alerts"
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for refreshes: run artifacts, dbt.log and partial_parse.msgpack,
+        which every later dbt step reuses instead of parsing the project again."""
+        return self.data_dir / "dbt"
+
+    @property
     def logs_dir(self) -> Path:
         """Full event logs of `citygvc refresh` (refresh-<timestamp>.log)."""
         return self.data_dir / "logs"

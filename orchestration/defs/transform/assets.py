@@ -70,9 +70,13 @@ def _build(
         "--exclude",
         "test_type:unit",
     ]
+    # One target folder per data directory, shared by the three layers: dbt leaves its
+    # partial_parse.msgpack there (parsed with this profile and these vars), so later layers and
+    # later refreshes skip the full parse that a per-invocation folder would force.
+    target = citygvc.get().dbt_target_dir
     start = time.perf_counter()
     try:
-        for event in dbt.cli(args, context=context).stream():
+        for event in dbt.cli(args, context=context, target_path=target).stream():
             if isinstance(event, Output):
                 elapsed = round(time.perf_counter() - start, 3)
                 event = event.with_metadata({**event.metadata, "dbt_layer_elapsed_s": elapsed})
