@@ -1,9 +1,12 @@
 """Industry products and geography of the sample world, built from the published seeds only.
 
 A firm makes one *product*: a GB/T 4754-2002 class. Its code in the other vintages follows from
-it: the 1994 class below (how such a firm reported before 2003) and a 2011 class drawn from the
-crosswalk's fixed weights (how it reported from 2012). ICT stays ICT in every vintage (1994 41,
-2002 40, 2011 39) while the same two digits mean electrical machinery one vintage earlier.
+it: a 1994 code (how such a firm reported before 2003) and a 2011 class drawn from the
+crosswalk's fixed weights (how it reported from 2012). The 1994 code is four digits whose first
+three are an official 1994 group (GB/T 4754-1994 has no official four-digit list): the group
+that the 1994 concordance sends most of its weight to the product, plus the product's last
+digit. ICT stays ICT in every vintage (1994 41, 2002 40, 2011 39) while the same two digits mean
+electrical machinery one vintage earlier.
 """
 
 from __future__ import annotations
@@ -16,50 +19,16 @@ import pandas as pd
 
 from orchestration.warehouse.seeds import load_seed
 
-# 2002 class -> the 1994 class a firm making it reported. Divisions 06-37 keep their numbers
-# (the seed's 1994 classes reuse them); the rest shift by one division.
-_TO_1994 = {
-    "1100": "1100",
-    "3911": "4011",
-    "3931": "4031",
-    "3940": "4040",
-    "3951": "4051",
-    "3972": "4072",
-    "4011": "4111",
-    "4012": "4112",
-    "4013": "4113",
-    "4014": "4114",
-    "4019": "4119",
-    "4020": "4120",
-    "4031": "4131",
-    "4032": "4132",
-    "4039": "4131",
-    "4041": "4141",
-    "4042": "4119",
-    "4043": "4143",
-    "4051": "4151",
-    "4052": "4152",
-    "4053": "4153",
-    "4059": "4159",
-    "4061": "4161",
-    "4062": "4162",
-    "4071": "4171",
-    "4072": "4172",
-    "4090": "4190",
-    "4111": "4211",
-    "4112": "4211",
-    "4141": "4241",
-    "4154": "4254",
-    "4211": "4311",
-    "4222": "4390",
-    "4290": "4390",
+# 2002 products that no 1994 group's concordance row reaches -> the 1994 code a firm making it
+# reported (group by title). Recycling had no division of its own before 2002: its firms sat in
+# 439 其他生产、生活用品制造业, manufacturing in 1994 although 2002 43 is not.
+_FALLBACK_1994 = {
+    "1521": "1521",  # the seed's 碳酸饮料制造 -> 152 软饮料制造业
+    "1530": "1550",  # 精制茶加工 -> 155 制茶业
+    "3441": "3461",  # 建筑、家具用金属配件 -> 346 建筑用金属制品业
+    "3625": "3625",  # 电子工业专用设备 -> 362 石化及其他工业专用设备制造业
     "4310": "4390",
     "4320": "4390",
-    "4411": "4411",
-    "4420": "4420",
-    "4430": "4411",
-    "4500": "4500",
-    "4610": "4610",
 }
 
 
@@ -191,11 +160,38 @@ PRODUCTS_2002 = frozenset(
 class Products:
     code02: np.ndarray  # 2002 class per product (str)
     division02: np.ndarray
-    code94: np.ndarray
+    code94: np.ndarray  # 1994 code per product: an official group + one digit
     is_ict: np.ndarray  # bool
     targets: list[tuple[np.ndarray, np.ndarray]]  # per product: 2011 class indices, weights
     index: dict[str, int]
     classes11: np.ndarray  # the 2011 classes products map to (targets index into it)
+
+
+def _codes_1994(code02: np.ndarray, is_ict: np.ndarray) -> np.ndarray:
+    """The 1994 code of each 2002 product: for the concordance rows reaching the product, the
+    group with the largest weight (ties: the lowest group) + the product's last digit; else
+    `_FALLBACK_1994`. Every code must be in an official group, ICT exactly when 2002 ICT."""
+    concordance = load_seed("industry_concordance_1994")
+    concordance = concordance.assign(w=concordance.weight.astype(float))
+    best = (
+        concordance.sort_values(["code_2002", "w", "group_1994"], ascending=[True, False, True])
+        .drop_duplicates("code_2002")
+        .set_index("code_2002")
+        .group_1994
+    )
+    uncovered = sorted(set(code02) - set(best.index) - set(_FALLBACK_1994))
+    if uncovered:
+        raise ValueError(f"products no 1994 group covers and without a fallback: {uncovered}")
+    code94 = np.array([best[c] + c[3] if c in best.index else _FALLBACK_1994[c] for c in code02])
+    division = load_seed("gbt4754_1994_groups").set_index("group_code").division_code
+    unofficial = sorted({c for c in code94 if c[:3] not in division.index})
+    if unofficial:
+        raise ValueError(f"1994 codes outside the official 1994 groups: {unofficial}")
+    # the sample world's ICT firms are ICT whatever the vintage (1994 division 41)
+    ict94 = division.loc[[c[:3] for c in code94]].eq("41").to_numpy()
+    if not (ict94 == is_ict).all():
+        raise ValueError(f"ICT in 2002 but not in 1994 or back: {sorted(code02[ict94 != is_ict])}")
+    return code94
 
 
 @cache
@@ -205,12 +201,8 @@ def load_products() -> Products:
     c02 = codes[
         (codes.vintage == "2002") & (codes.level == "class") & codes.code.isin(PRODUCTS_2002)
     ].sort_values("code")
-    known94 = set(codes.loc[(codes.vintage == "1994") & (codes.level == "class"), "code"])
     code02 = c02["code"].to_numpy(dtype="U4")
-    code94 = np.array([_TO_1994.get(c, c) for c in code02])
-    missing = sorted(set(code94) - known94)
-    if missing:
-        raise ValueError(f"1994 classes missing from industry_codes: {missing}")
+    is_ict = c02["is_ict"].eq("true").to_numpy()
     rows = xw[
         (xw.from_vintage == "2002") & (xw.from_level == "class") & xw.from_code.isin(PRODUCTS_2002)
     ]
@@ -226,8 +218,8 @@ def load_products() -> Products:
     return Products(
         code02=code02,
         division02=np.array([c[:2] for c in code02]),
-        code94=code94,
-        is_ict=c02["is_ict"].eq("true").to_numpy(),
+        code94=_codes_1994(code02, is_ict),
+        is_ict=is_ict,
         targets=targets,
         index={c: i for i, c in enumerate(code02)},
         classes11=classes11,
@@ -235,9 +227,12 @@ def load_products() -> Products:
 
 
 def industry_flags() -> pd.DataFrame:
-    """(vintage, code) -> is_manufacturing, is_ict as booleans."""
+    """(vintage, code) -> is_manufacturing, is_ict as booleans: the seed's divisions and
+    classes, and the official 1994 groups (level 'group'; a 1994 code counts by its first
+    three digits): manufacturing = section C, ICT = division 41."""
     codes = load_seed("industry_codes")
-    return pd.DataFrame(
+    groups = load_seed("gbt4754_1994_groups")
+    listed = pd.DataFrame(
         {
             "vintage": codes.vintage,
             "code": codes.code,
@@ -246,6 +241,16 @@ def industry_flags() -> pd.DataFrame:
             "is_ict": codes.is_ict.eq("true"),
         }
     )
+    groups_1994 = pd.DataFrame(
+        {
+            "vintage": "1994",
+            "code": groups.group_code,
+            "level": "group",
+            "is_mfg": groups.section.eq("C"),
+            "is_ict": groups.division_code.eq("41"),
+        }
+    )
+    return pd.concat([listed, groups_1994], ignore_index=True)
 
 
 def vintage_by_year(dataset: str) -> dict[int, str]:

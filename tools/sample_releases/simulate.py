@@ -531,7 +531,8 @@ def _manufacturing(world: World, quirks: frozenset[str], rows: np.ndarray) -> np
     p, f = world.products, world.firm
     firm = world.fy["firm"][rows]
     by_vintage = {
-        "1994": np.array([mfg[("1994", c)] for c in p.code94])[f["product"][firm]],
+        # a 1994 code counts by its official group (its first three digits)
+        "1994": np.array([mfg[("1994", c[:3])] for c in p.code94])[f["product"][firm]],
         "2002": np.array([mfg[("2002", c)] for c in p.code02])[f["product"][firm]],
         "2011": np.array([mfg[("2011", c)] for c in p.classes11])[f["code11"][firm]],
     }

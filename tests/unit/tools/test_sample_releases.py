@@ -1,14 +1,10 @@
 """The sample-release generator (docs/development.md): deterministic output, every quirk visible
-in the files, the calibration of the ground truth, the catalog contract and every --bad case.
-
-Files are read here with plain pandas/pyreadstat and the seeds, independently of the warehouse
-readers, so the tests check what a user of the releases would see."""
+in the files, the catalog contract and serving. The ground truth and the --bad cases have test
+modules of their own; files are read as a user would (sample_files.py)."""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import re
 import subprocess
 import sys
@@ -16,7 +12,6 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pyreadstat
@@ -24,101 +19,17 @@ import pytest
 
 from orchestration.settings import REPO_ROOT
 from orchestration.warehouse.seeds import load_seed
-from tools.sample_releases import BAD_CASES, QUIRKS, Options, generate
+from tests.unit.tools.sample_files import (
+    DONGGUAN,
+    KUNSHAN,
+    RELEASE_ID,
+    asif_file,
+    read_asif,
+)
+from tools.sample_releases import QUIRKS, Options, generate
 from tools.sample_releases.__main__ import parse
 
-RELEASE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 STATA_NAME = re.compile(r"^[^\W\d]\w{0,31}$")
-KUNSHAN, DONGGUAN, SUZHOU = "320583", "441900", "320500"
-
-
-# Fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The full demo catalog with every quirk (what `make run` loads)."""
-    out = tmp_path_factory.mktemp("demo")
-    generate(out, Options())
-    return out
-
-
-@pytest.fixture(scope="module")
-def catalog(demo: Path) -> dict:
-    return json.loads((demo / "catalog.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def truth(demo: Path) -> pd.DataFrame:
-    return pd.read_parquet(demo / "_ground_truth.parquet")
-
-
-@pytest.fixture(scope="module")
-def firm_years(demo: Path) -> pd.DataFrame:
-    return pd.read_parquet(demo / "_truth" / "firm_years.parquet")
-
-
-def _column_map() -> dict[str, str]:
-    cmap = load_seed("asif_column_map")
-    return {
-        r.strip().lower() if r.isascii() else r.strip(): c
-        for r, c in zip(cmap.raw_name, cmap.canonical_name, strict=True)
-    }
-
-
-def _canonical(name: str) -> str | None:
-    key = name.strip().lower() if name.isascii() else name.strip()
-    return _column_map().get(key)
-
-
-def read_asif(path: Path) -> pd.DataFrame:
-    """A release file with canonical column names (unmapped columns dropped), codes as text."""
-    if path.suffix == ".dta":
-        frame, meta = pyreadstat.read_dta(str(path))
-        names = {
-            c: _canonical(c) or _canonical(meta.column_names_to_labels.get(c) or "")
-            for c in frame.columns
-        }
-    elif path.suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gbk")
-        frame = pd.read_csv(io.StringIO(text), dtype=str)
-        names = {c: _canonical(c) for c in frame.columns}
-    else:
-        frame = pd.read_parquet(path)
-        names = {c: _canonical(c) for c in frame.columns}
-    frame = frame[[c for c in frame.columns if names[c]]].rename(columns=names)
-    for column in ("gross_output", "sales", "value_added", "intermediate_input", "vat_payable"):
-        if column in frame:
-            frame[column] = pd.to_numeric(frame[column])
-    return frame
-
-
-def asif_file(root: Path, catalog: dict, year: int, revision: int = 1) -> Path:
-    (release,) = [r for r in catalog["releases"] if r["release_id"] == f"asif-{year}-r{revision}"]
-    return root / release["files"][0]["path"]
-
-
-def value(
-    truth: pd.DataFrame,
-    city: str,
-    year: int,
-    indicator: str,
-    breakdown: str = "total",
-    source: str = "asif",
-) -> float:
-    rows = truth[
-        (truth.city_code == city)
-        & (truth.year == year)
-        & (truth.indicator_id == indicator)
-        & (truth.breakdown == breakdown)
-        & (truth.source == source)
-    ]
-    assert len(rows) == 1, (city, year, indicator, breakdown, source)
-    return float(rows.value.iloc[0])
 
 
 def _digest(root: Path) -> dict[str, str]:
@@ -219,18 +130,25 @@ def test_industry_codes_follow_the_years_vintage(demo: Path, catalog: dict) -> N
     codes = load_seed("industry_codes")
     ict = {
         v: set(codes.code[(codes.vintage == v) & (codes.is_ict == "true")])
-        for v in ("1994", "2002", "2011")
+        for v in ("2002", "2011")
     }
     files = {
         y: read_asif(asif_file(demo, catalog, y)).drop_duplicates("firm_id")
         for y in (2000, 2005, 2012)
     }
-    for year, vintage in ((2000, "1994"), (2005, "2002"), (2012, "2011")):
+    for year, vintage in ((2005, "2002"), (2012, "2011")):
         listed = set(codes.code[codes.vintage == vintage])
         assert set(files[year].industry_code) <= listed, year
     assert {c[:2] for c in files[2012].industry_code if c in ict["2011"]} == {"39"}
     assert {c[:2] for c in files[2005].industry_code if c in ict["2002"]} == {"40"}
-    assert {c[:2] for c in files[2000].industry_code if c in ict["1994"]} == {"41"}
+    # 1994 (1998-2002) has no official four-digit list: a code is valid when its first three
+    # digits are an official group; ICT is division 41 (groups 411-419)
+    groups = load_seed("gbt4754_1994_groups").set_index("group_code")
+    codes_2000 = files[2000].industry_code
+    assert codes_2000.str.fullmatch(r"\d{4}").all()
+    assert set(codes_2000.str[:3]) <= set(groups.index)
+    ict_2000 = codes_2000[codes_2000.str[:3].map(groups.division_code) == "41"]
+    assert len(ict_2000) > 20 and set(ict_2000.str[:3]) <= {f"41{d}" for d in range(1, 10)}
     # the same firms: ICT 40xx in 2005 report 39xx in 2012; electrical machinery 39xx -> 38xx
     both = files[2005].merge(files[2012], on="firm_id", suffixes=("_05", "_12"))
     ict_05 = both[both.industry_code_05.str.startswith("40")]
@@ -438,338 +356,6 @@ def test_cli_rejects_unknown_quirks_and_cases() -> None:
     args = parse(["--out", "x", "--quirks", "duplicates,revision", "--years", "2005-2007"])
     assert args.quirks == {"duplicates", "revision"} and args.years == (2005, 2007)
     assert set(parse(["--out", "x"]).quirks) == set(QUIRKS)
-
-
-# Ground truth -----------------------------------------------------------------------------
-
-
-def test_calibration_of_the_seed_story(truth: pd.DataFrame) -> None:
-    assert 0.12 <= value(truth, KUNSHAN, 2000, "ict_share_mfg_output") <= 0.19
-    assert 0.61 <= value(truth, KUNSHAN, 2009, "ict_share_mfg_output") <= 0.65
-    assert 0.42 <= value(truth, DONGGUAN, 2000, "ict_share_mfg_output") <= 0.48
-    assert 0.25 <= value(truth, DONGGUAN, 2009, "ict_share_mfg_output") <= 0.29
-    fdi = "fdi_dependency_ict_va"
-    assert 0.81 <= value(truth, DONGGUAN, 2010, fdi, source="fdi_city") <= 0.88
-    assert 0.22 <= value(truth, DONGGUAN, 2020, fdi, source="fdi_city") <= 0.29
-    for year in (2010, 2020):
-        assert 0.82 <= value(truth, KUNSHAN, year, fdi, source="fdi_city") <= 0.93
-    # Kunshan's ICT is computers and parts; Dongguan's is diversified, handsets after 2010
-    computers = sum(
-        value(truth, KUNSHAN, 2009, "ict_segment_share", s)
-        for s in ("computers", "parts_peripherals")
-    )
-    assert computers > 0.7
-    assert value(truth, DONGGUAN, 2009, "ict_segment_share", "computers") < 0.2
-    assert value(truth, DONGGUAN, 2013, "ict_segment_share", "handsets") > value(
-        truth, DONGGUAN, 2009, "ict_segment_share", "handsets"
-    )
-    # Suzhou includes Kunshan
-    assert value(truth, SUZHOU, 2009, "ict_output") > value(truth, KUNSHAN, 2009, "ict_output")
-
-
-def test_headline_cells_pass_the_default_disclosure_rules(firm_years: pd.DataFrame) -> None:
-    codes = load_seed("industry_codes").set_index(["vintage", "code"])
-    fy = firm_years[(firm_years.gross_output > 0) & firm_years.location_valid]
-    keys = list(zip(fy.industry_vintage, fy.industry_code, strict=True))
-    fy = fy.assign(
-        ict=codes.is_ict.loc[keys].eq("true").to_numpy(),
-        mfg=codes.is_manufacturing.loc[keys].eq("true").to_numpy(),
-    )
-    for city in (KUNSHAN, DONGGUAN):
-        mine = fy[fy.county_code == KUNSHAN] if city == KUNSHAN else fy[fy.city_code == city]
-        for year, part in mine.groupby("year"):
-            for cell in (part[part.mfg], part[part.ict]):
-                top_two = cell.gross_output.nlargest(2).sum()
-                assert len(cell) >= 3 and top_two <= 0.85 * cell.gross_output.sum(), (city, year)
-
-
-def test_truth_has_every_indicator_breakdown_and_source(truth: pd.DataFrame) -> None:
-    asif = {
-        ("mfg_output", "total"),
-        ("ict_output", "total"),
-        ("ict_share_mfg_output", "total"),
-        ("ict_share_mfg_output", "threshold_20m"),
-        ("export_intensity_ict", "total"),
-        ("va_ratio_ict", "total"),
-        ("top4_share_ict", "total"),
-        ("hhi_mfg", "total"),
-        ("lq_ict", "total"),
-        ("firms_ict", "total"),
-        ("entry_rate_ict", "total"),
-        ("exit_rate_ict", "total"),
-        *{
-            ("ict_segment_share", s)
-            for s in (
-                "computers",
-                "parts_peripherals",
-                "telecom_equipment",
-                "handsets",
-                "consumer_electronics",
-                "components_devices",
-                "other_ict",
-            )
-        },
-        *{
-            (i, b)
-            for i in ("fdi_dependency_ict_va", "fdi_dependency_ict_output")
-            for b in ("total", "hmt", "foreign", "cap25")
-        },
-    }
-    fdi = {
-        ("mfg_output", "total"),
-        ("ict_output", "total"),
-        ("ict_share_mfg_output", "total"),
-        *{
-            (i, b)
-            for i in ("fdi_dependency_ict_va", "fdi_dependency_ict_output")
-            for b in ("total", "hmt", "foreign")
-        },
-    }
-    assert not truth.duplicated(["city_code", "year", "indicator_id", "breakdown", "source"]).any()
-    for source, expected, years in (
-        ("asif", asif, range(1998, 2014)),
-        ("fdi_city", fdi, range(2010, 2021)),
-    ):
-        part = truth[truth.source == source]
-        assert set(zip(part.indicator_id, part.breakdown, strict=True)) == expected
-        per_cell = part.groupby(["city_code", "year"]).size()
-        assert (per_cell == len(expected)).all()
-        assert set(part.year) == set(years)
-        assert {KUNSHAN, DONGGUAN, SUZHOU} <= set(part.city_code)
-    cities = set(load_seed("cities").city_code)
-    assert set(truth.city_code) <= cities
-    # entry and exit need the previous year's release
-    first = truth[
-        (truth.year == 1998) & truth.indicator_id.isin(["entry_rate_ict", "exit_rate_ict"])
-    ]
-    assert first.value.isna().all()
-
-
-def test_truth_values_are_coherent(truth: pd.DataFrame) -> None:
-    shares = truth[
-        truth.indicator_id.isin(
-            [
-                "ict_share_mfg_output",
-                "ict_segment_share",
-                "fdi_dependency_ict_va",
-                "fdi_dependency_ict_output",
-                "top4_share_ict",
-                "hhi_mfg",
-                "va_ratio_ict",
-                "export_intensity_ict",
-                "entry_rate_ict",
-                "exit_rate_ict",
-            ]
-        )
-    ].value.dropna()
-    assert shares.between(0, 1).all()
-    seg = truth[truth.indicator_id == "ict_segment_share"].groupby(["city_code", "year"]).value
-    sums = seg.sum(min_count=1).dropna()
-    assert np.allclose(sums, 1.0)
-    dep = truth[truth.indicator_id == "fdi_dependency_ict_va"].pivot_table(
-        index=["city_code", "year", "source"], columns="breakdown", values="value"
-    )
-    dep = dep.dropna(subset=["total"])
-    assert np.allclose(dep.hmt + dep.foreign, dep.total)
-
-
-def test_truth_matches_a_hand_computation_from_the_files(
-    demo: Path, catalog: dict, truth: pd.DataFrame
-) -> None:
-    """Dongguan and Kunshan 2005 from the .dta with the documented cleaning, and Dongguan 2020
-    FDI dependency from its printed table."""
-    codes = load_seed("industry_codes")
-    frame = read_asif(asif_file(demo, catalog, 2005)).drop_duplicates()
-    frame = frame[frame.gross_output > 0]
-    amap = load_seed("admin_code_map")
-    valid_2005 = amap[
-        (amap.valid_from.replace("", "0").astype(int) <= 2005)
-        & (amap.valid_to.replace("", "9999").astype(int) >= 2005)
-    ]
-    frame = frame[frame.location_code.str[:6].isin(set(valid_2005.admin_code))]
-    v2002 = codes[codes.vintage == "2002"].set_index("code")
-    ict = frame.industry_code.map(v2002.is_ict) == "true"
-    mfg = frame.industry_code.map(v2002.is_manufacturing) == "true"
-    for city, mask in (
-        (DONGGUAN, frame.location_code.str[:4] == "4419"),
-        (KUNSHAN, frame.location_code.str[:6] == KUNSHAN),
-    ):
-        assert frame.gross_output[mask & mfg].sum() == value(truth, city, 2005, "mfg_output")
-        assert frame.gross_output[mask & ict].sum() == value(truth, city, 2005, "ict_output")
-        assert (mask & ict).sum() == value(truth, city, 2005, "firms_ict")
-    (release,) = [r for r in catalog["releases"] if r["release_id"] == "fdi_city-2020-r1"]
-    (entry,) = [e for e in release["files"] if e["city_code"] == DONGGUAN]
-    cells = _fdi_cells(demo / entry["path"])
-    va = (
-        cells[(cells.industry == "39") & (cells.measure == "value_added")]
-        .set_index("ownership")
-        .value
-    )
-    expected = (va["hmt"] + va["foreign"]) / va["total"]
-    assert value(
-        truth, DONGGUAN, 2020, "fdi_dependency_ict_va", source="fdi_city"
-    ) == pytest.approx(expected, rel=1e-12)
-
-
-def _fdi_cells(path: Path) -> pd.DataFrame:
-    """A long fdi_city table as (industry, ownership, measure, value in the printed unit)."""
-    values = load_seed("fdi_value_map")
-    label = dict(zip(values.raw_value, values.canonical, strict=True))
-    if path.suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gbk")
-        frame = pd.read_csv(io.StringIO(text), dtype=str)
-    else:
-        frame = pd.read_excel(path, dtype=str)
-    frame.columns = ["year", "city", "industry", "name", "ownership", "measure", "value", "unit"]
-    return frame.assign(
-        ownership=frame.ownership.map(label),
-        measure=frame.measure.map(label),
-        value=frame.value.astype(float),
-    )
-
-
-# Bad cases --------------------------------------------------------------------------------
-
-
-def _bad(tmp_path: Path, case: str) -> tuple[Path, str]:
-    root = tmp_path / case
-    years = (2013, 2013) if case.startswith("fdi_") else (2009, 2009)
-    generate(root, Options(years=years, bad=case))
-    return root, (root / "catalog.json").read_text(encoding="utf-8")
-
-
-def _bad_release(catalog: dict) -> dict:
-    bad = [r for r in catalog["releases"] if r["notes"].startswith("bad release")]
-    assert len(bad) == 1
-    return bad[0]
-
-
-def test_every_bad_case_is_documented() -> None:
-    assert len(BAD_CASES) >= 23 and all(BAD_CASES.values())
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("case", sorted(BAD_CASES))
-def test_bad_case_produces_what_it_says(case: str, tmp_path: Path) -> None:
-    root, text = _bad(tmp_path, case)
-    if case == "malformed_catalog":
-        with pytest.raises(json.JSONDecodeError):
-            json.loads(text)
-        return
-    catalog = json.loads(text)
-    if case == "bad_catalog_version":
-        assert catalog["catalog_version"] == 2
-        return
-    assert catalog["catalog_version"] == 1
-    good = [r for r in catalog["releases"] if not r["notes"].startswith("bad release")]
-    assert {r["release_id"] for r in good} == (
-        {"fdi_city-2013-r1", "asif-2013-r1"} if case.startswith("fdi_") else {"asif-2009-r1"}
-    )
-    for release in good:  # the good releases are intact
-        for entry in release["files"]:
-            data = (root / entry["path"]).read_bytes()
-            assert hashlib.sha256(data).hexdigest() == entry["sha256"]
-    if case == "duplicated_id":
-        dup = [r for r in catalog["releases"] if r["notes"].startswith("bad release")]
-        assert len(dup) == 2 and dup[0]["release_id"] == dup[1]["release_id"]
-        assert dup[0]["files"] != dup[1]["files"]
-        return
-    bad = _bad_release(catalog)
-    (entry,) = bad["files"]
-    same_period = [
-        r for r in good if r["dataset"] == bad["dataset"] and r["period"] == bad["period"]
-    ]
-    assert not same_period or bad["revision"] > max(r["revision"] for r in same_period)
-    if case == "invalid_release_id":
-        assert not RELEASE_ID.match(bad["release_id"])
-        return
-    if case == "path_traversal":
-        assert not (root / entry["path"]).resolve().is_relative_to(root.resolve())
-        return
-    if case == "unknown_dataset":
-        assert bad["dataset"] not in {"asif", "fdi_city"}
-        return
-    if case == "unknown_format":
-        assert entry["format"] not in {"dta", "csv", "parquet", "xlsx"}
-        return
-    if case == "fdi_missing_city_code":
-        assert bad["dataset"] == "fdi_city" and "city_code" not in entry
-        return
-    path = root / entry["path"]
-    data = path.read_bytes()
-    if case == "sha256_mismatch":
-        assert len(data) == entry["bytes"]
-        assert hashlib.sha256(data).hexdigest() != entry["sha256"]
-        return
-    if case == "size_mismatch":
-        assert len(data) > 10 * entry["bytes"]
-        return
-    # the remaining cases pass byte verification: the content itself is bad
-    assert len(data) == entry["bytes"] and hashlib.sha256(data).hexdigest() == entry["sha256"]
-    if case == "empty_file":
-        assert data == b""
-    elif case in ("truncated_file", "corrupt_dta"):
-        assert entry["format"] == "dta"
-        with pytest.raises(Exception):  # noqa: B017 - any reader error is what we want
-            pyreadstat.read_dta(str(path))
-    elif case == "wrong_encoding":
-        for encoding in ("utf-8", "gbk", "gb18030"):
-            with pytest.raises(UnicodeDecodeError):
-                data.decode(encoding)
-    elif case == "fdi_unknown_unit":
-        units = set(load_seed("fdi_value_map").raw_value)
-        assert set(_fdi_cells(path).unit) - units == {"美元"}
-    else:
-        _check_bad_content(case, root, catalog, path)
-
-
-def _check_bad_content(case: str, root: Path, catalog: dict, path: Path) -> None:
-    frame = _read_raw(path)
-    previous = read_asif(asif_file(root, catalog, 2009, 1))
-    if case == "missing_required_column":
-        assert "gross_output" not in frame.columns and "firm_id" in frame.columns
-        return
-    if case == "non_numeric_output":
-        parsed = pd.to_numeric(frame.gross_output, errors="coerce")
-        assert parsed.isna().mean() > 0.15
-        return
-    if case == "duplicated_firm_id":
-        deduped = frame.drop_duplicates()
-        assert deduped.firm_id.duplicated().mean() > 0.03
-        return
-    frame["gross_output"] = pd.to_numeric(frame.gross_output)
-    if case == "negative_outputs":
-        assert (frame.gross_output < 0).mean() > 0.04
-    elif case == "unknown_industry_codes":
-        listed = set(load_seed("industry_codes").code)
-        assert (~frame.industry_code.isin(listed)).mean() > 0.09
-    elif case == "unknown_location_codes":
-        known = set(load_seed("admin_code_map").admin_code)
-        assert (~frame.location_code.str[:6].isin(known)).mean() > 0.09
-    elif case == "few_rows_revision":
-        assert len(frame) <= 0.15 * len(previous)
-    elif case == "unit_error":
-        assert frame.gross_output.median() > 500 * previous.gross_output.median()
-    else:
-        raise AssertionError(f"no check for {case}")
-
-
-def _read_raw(path: Path) -> pd.DataFrame:
-    """Like read_asif, but keeps text columns as text (non-numeric outputs stay visible)."""
-    if path.suffix == ".dta":
-        frame, meta = pyreadstat.read_dta(str(path))
-        names = {
-            c: _canonical(c) or _canonical(meta.column_names_to_labels.get(c) or "")
-            for c in frame.columns
-        }
-    else:
-        frame = pd.read_csv(path, dtype=str)
-        names = {c: _canonical(c) for c in frame.columns}
-    return frame[[c for c in frame.columns if names[c]]].rename(columns=names)
 
 
 # Serving ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ citygvc relies on; these tests pin the facts documented in docs/schemas.md and d
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -61,7 +62,22 @@ def _segments_of(vintage: str, code: str) -> dict[str, Decimal]:
     return dict(out)
 
 
-@pytest.mark.parametrize("name", CONTRACT_SEEDS)
+def _segments_of_group(group: str) -> dict[str, Decimal]:
+    """Segments of a 1994 group: its concordance weight to each 2002 class × that class's
+    segment weights (the composition docs/methodology.md describes)."""
+    concordance = load_seed("industry_concordance_1994")
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for r in concordance[concordance.group_1994 == group].itertuples():
+        for segment, weight in _segments_of("2002", r.code_2002).items():
+            out[segment] += Decimal(r.weight) * weight
+    return dict(out)
+
+
+# GB/T 4754-1994 goes by three-digit group (docs/methodology.md): its seeds are documented alike.
+SEEDS_1994 = ("gbt4754_1994_groups", "industry_concordance_1994")
+
+
+@pytest.mark.parametrize("name", CONTRACT_SEEDS + SEEDS_1994)
 def test_every_seed_is_documented_with_source_columns_and_types(name: str) -> None:
     spec = _yml()[name]
     header = next(csv.reader((SEEDS_DIR / f"{name}.csv").open(encoding="utf-8")))
@@ -91,7 +107,9 @@ def test_crosswalk_weights_sum_to_exactly_one_and_cover_every_code() -> None:
     for r in xw.itertuples():
         sums[(r.from_vintage, r.from_level, r.from_code)] += Decimal(r.weight)
     assert set(sums.values()) == {Decimal(1)}
-    listed = {(r.vintage, r.level, r.code) for r in codes.itertuples()}
+    # 1994 codes are harmonised by group through industry_concordance_1994, not the crosswalk
+    assert "1994" not in set(xw.from_vintage)
+    listed = {(r.vintage, r.level, r.code) for r in codes.itertuples() if r.vintage != "1994"}
     assert listed == set(sums)
     targets_2011 = set(codes.code[codes.vintage == "2011"])
     assert set(xw.to_code) <= targets_2011
@@ -170,13 +188,6 @@ def test_all_ict_classes_of_each_vintage_are_listed() -> None:
     }
     assert len(classes["2011"]) == 20 and {"3912", "3963", "3990"} <= classes["2011"]
     assert len(classes["2017"]) == 36 and {"3915", "3964", "3985"} <= classes["2017"]
-    groups_1994 = {
-        c[:3]
-        for c in codes.code[
-            (codes.vintage == "1994") & (codes.level == "class") & (codes.is_ict == "true")
-        ]
-    }
-    assert groups_1994 == {"411", "412", "413", "414", "415", "416", "417", "419"}
 
 
 def test_segment_map_covers_exactly_division_39_of_2011() -> None:
@@ -190,20 +201,23 @@ def test_segment_map_covers_exactly_division_39_of_2011() -> None:
 
 
 def test_computers_map_to_the_computers_segment_in_every_vintage() -> None:
-    for vintage, code in (("2002", "4041"), ("2011", "3911"), ("1994", "4141")):
+    for vintage, code in (("2002", "4041"), ("2011", "3911")):
         parts = _segments_of(vintage, code)
         assert sum(parts.values()) == 1
         assert max(parts, key=parts.get) == "computers", (vintage, code, parts)
     assert _segments_of("2011", "3911") == {"computers": Decimal(1)}
-    # 1994 electronics is mapped by 3-digit group: every class of group 414 maps alike
-    xw = load_seed("industry_crosswalk")
-    g414 = xw[(xw.from_vintage == "1994") & (xw.from_code.str.startswith("414"))]
-    by_code = g414.groupby("from_code").apply(
-        lambda g: tuple(sorted(zip(g.to_code, g.weight, strict=True))), include_groups=False
-    )
-    assert by_code.nunique() == 1 and len(by_code) >= 2
     # 4014 (mobile communication) splits into systems and handsets
     assert set(_segments_of("2002", "4014")) == {"telecom_equipment", "handsets"}
+
+
+def test_1994_groups_land_in_their_segments() -> None:
+    """1994 electronics goes by group: 414 (computers) also covers 2002 network equipment and
+    peripherals, so only the robust pair computers + parts_peripherals is its majority."""
+    computers = _segments_of_group("414")
+    assert sum(computers.values()) == 1
+    assert computers["computers"] + computers["parts_peripherals"] > Decimal("0.5")
+    assert set(_segments_of_group("411")) == {"telecom_equipment", "handsets"}
+    assert _segments_of_group("418") == {"other_ict": Decimal(1)}
 
 
 # Class totals of the official structure tables (NBS): mining (B), manufacturing (C) and
@@ -360,28 +374,75 @@ def test_ict_classes_land_in_their_design_segments(vintage: str) -> None:
         parts = _segments_of(vintage, code)
         assert sum(parts.values()) == 1
         assert max(parts, key=parts.get) == segment, (vintage, code, parts)
-    # 1994 electronics is mapped by group: 411 communication, 414 computers
-    assert set(_segments_of("1994", "4113")) == {"telecom_equipment", "handsets"}
-    assert max(_segments_of("1994", "4143").items(), key=lambda kv: kv[1])[0] == "computers"
 
 
-def test_1994_classes_follow_the_2002_list_in_1994_division_numbering() -> None:
-    """1994 classes are citygvc design (no machine-readable 1994 list): every 2002 class keeps
-    its code in divisions 06-37 and 44-46 and moves up one division in 39-42."""
-    c94 = set(_classes("1994").code)
-    c02 = _classes("2002")
-    c02 = c02[~c02.code.isin(LEGACY_CODES["2002"]) & (c02.is_ict == "false")]
-    shifted = {
-        str(int(c[:2]) + 1) + c[2:] if "39" <= c[:2] <= "42" else c
-        for c in c02.code
-        if c[:2] != "43"
-    }
-    assert shifted <= c94
-    assert {c[:2] for c in c94} == {
-        *("06", "07", "08", "09", "10", "11"),
-        *(str(d) for d in range(13, 38)),
-        *("40", "41", "42", "43", "44", "45", "46"),
-    }
+# GB/T 4754-1994 by three-digit group (docs/methodology.md): no official four-digit list exists.
+GROUPS_1994 = {"B": 18, "C": 172, "D": 7}
+# sha256 of the sorted group codes joined by ",": the official list as coded in the 2000
+# census. The hash is what proves that no group outside the official list is seeded.
+GROUPS_1994_SHA256 = "c622cde65e312ac5e47b89ebe08a9f2b71f16e024a651bc6912142059ec5a3dc"
+
+
+def test_1994_groups_are_the_official_list() -> None:
+    groups = load_seed("gbt4754_1994_groups")
+    assert groups.group_code.is_unique and groups.group_code.str.fullmatch(r"\d{3}").all()
+    assert len(groups) == sum(GROUPS_1994.values()) == 197
+    assert groups.section.value_counts().to_dict() == GROUPS_1994
+    codes = ",".join(sorted(groups.group_code))
+    assert hashlib.sha256(codes.encode()).hexdigest() == GROUPS_1994_SHA256
+    assert (groups.group_code.str[:2] == groups.division_code).all()
+    for section, (first, last) in SECTIONS.items():
+        mine = groups[groups.section == section]
+        assert mine.division_code.between(first, last).all(), section
+    assert (groups.name_zh != "").all() and (groups.name_en != "").all()
+    assert {"121", "418"} <= set(groups.group_code)  # logging (B); electronics repair (C)
+
+
+@pytest.mark.parametrize("name", SEEDS_1994)
+def test_every_1994_row_cites_its_source(name: str) -> None:
+    assert (load_seed(name).source.str.strip() != "").all()
+
+
+def test_every_1994_code_is_an_official_group_or_division() -> None:
+    groups = load_seed("gbt4754_1994_groups").set_index("group_code")
+    codes = load_seed("industry_codes")
+    c94 = codes[codes.vintage == "1994"].set_index("code")
+    # industry_codes keeps 1994 divisions only: exactly the divisions of the groups
+    assert set(c94.level) == {"division"}
+    assert set(c94.index) == set(groups.division_code)
+    for division, mine in groups.groupby("division_code"):
+        assert c94.is_manufacturing[division] == str((mine.section == "C").all()).lower()
+        assert c94.is_ict[division] == str(division == "41").lower()
+    concordance = load_seed("industry_concordance_1994")
+    assert set(concordance.group_1994) == set(groups.index)
+    assert {c[:3] for c in load_products().code94} <= set(groups.index)
+
+
+def test_concordance_1994_weights_and_targets() -> None:
+    concordance = load_seed("industry_concordance_1994")
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for r in concordance.itertuples():
+        sums[r.group_1994] += Decimal(r.weight)
+    assert set(sums.values()) == {Decimal(1)}
+    assert not concordance.duplicated(["group_1994", "code_2002"]).any()
+    assert concordance.weight.str.fullmatch(r"(0\.\d{1,6}|1)").all()
+    assert set(concordance.confidence) <= {"high", "medium", "low"}
+    assert set(concordance.code_2002) <= set(_classes("2002").code)
+
+
+def test_1994_ict_is_division_41_which_alone_maps_to_2002_division_40() -> None:
+    concordance = load_seed("industry_concordance_1994")
+    ict = concordance.group_1994.str.startswith("41")
+    assert concordance.code_2002[ict].str.startswith("40").all()
+    assert not concordance.code_2002[~ict].str.startswith("40").any()
+    groups = load_seed("gbt4754_1994_groups").set_index("group_code")
+    # 418 (repair of electronic and communication equipment) is ICT: division 41
+    assert groups.division_code["418"] == "41" and groups.section["418"] == "C"
+    assert groups.name_zh["418"] == "电子设备及通信设备修理业"
+    # manufacturing is the section on both sides (divisions and segments come from 2011)
+    mfg_2002 = _classes("2002").set_index("code").is_manufacturing.eq("true")
+    is_c = concordance.group_1994.map(groups.section).eq("C")
+    assert (is_c.to_numpy() == mfg_2002[concordance.code_2002].to_numpy()).all()
 
 
 def test_every_code_the_generator_emits_is_listed() -> None:
@@ -389,7 +450,14 @@ def test_every_code_the_generator_emits_is_listed() -> None:
     codes = load_seed("industry_codes")
     listed = {(v, c) for v, c in zip(codes.vintage, codes.code, strict=True)}
     assert {("2002", c) for c in products.code02} <= listed
-    assert {("1994", c) for c in products.code94} <= listed
+    groups = load_seed("gbt4754_1994_groups").set_index("group_code")
+    assert set(products.code94) and all(len(c) == 4 for c in products.code94)
+    # a firm reports a four-digit 1994 code; it counts by its official group, and an ICT
+    # product (2002 division 40) is in 1994 division 41
+    assert {c[:3] for c in products.code94} <= set(groups.index)
+    division_94 = groups.division_code.loc[[c[:3] for c in products.code94]].to_numpy()
+    assert ((division_94 == "41") == products.is_ict).all()
+    assert ((division_94 == "41") == (products.division02 == "40")).all()
     assert {("2011", c) for c in products.classes11} <= listed
     for _, weights in products.targets:
         assert abs(weights.sum() - 1) < 1e-12
