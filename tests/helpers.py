@@ -12,10 +12,13 @@ import shutil
 import socket
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from orchestration.ingest.catalog import Release, open_catalog, validate_catalog
+from orchestration.ingest.load import IngestOutcome, ingest_release
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 
 KUNSHAN, DONGGUAN, SUZHOU = "320583", "441900", "320500"
@@ -186,3 +189,50 @@ def hand_share(prefix: str, year: int) -> float:
     firms = [f for f in HAND_FIRMS if f[2].startswith(prefix)]
     ict = sum(f[5][year] for f in firms if f[3] in HAND_ICT)
     return ict / sum(f[5][year] for f in firms)
+
+
+@dataclass
+class Warehouse:
+    """A fresh warehouse and a catalog folder to ingest hand-made releases into (no Dagster,
+    no GX)."""
+
+    settings: Settings
+    root: Path
+    con: object
+    entries: list
+
+    def release(self, release_id: str, period: int, path: str, data: bytes) -> Release:
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.entries.append(
+            {
+                "release_id": release_id,
+                "dataset": "asif",
+                "period": period,
+                "revision": 1,
+                "published_at": f"{period + 2}-03-01",
+                "provisional": False,
+                "files": [
+                    {
+                        "path": path,
+                        "format": path.rsplit(".", 1)[-1],
+                        "sha256": hashlib.sha256(data).hexdigest(),
+                        "bytes": len(data),
+                    }
+                ],
+            }
+        )
+        doc = {"catalog_version": 1, "releases": self.entries}
+        (self.root / "catalog.json").write_text(json.dumps(doc))
+        releases, rejections = validate_catalog(doc)
+        assert rejections == []
+        return next(r for r in releases if r.release_id == release_id)
+
+    def ingest(self, release: Release) -> IngestOutcome:
+        return ingest_release(
+            self.con, self.settings, open_catalog(str(self.root)), release, run_gx=False
+        )
+
+    def rows(self, sql: str, *params: object) -> list[tuple]:
+        return self.con.execute(sql, list(params)).fetchall()

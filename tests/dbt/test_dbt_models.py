@@ -428,7 +428,7 @@ def test_registration_type_groups(warehouse):
     }
 
 
-def test_computers_land_in_one_segment_across_vintages(warehouse):
+def test_computer_codes_of_each_vintage_reach_the_segments_by_the_crosswalk(warehouse):
     weights = {
         (firm, segment): float(weight)
         for firm, segment, weight in warehouse.execute(
@@ -437,10 +437,17 @@ def test_computers_land_in_one_segment_across_vintages(warehouse):
             " and year in (2002, 2005, 2012)"
         ).fetchall()
     }
-    # 1994 4141 by group 414: 3911 0.6, 3912 0.15, 3913 0.25; 2002 4041: 3911 0.85, 3912 0.15
+    # 1994 4141 counts by group 414 (electronic computers), which the concordance spreads over
+    # 2002 4041 (0.333333), 4042 (0.333333) and 4043 (0.333334); through the 2002 rows
+    # (4041: 3911 0.85, 3912 0.15; 4042: 3921 1; 4043: 3912 0.2, 3913 0.8):
+    #   computers 3911 = 0.333333 x 0.85 = 0.28333305
+    #   parts_peripherals 3912 + 3913 = 0.333333 x 0.15 + 0.333334 x (0.2 + 0.8) = 0.38333395
+    #   telecom_equipment 3921 = 0.333333
+    # 2002 4041: 3911 0.85, 3912 0.15; 2011 3911 is itself.
     assert weights == {
-        ("H94", "computers"): 0.6,
-        ("H94", "parts_peripherals"): 0.4,
+        ("H94", "computers"): 0.28333305,
+        ("H94", "parts_peripherals"): 0.38333395,
+        ("H94", "telecom_equipment"): 0.333333,
         ("C05", "computers"): 0.85,
         ("C05", "parts_peripherals"): 0.15,
         ("K1", "computers"): 1.0,

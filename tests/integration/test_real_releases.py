@@ -5,8 +5,11 @@
 - a 2003 GBK CSV with the pre-2004 Chinese names (行业类别, 注册类型, 省地县码, 6-digit
   locations) and a 2006 Excel-exported CSV with full-width headers and money in 万元;
 - a 2005 vendor file in GB18030 with the short Chinese names of public cleaning code;
+- a 1998 GBK CSV coded in GB/T 4754-1994, whose four-digit codes count by their official
+  three-digit group (418, repair of electronic equipment, is ICT; 133 is sugar);
 - a Dongguan 2012 yearbook table as BIFF .xls (written by xlwt, laid out as the bureau prints
-  it: merged title, 单位：万元, a two-row merged header, a footnote).
+  it: merged title, 单位：万元, a two-row merged header, the all-industry total, the mining and
+  utilities sections and a mining division beside manufacturing, a footnote).
 
 Every indicator checked below is computed by hand from the rows written here. One refresh
 serves all three cases because each case's indicators depend only on its own year."""
@@ -64,6 +67,28 @@ def _vendor_file_2005(path: Path) -> None:
     path.write_bytes("".join(lines).encode("gb18030"))
 
 
+# 1998, GB/T 4754-1994 codes (official groups 411 communication equipment, 418 repair of
+# electronic and communication equipment, 133 sugar, 061 coal mining, 415 electronic devices,
+# 172 cotton textiles, 441 electricity): firm, location, code, registration type, output.
+FIRMS_1998 = [
+    ("K98000001", KUNSHAN, "4112", "330", 5000),
+    ("K98000002", KUNSHAN, "4183", "170", 1000),
+    ("K98000003", KUNSHAN, "1330", "110", 4000),
+    ("K98000004", KUNSHAN, "0610", "110", 7000),
+    ("D98000001", DONGGUAN, "4150", "230", 3000),
+    ("D98000002", DONGGUAN, "1720", "170", 6000),
+    ("D98000003", DONGGUAN, "4410", "110", 2000),
+]
+
+
+def _file_1998(path: Path) -> None:
+    header = "法人代码,法人单位,省地县码,行业类别,注册类型,工业总产值（现价）,从业人数\n"
+    rows = [f"{f},企业{i},{loc},{cic},{reg},{out},80\n" for i, (f, loc, cic, reg, out) in
+            enumerate(FIRMS_1998)]  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((header + "".join(rows)).encode("gbk"))
+
+
 ICT_2011 = "计算机、通信和其他电子设备制造业"
 
 
@@ -77,11 +102,18 @@ def _yearbook_xls(path: Path) -> None:
     sheet.write_merge(2, 2, 2, 4, "按登记注册类型分")
     for col, label in enumerate(["内资企业", "港澳台商投资企业", "外商投资企业"], start=2):
         sheet.write(3, col, label)
-    for col, value in enumerate(["制造业", "2,000.5", 800, 700.25, 500.25]):
-        sheet.write(4, col, value)
-    for col, value in enumerate([ICT_2011, "1,200", "—", 450, 700]):
-        sheet.write(5, col, value)
-    sheet.write_merge(6, 6, 0, 4, "注：本表为年主营业务收入2000万元及以上工业法人企业数据。")
+    body = [
+        ["总  计", "3,650.5", 1_500, 1_050.25, 1_100.25],  # all industry: loaded, not kept
+        ["采矿业", 150, 150, "—", "—"],  # the mining section: loaded, not kept
+        ["煤炭开采和洗选业", 150, 150, "—", "—"],  # division 06: kept
+        ["制造业", "2,000.5", 800, 700.25, 500.25],
+        [ICT_2011, "1,200", "—", 450, 700],
+        ["电力、热力、燃气及水生产和供应业", "1,500", 550, 350, 600],  # section D: not kept
+    ]
+    for row, values in enumerate(body, start=4):
+        for col, value in enumerate(values):
+            sheet.write(row, col, value)
+    sheet.write_merge(10, 10, 0, 4, "注：本表为年主营业务收入2000万元及以上工业法人企业数据。")
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path))
 
@@ -92,6 +124,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     are too few firms to pass the disclosure rule). Returns the served DuckDB file."""
     base = tmp_path_factory.mktemp("real_releases")
     folder, data = base / "files", base / "data"
+    _file_1998(folder / "asif" / "1998" / "asif_1998.csv")
     _file_2003(folder / "asif" / "2003" / "asif_2003.csv")
     _file_2006(folder / "工业企业数据库" / "2006年.csv")
     _vendor_file_2005(folder / "ASIF_2005.csv")
@@ -120,7 +153,12 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     #   2003: Kunshan 9000 / (9000 + 3000); Dongguan 2000 / (2000 + 6000)
     #   2005 (vendor file, HAND_FIRMS): Kunshan (9000 + 1000) / 13000; Dongguan 2000 / 10000
     #   2006 (万元 × 10): Kunshan 12000 / 15000; Dongguan 1000 / 8000
+    #   1998 (GB/T 4754-1994, ICT = division 41 incl. repair group 418; coal mining and
+    #   electricity are not manufacturing): Kunshan (5000 + 1000) / (5000 + 1000 + 4000);
+    #   Dongguan 3000 / (3000 + 6000)
     expected = [
+        (KUNSHAN, 1998, 0.6),
+        (DONGGUAN, 1998, 1 / 3),
         (KUNSHAN, 2003, 0.75),
         (KUNSHAN, 2005, 10000 / 13000),
         (KUNSHAN, 2006, 0.8),
@@ -133,6 +171,32 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     got = {(c, y): v for c, y, v in shares}
     for city, year, want in expected:
         assert got[(city, year)] == pytest.approx(want, abs=1e-12), (city, year)
+
+
+@pytest.mark.slow
+def test_1994_codes_are_harmonised_by_their_group(published: Path) -> None:
+    # GB/T 4754-2011 divisions of 1998, through each group's 2002 classes:
+    #   Kunshan 39 (electronics) = 4112 (group 411 -> 2002 4011-4019 -> 2011 39xx) 5000 +
+    #   4183 (group 418 -> 2002 4090 -> 2011 3990) 1000; 13 = 1330 (group 133 sugar -> 2002
+    #   1340 -> 2011 1340) 4000; 06 = 0610 (group 061 -> 2002 0610/0620/0690 -> 06xx) 7000.
+    #   Dongguan 39 = 4150 (group 415) 3000; 17 = 1720 (group 172 cotton -> 2002 1711/1712
+    #   -> 2011 1711/1713/1751/1752) 6000; 44 = 4410 (group 441 -> 2002 441x) 2000.
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute(
+            "select city_code, industry_code, gross_output from marts.fct_city_industry_year "
+            "where year = 1998 and industry_level = 'division' and ownership = 'total' "
+            "and city_code in (?, ?) and industry_code <> 'C' order by 1, 2",
+            [KUNSHAN, DONGGUAN],
+        ).fetchall()
+    got = {(c, i): float(v) for c, i, v in rows if v}
+    assert got == {
+        (DONGGUAN, "17"): 6000.0,
+        (DONGGUAN, "39"): 3000.0,
+        (DONGGUAN, "44"): 2000.0,
+        (KUNSHAN, "06"): 7000.0,
+        (KUNSHAN, "13"): 4000.0,
+        (KUNSHAN, "39"): 6000.0,
+    }
 
 
 @pytest.mark.slow
@@ -173,3 +237,30 @@ def test_xls_yearbook_table_gives_the_hand_indicators(published: Path) -> None:
     assert sorted(got) == sorted(expected)
     for key, want in expected.items():
         assert float(got[key]) == pytest.approx(want, rel=1e-12), key
+
+
+@pytest.mark.slow
+def test_xls_totals_and_sections_load_but_only_divisions_are_kept(published: Path) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        industries = con.execute(
+            "select industry_code, gross_output from marts.fct_city_industry_year "
+            "where source = 'fdi_city' and city_code = ? and year = 2012 "
+            "and industry_level = 'division' and ownership = 'total' order by 1",
+            [DONGGUAN],
+        ).fetchall()
+        out_of_scope = con.execute(
+            "select detail, value from marts.fct_data_quality "
+            "where metric = 'cells_out_of_scope' and release_id = 'fdi_city-2012-r1' "
+            "order by detail"
+        ).fetchall()
+    # 万元 × 10: coal mining 150, manufacturing 2,000.5, ICT (2011 division 39) 1,200;
+    # not the all-industry total, the mining section or the utilities section.
+    assert [(code, float(value)) for code, value in industries] == [
+        ("06", 1500.0),
+        ("39", 12000.0),
+        ("C", 20005.0),
+    ]
+    # Each of the three rows prints 4 cells (合计 and three ownerships; — counts as a cell).
+    utilities = "电力、热力、燃气及水生产和供应业"
+    # 总  计 is read as 总计 (spaces inside a printed name are dropped).
+    assert out_of_scope == [("总计", 4.0), (utilities, 4.0), ("采矿业", 4.0)]

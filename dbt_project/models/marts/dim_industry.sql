@@ -1,7 +1,49 @@
 -- Industries of fct_city_industry_year: GB/T 4754-2011 divisions (the harmonised
 -- classification) plus 'C', the manufacturing total, and the seven ICT segments of division
--- 39 (docs/marts.md).
+-- 39 (docs/marts.md), each with the lowest confidence of the 1994 groups that reach it
+-- (1998-2002 data are harmonised by group; docs/methodology.md).
 with
+
+-- 1 low, 2 medium, 3 high, per 2011 class reached by a 1994 group
+classes_from_1994 as (
+    select
+        class_2011,
+        min(case confidence when 'low' then 1 when 'medium' then 2 else 3 end) as rank_1994
+    from {{ ref('int_industry_crosswalk_composed') }}
+    where vintage = '1994'
+    group by class_2011
+),
+
+manufacturing_divisions as (
+    select code
+    from {{ ref('industry_codes') }}
+    where vintage = '2011' and level = 'division' and is_manufacturing
+),
+
+ranks_1994 as (
+    select
+        'division' as industry_level,
+        left(class_2011, 2) as industry_code,
+        min(rank_1994) as rank_1994
+    from classes_from_1994
+    group by left(class_2011, 2)
+    union all
+    select
+        'division' as industry_level,
+        'C' as industry_code,
+        min(rank_1994) as rank_1994
+    from classes_from_1994
+    where left(class_2011, 2) in (select manufacturing_divisions.code from manufacturing_divisions)
+    union all
+    select
+        'ict_segment' as industry_level,
+        segment_map.segment as industry_code,
+        min(classes_from_1994.rank_1994) as rank_1994
+    from classes_from_1994
+    inner join {{ ref('ict_segment_map') }} as segment_map
+        on classes_from_1994.class_2011 = segment_map.code_2011
+    group by segment_map.segment
+),
 
 divisions as (
     select
@@ -56,12 +98,14 @@ segments as (
 )
 
 select
-    industry_level,
-    industry_code,
-    name_zh,
-    name_en,
-    is_ict,
-    segment
+    industries.industry_level,
+    industries.industry_code,
+    industries.name_zh,
+    industries.name_en,
+    industries.is_ict,
+    industries.segment,
+    case ranks_1994.rank_1994 when 1 then 'low' when 2 then 'medium' when 3 then 'high' end
+        as concordance_1994
 from (
     select * from divisions
     union all
@@ -69,4 +113,8 @@ from (
     union all
     select * from segments
 ) as industries
-order by industry_level, industry_code
+left join ranks_1994
+    on
+        industries.industry_level = ranks_1994.industry_level
+        and industries.industry_code = ranks_1994.industry_code
+order by industries.industry_level, industries.industry_code

@@ -3,7 +3,7 @@ the release-wide ones (row-count band, unit scale, duplicate firm ids) and the G
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -19,8 +19,10 @@ from orchestration.ingest.checks.asif_release import (
     unit_check,
 )
 from orchestration.ingest.checks.codes import (
+    GROUP_LEVEL_VINTAGES,
     admin_codes,
-    industry_codes,
+    classification_codes,
+    classification_key,
     registration_types,
     vintage_for,
 )
@@ -47,12 +49,43 @@ MAX_NON_POSITIVE_OUTPUT_RATE = 0.01
 # What raw.asif can hold: DECIMAL(18,3) and INTEGER.
 MONEY_ABS_LIMIT = 1e15
 INT_ABS_LIMIT = 2**31 - 1
-# Where each code column's known values come from, as named in a failure.
-KNOWN_CODE_SEEDS = {
-    "industry": "industry_codes of the GB/T 4754-{vintage} classes",
-    "location": "admin_code_map",
-    "registration_type": "registration_types",
-}
+
+
+@dataclass(frozen=True)
+class KnownCodes:
+    """What a code column is checked against, and how a failure names it."""
+
+    kind: str
+    known: pa.Array | None
+    against: str
+    probe: Callable[[pa.Array], pa.Array] = lambda codes: codes
+
+
+def _known_code_lists(vintage: str | None) -> dict[str, KnownCodes]:
+    if vintage is None:
+        industry = KnownCodes("industry", None, "any GB/T 4754 vintage")
+    elif vintage in GROUP_LEVEL_VINTAGES:
+        industry = KnownCodes(
+            "industry",
+            classification_codes(vintage),
+            f"gbt4754_1994_groups (GB/T 4754-{vintage} codes are checked by their 3-digit group)",
+            lambda codes: classification_key(vintage, codes),
+        )
+    else:
+        industry = KnownCodes(
+            "industry",
+            classification_codes(vintage),
+            f"industry_codes of the GB/T 4754-{vintage} classes",
+        )
+    return {
+        "industry_code": industry,
+        "location_code": KnownCodes(
+            "location", admin_codes(), "admin_code_map", lambda c: pc.utf8_slice_codeunits(c, 0, 6)
+        ),
+        "registration_type": KnownCodes(
+            "registration_type", registration_types(), "registration_types"
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -159,30 +192,25 @@ def _code_formats(check: AsifFile) -> None:
 
 def _known_codes(check: AsifFile) -> None:
     n = check.frame.num_rows
-    vintage = vintage_for("asif", check.release.period)
-    known_sets = {
-        "industry_code": ("industry", industry_codes(vintage, "class") if vintage else None),
-        "location_code": ("location", admin_codes()),
-        "registration_type": ("registration_type", registration_types()),
-    }
-    for column, (kind, known) in known_sets.items():
+    lists = _known_code_lists(vintage_for("asif", check.release.period))
+    for column, spec in lists.items():
         if column not in check.present:
             continue
         codes = check.column(column)
-        probe = pc.utf8_slice_codeunits(codes, 0, 6) if column == "location_code" else codes
         unknown = (
             pc.is_valid(codes)
-            if known is None
-            else pc.and_(pc.is_valid(codes), pc.invert(pc.is_in(probe, value_set=known)))
+            if spec.known is None
+            else pc.and_(
+                pc.is_valid(codes), pc.invert(pc.is_in(spec.probe(codes), value_set=spec.known))
+            )
         )
         unknown_count = count_true(unknown)
-        check.stat("unmapped_code", kind, unknown_count)
+        check.stat("unmapped_code", spec.kind, unknown_count)
         if unknown_count > MAX_UNKNOWN_CODE_RATE * n:
-            against = KNOWN_CODE_SEEDS[kind].format(vintage=vintage)
             check.fail_at(
-                f"unknown_{kind}_codes",
+                f"unknown_{spec.kind}_codes",
                 f"{unknown_count} of {n} codes ({pct(unknown_count, n)}) are not in "
-                f"{against}, e.g. {samples(unknown, codes)} "
+                f"{spec.against}, e.g. {samples(unknown, codes)} "
                 f"(tolerance {MAX_UNKNOWN_CODE_RATE:.0%})",
                 column,
                 unknown,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.warehouse.seeds import load_seed
 
@@ -23,6 +24,27 @@ def industry_codes(vintage: str, level: str) -> pa.Array:
     seed = load_seed("industry_codes")
     rows = seed[(seed["vintage"] == vintage) & (seed["level"] == level)]
     return pa.array(sorted(rows["code"]), pa.string())
+
+
+# GB/T 4754-1994 has an official list of three-digit groups but no machine-readable list of
+# four-digit classes, so 1998-2002 codes are checked by their group (docs/methodology.md).
+GROUP_LEVEL_VINTAGES = frozenset({"1994"})
+
+
+@cache
+def classification_codes(vintage: str) -> pa.Array:
+    """The codes a firm's industry code is checked against: the vintage's classes, or the
+    official groups where the vintage is checked by group (compare `classification_key`)."""
+    if vintage in GROUP_LEVEL_VINTAGES:
+        return pa.array(sorted(load_seed("gbt4754_1994_groups")["group_code"]), pa.string())
+    return industry_codes(vintage, "class")
+
+
+def classification_key(vintage: str, codes: pa.Array) -> pa.Array:
+    """The part of each code that `classification_codes` lists."""
+    if vintage in GROUP_LEVEL_VINTAGES:
+        return pc.utf8_slice_codeunits(codes, 0, 3)
+    return codes
 
 
 @cache

@@ -11,20 +11,13 @@ and release checks (`ingest_release` on a DuckDB warehouse in tmp), on hand-made
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyreadstat
-import pytest
 
-from orchestration.ingest.catalog import Release, open_catalog, validate_catalog
-from orchestration.ingest.load import IngestOutcome, ingest_release
-from orchestration.settings import Settings
-from orchestration.warehouse.schema import connect
+from tests.helpers import Warehouse
 
 # A 2013-style CSV: printed Chinese names (asif_column_map), UTF-8.
 CSV_HEADER = ",".join(
@@ -53,60 +46,6 @@ def base_lines(n: int) -> list[str]:
 
 def csv_bytes(lines: list[str]) -> bytes:
     return ("\n".join([CSV_HEADER, *lines]) + "\n").encode("utf-8")
-
-
-@dataclass
-class Warehouse:
-    settings: Settings
-    root: Path
-    con: object
-    entries: list
-
-    def release(self, release_id: str, period: int, path: str, data: bytes) -> Release:
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        self.entries.append(
-            {
-                "release_id": release_id,
-                "dataset": "asif",
-                "period": period,
-                "revision": 1,
-                "published_at": f"{period + 2}-03-01",
-                "provisional": False,
-                "files": [
-                    {
-                        "path": path,
-                        "format": path.rsplit(".", 1)[-1],
-                        "sha256": hashlib.sha256(data).hexdigest(),
-                        "bytes": len(data),
-                    }
-                ],
-            }
-        )
-        doc = {"catalog_version": 1, "releases": self.entries}
-        (self.root / "catalog.json").write_text(json.dumps(doc))
-        releases, rejections = validate_catalog(doc)
-        assert rejections == []
-        return next(r for r in releases if r.release_id == release_id)
-
-    def ingest(self, release: Release) -> IngestOutcome:
-        return ingest_release(
-            self.con, self.settings, open_catalog(str(self.root)), release, run_gx=False
-        )
-
-    def rows(self, sql: str, *params: object) -> list[tuple]:
-        return self.con.execute(sql, list(params)).fetchall()
-
-
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
-    settings = Settings(
-        data_dir=tmp_path / "data", releases=str(tmp_path / "rel"), dagster_home=tmp_path / "dh"
-    )
-    (tmp_path / "rel").mkdir()
-    with connect(settings.warehouse_path) as con:
-        yield Warehouse(settings, tmp_path / "rel", con, [])
 
 
 # Duplicate firm ids ---------------------------------------------------------------------------

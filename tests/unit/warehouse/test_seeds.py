@@ -589,14 +589,10 @@ def test_fdi_maps() -> None:
     for vintage in ("2002", "2011", "2017"):
         mine = names[names.vintage == vintage]
         assert not mine.name_printed.duplicated().any()
-        mfg = set(
-            codes.code[
-                (codes.vintage == vintage)
-                & (codes.level == "division")
-                & (codes.is_manufacturing == "true")
-            ]
-        )
-        assert set(mine.division_code) == mfg | {"C"}
+        divisions = set(codes.code[(codes.vintage == vintage) & (codes.level == "division")])
+        # every division of sections B-D, the manufacturing total, and the rows printed
+        # beside them that are not industries: the all-industry total and two sections
+        assert set(mine.division_code) == divisions | {"C", "TOTAL", "B", "D"}
         assert mine.set_index("division_code").name_printed["C"] == "制造业"
     ict_2011 = names[(names.vintage == "2011") & (names.division_code == "39")].name_printed
     assert list(ict_2011) == ["计算机、通信和其他电子设备制造业"]

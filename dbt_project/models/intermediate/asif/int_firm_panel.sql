@@ -12,7 +12,7 @@ survey_rows as (
         firm_id,
         firm_name,
         vintage,
-        industry_code,
+        classification_code,
         loc6
     from {{ ref('int_firm_years_screened') }}
     where firm_id is not null
@@ -81,7 +81,7 @@ endpoint_attributes as (
     left join classes
         on
             endpoint_rows.vintage = classes.vintage
-            and endpoint_rows.industry_code = classes.code
+            and endpoint_rows.classification_code = classes.code
     left join location_units
         on
             endpoint_rows.year = location_units.year

@@ -1,6 +1,6 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Each kept ASIF firm-year's industry in the harmonised classification (GB/T 4754-2011):
--- its class of the year's vintage crosswalked to 2011 classes with the seed's fixed weights,
+-- its class of the year's vintage (1994: its group) crosswalked to 2011 classes with fixed weights,
 -- summed to harmonised divisions and, for classes of division 39, to ICT segments. A firm
 -- whose code splits contributes weight × its values to each target (e.g. 2002 class 4014:
 -- 0.4 telecom_equipment, 0.6 handsets). Incremental by year (the year's release).
@@ -22,7 +22,7 @@ kept_firm_years as (
         screened.year,
         screened.firm_id,
         screened.vintage,
-        screened.industry_code,
+        screened.classification_code,
         years_to_build.built_from
     from {{ ref('int_firm_years_screened') }} as screened
     inner join years_to_build on screened.year = years_to_build.year
@@ -31,12 +31,11 @@ kept_firm_years as (
 
 class_crosswalk as (
     select
-        from_vintage,
-        from_code,
-        to_code,
-        cast(weight as decimal(9, 6)) as weight
-    from {{ ref('industry_crosswalk') }}
-    where from_level = 'class'
+        vintage,
+        code,
+        class_2011,
+        weight
+    from {{ ref('int_industry_crosswalk_composed') }}
 ),
 
 segments as (
@@ -51,16 +50,16 @@ harmonised_classes as (
         kept_firm_years.year,
         kept_firm_years.firm_id,
         kept_firm_years.built_from,
-        class_crosswalk.to_code as class_2011,
-        left(class_crosswalk.to_code, 2) as division_2011,
+        class_crosswalk.class_2011,
+        left(class_crosswalk.class_2011, 2) as division_2011,
         segments.segment,
         class_crosswalk.weight
     from kept_firm_years
     inner join class_crosswalk
         on
-            kept_firm_years.vintage = class_crosswalk.from_vintage
-            and kept_firm_years.industry_code = class_crosswalk.from_code
-    left join segments on class_crosswalk.to_code = segments.code_2011
+            kept_firm_years.vintage = class_crosswalk.vintage
+            and kept_firm_years.classification_code = class_crosswalk.code
+    left join segments on class_crosswalk.class_2011 = segments.code_2011
 )
 
 select

@@ -90,7 +90,7 @@ inner join years_to_build on kept_firm_years.year = years_to_build.year
 inner join classes
     on
         kept_firm_years.vintage = classes.vintage
-        and kept_firm_years.industry_code = classes.code
+        and kept_firm_years.classification_code = classes.code
 inner join location_units
     on
         kept_firm_years.year = location_units.year

@@ -39,8 +39,7 @@ industry_classes as (
         division,
         is_manufacturing,
         is_ict
-    from {{ ref('industry_codes') }}
-    where level = 'class'
+    from {{ ref('int_industry_codes_unioned') }}
 ),
 
 registration_types as (
@@ -57,26 +56,37 @@ mapped_locations as (
     from {{ ref('int_location_year_units') }}
 ),
 
-attributed as (
+-- the code a firm-year is validated and harmonised on: its class, or in 1994 its group
+coded as (
     select
         firm_years.*,
         vintages.vintage,
+        case
+            when vintages.vintage = '1994' then left(firm_years.industry_code, 3)
+            else firm_years.industry_code
+        end as classification_code
+    from firm_years
+    left join vintages on firm_years.year between vintages.year_from and vintages.year_to
+),
+
+attributed as (
+    select
+        coded.*,
         industry_classes.division as vintage_division,
         industry_classes.is_manufacturing,
         industry_classes.is_ict,
         registration_types.ownership_group,
         mapped_locations.loc6 is not null as has_city_unit
-    from firm_years
-    left join vintages on firm_years.year between vintages.year_from and vintages.year_to
+    from coded
     left join industry_classes
         on
-            vintages.vintage = industry_classes.vintage
-            and firm_years.industry_code = industry_classes.code
-    left join registration_types on firm_years.registration_type = registration_types.code
+            coded.vintage = industry_classes.vintage
+            and coded.classification_code = industry_classes.code
+    left join registration_types on coded.registration_type = registration_types.code
     left join mapped_locations
         on
-            firm_years.year = mapped_locations.year
-            and firm_years.loc6 = mapped_locations.loc6
+            coded.year = mapped_locations.year
+            and coded.loc6 = mapped_locations.loc6
 ),
 
 flagged as (

@@ -4,9 +4,11 @@
 -- vintage. Measures gross_output and value_added, thousand yuan, exact.
 with
 
+-- divisions and the manufacturing total only (a table's all-industry total and sections are
+-- counted in fct_data_quality as cells_out_of_scope)
 cells as (
     select * from {{ ref('int_fdi_city_cells_in_force') }}
-    where value_thousand_yuan is not null
+    where value_thousand_yuan is not null and not is_out_of_scope
 ),
 
 division_crosswalk as (

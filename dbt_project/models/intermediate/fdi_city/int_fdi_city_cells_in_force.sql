@@ -19,6 +19,7 @@ select
     staged_cells.year,
     staged_cells.city_code,
     staged_cells.industry_code,
+    staged_cells.is_out_of_scope,
     staged_cells.ownership,
     staged_cells.measure,
     staged_cells.vintage,

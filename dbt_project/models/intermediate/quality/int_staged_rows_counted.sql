@@ -1,6 +1,7 @@
 -- fct_data_quality, step staging: rows staged per release (ASIF firm-years and yearbook cells
--- of the effective release), exact duplicate rows removed, cells without a value and printed
--- labels the seeds do not map. One row per (release_id, metric, detail).
+-- of the effective release), exact duplicate rows removed, cells without a value, cells of a
+-- table's all-industry total or mining / utilities sections (not kept), and printed labels the
+-- seeds do not map. One row per (release_id, metric, detail).
 with
 
 staged_asif as (
@@ -33,6 +34,15 @@ staged_fdi as (
     from fdi_cells
     where value_thousand_yuan is null
     group by release_id
+    union all
+    select
+        release_id,
+        'cells_out_of_scope' as metric,
+        industry_name as detail,
+        count(*) as row_count
+    from fdi_cells
+    where is_out_of_scope
+    group by release_id, industry_name
     union all
     select
         release_id,

@@ -1,6 +1,7 @@
 -- Yearbook cells of every fdi_city release in raw.fdi_city (superseded ones included): printed
 -- labels mapped to canonical ownership / measure / division (of the year's classification
--- vintage, 'C' = the manufacturing total) and values converted to thousand yuan, exactly
+-- vintage, 'C' = the manufacturing total; 'TOTAL', 'B', 'D' = the all-industry total, mining
+-- and utilities sections printed in the same table) and values converted to thousand yuan, exactly
 -- (DECIMAL). int_fdi_city_cells_in_force keeps the effective release of each (year, city).
 with
 
@@ -94,6 +95,9 @@ select
     year,
     city_code,
     industry_code,
+    -- a table's all-industry total and its mining and utilities sections, printed beside the
+    -- divisions: mapped (so the release loads) but not industries of the marts
+    coalesce(industry_code in ('TOTAL', 'B', 'D'), false) as is_out_of_scope,
     ownership,
     measure,
     vintage,
