@@ -25,6 +25,9 @@ from orchestration.warehouse.seeds import load_seed
 
 _SPACES = re.compile(r"[\s\u3000]+")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[\s\u3000]+(?=[\u3400-\u9fff])")
+# A bilingual row label: the Chinese name, then its English translation in the same cell
+# (制造业 Manufacturing; 计算机、通信和其他电子设备制造业\nComputers, Communication ...).
+_ENGLISH_AFTER_CHINESE = re.compile(r"^(.*[\u3400-\u9fff）)])\s*[A-Za-z][^\u3400-\u9fff]*$", re.S)
 _NUMBER = re.compile(NUMBER_RE)
 _MAX_HEADER_ROWS = 4
 _COLUMN_NUMBER_CORNERS = ("", "甲", "a")
@@ -38,6 +41,14 @@ def clean(value: Any) -> str:
     if value is None:
         return ""
     return _SPACES.sub(" ", _CJK_GAP.sub("", str(value))).strip()
+
+
+def chinese_label(value: Any) -> str:
+    """A row label without the English translation some yearbooks print after the Chinese
+    name; a label in one language stays as it is."""
+    text = clean(value)
+    match = _ENGLISH_AFTER_CHINESE.match(text)
+    return match.group(1).strip() if match else text
 
 
 def is_industry_header(value: Any) -> bool:
@@ -155,10 +166,11 @@ def _is_column_numbers(cells: Sequence[Any]) -> bool:
 
 
 def _column_pieces(header_rows: Sequence[Row], index: int) -> list[str]:
-    """The distinct labels of one column, top to bottom (a merged label fills many rows)."""
+    """The distinct labels of one column, top to bottom (a merged label fills many rows); a
+    bilingual label counts by its Chinese part."""
     pieces: list[str] = []
     for _, cells in header_rows:
-        text = clean(cells[index]) if index < len(cells) else ""
+        text = chinese_label(cells[index]) if index < len(cells) else ""
         if text and text not in pieces:
             pieces.append(text)
     return pieces

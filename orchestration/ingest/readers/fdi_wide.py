@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from orchestration.ingest.readers.fdi_header import (
     ColumnLabel,
+    chinese_label,
     clean,
     find_label,
     is_industry_header,
@@ -122,7 +123,7 @@ def _wide_cells(
     column's own measure and unit win over the ones the sheet and title print (`shared`)."""
     out = _WideCells()
     for number, cells in body:
-        first = clean(cells[0]) if cells else ""
+        first = chinese_label(cells[0]) if cells else ""
         if _NOTE_RE.match(first):
             break
         if not first:

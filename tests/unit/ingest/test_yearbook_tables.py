@@ -322,3 +322,30 @@ def test_catalog_accepts_xls_for_yearbook_tables_only() -> None:
     with pytest.raises(EntryInvalid) as err:
         parse_entry(_entry("asif", "xls"))
     assert err.value.reason == "unsupported_format"
+
+
+# Bilingual row labels --------------------------------------------------------------------------
+
+
+def test_bilingual_row_labels_keep_the_chinese_name(tmp_path: Path) -> None:
+    # Some yearbooks print the English translation after the Chinese name, in the same cell
+    # (after a space, or on a second line of the cell).
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("2-5")
+    sheet.write(0, 0, "2015年昆山市工业总产值 Gross Industrial Output of Kunshan, 2015")
+    sheet.write(1, 3, "单位：万元 Unit: 10 000 yuan")
+    labels = ["行业 Industry", "合计 Total", "内资企业 Domestic", "外商投资企业\nForeign Funded"]
+    for col, label in enumerate(labels):
+        sheet.write(2, col, label)
+    sheet.write(3, 0, "制造业 Manufacturing")
+    sheet.write(4, 0, f"{ICT}\nComputers, Communication and Other Electronic Equipment")
+    sheet.write(5, 0, f"{GARMENTS}")
+    for row in (3, 4, 5):
+        for col, value in enumerate([300, 100, 200], start=1):
+            sheet.write(row, col, value)
+    frame = read_fdi_city(_save_xls(book, tmp_path / "ks_2015.xls"), "xls")
+
+    rows = frame.table.to_pylist()
+    assert [r["industry_name"] for r in rows] == ["制造业"] * 3 + [ICT] * 3 + [GARMENTS] * 3
+    assert [r["ownership"] for r in rows[:3]] == ["合计", "内资企业", "外商投资企业"]
+    assert {(r["unit"], r["year"]) for r in rows} == {("万元", 2015.0)}

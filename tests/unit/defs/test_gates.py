@@ -1,0 +1,57 @@
+"""The staging ASIF gate (expectations/staging_asif_profile.json) on a hand-made staged table: a
+missing firm id or industry code within the release checks' 1 % tolerance is not a failure, a
+firm id on two rows is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from orchestration.defs.transform.gates import GATES
+from orchestration.ingest.gx import validate_dataframe
+from orchestration.settings import Settings
+
+(ASIF_GATE,) = [g for g in GATES if g.suite == "staging_asif_profile"]
+
+
+def _profile(tmp_path: Path, firm_ids: list[str | None], industries: list[str | None]):
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        "create table staging.stg_asif__firm_years (release_id varchar, year integer, "
+        "firm_id varchar, gross_output decimal(18, 3), industry_code varchar)"
+    )
+    rows = [
+        ("asif-2005-r1", 2005, firm, 20000 + i, industry)
+        for i, (firm, industry) in enumerate(zip(firm_ids, industries, strict=True))
+    ]
+    con.executemany("insert into staging.stg_asif__firm_years values (?, ?, ?, ?, ?)", rows)
+    frame = con.execute(ASIF_GATE.sql).df()
+    settings = Settings(data_dir=tmp_path, releases=str(tmp_path), dagster_home=tmp_path / "dh")
+    return frame, validate_dataframe(frame, ASIF_GATE.suite, settings, build_docs=False)
+
+
+def test_a_missing_id_and_industry_within_tolerance_pass(tmp_path: Path) -> None:
+    # 200 rows: one without a firm id (row 1), two without an industry code (1 %).
+    firms = [None] + [f"F{i:03d}" for i in range(1, 200)]
+    industries = [None, None] + ["4041"] * 198
+    frame, outcome = _profile(tmp_path, firms, industries)
+    assert frame["duplicate_firm_ids"].tolist() == [0]
+    assert frame["share_missing_industry"].tolist() == [0.01]
+    assert outcome.success
+
+
+def test_a_firm_id_on_two_rows_fails(tmp_path: Path) -> None:
+    firms = ["F001", "F001"] + [f"F{i:03d}" for i in range(2, 200)]
+    frame, outcome = _profile(tmp_path, firms, ["4041"] * 200)
+    assert frame["duplicate_firm_ids"].tolist() == [1]
+    (failure,) = outcome.critical_failures
+    assert failure.column == "duplicate_firm_ids"
+
+
+def test_more_missing_industry_codes_than_the_tolerance_fail(tmp_path: Path) -> None:
+    industries = [None] * 3 + ["4041"] * 197  # 1.5 %
+    _, outcome = _profile(tmp_path, [f"F{i:03d}" for i in range(200)], industries)
+    (failure,) = outcome.critical_failures
+    assert failure.column == "share_missing_industry"
