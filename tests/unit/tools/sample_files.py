@@ -39,12 +39,7 @@ def read_asif(path: Path) -> pd.DataFrame:
             for c in frame.columns
         }
     elif path.suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gbk")
-        frame = pd.read_csv(io.StringIO(text), dtype=str)
+        frame = _read_csv(path)
         names = {c: canonical(c) for c in frame.columns}
     else:
         frame = pd.read_parquet(path)
@@ -84,18 +79,20 @@ def fdi_cells(path: Path) -> pd.DataFrame:
     """A long fdi_city table as (industry, ownership, measure, value in the printed unit)."""
     values = load_seed("fdi_value_map")
     label = dict(zip(values.raw_value, values.canonical, strict=True))
-    if path.suffix == ".csv":
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("gbk")
-        frame = pd.read_csv(io.StringIO(text), dtype=str)
-    else:
-        frame = pd.read_excel(path, dtype=str)
+    frame = _read_csv(path) if path.suffix == ".csv" else pd.read_excel(path, dtype=str)
     frame.columns = ["year", "city", "industry", "name", "ownership", "measure", "value", "unit"]
     return frame.assign(
         ownership=frame.ownership.map(label),
         measure=frame.measure.map(label),
         value=frame.value.astype(float),
     )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A generated CSV as text columns: UTF-8, or GBK where the generator wrote GBK."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("gbk")
+    return pd.read_csv(io.StringIO(text), dtype=str)

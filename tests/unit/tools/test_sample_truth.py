@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from orchestration.warehouse.seeds import load_seed
+from tests.helpers import ICT_SEGMENTS
 from tests.unit.tools.sample_files import (
     DONGGUAN,
     KUNSHAN,
@@ -98,18 +99,7 @@ def test_truth_has_every_indicator_breakdown_and_source(truth: pd.DataFrame) -> 
         ("firms_ict", "total"),
         ("entry_rate_ict", "total"),
         ("exit_rate_ict", "total"),
-        *{
-            ("ict_segment_share", s)
-            for s in (
-                "computers",
-                "parts_peripherals",
-                "telecom_equipment",
-                "handsets",
-                "consumer_electronics",
-                "components_devices",
-                "other_ict",
-            )
-        },
+        *{("ict_segment_share", s) for s in ICT_SEGMENTS},
         *{
             (i, b)
             for i in ("fdi_dependency_ict_va", "fdi_dependency_ict_output")

@@ -14,19 +14,12 @@ import yaml
 
 from orchestration.settings import SEEDS_DIR
 from orchestration.warehouse.seeds import load_seed
+from tests.helpers import ICT_SEGMENTS
 from tools.sample_releases import config
 from tools.sample_releases.codes import load_geography, load_products
 from tools.sample_releases.layouts import all_raw_names
 
-SEGMENTS = {
-    "computers",
-    "parts_peripherals",
-    "telecom_equipment",
-    "handsets",
-    "consumer_electronics",
-    "components_devices",
-    "other_ict",
-}
+SEGMENTS = set(ICT_SEGMENTS)
 
 
 # The seed contract of the team brief (other seeds may live next to them with their own yml).
