@@ -6,8 +6,7 @@
 
     years_to_build(inputs): the years of `inputs` (a relation or CTE with columns year and
     input_key) to (re)build now, with the built_from to record — every year on a full build;
-    on an incremental run only those whose built_from differs from the stored one (every year
-    when the stored table has no built_from yet: a model that was a plain table before). -#}
+    on an incremental run only those whose built_from differs from the stored one. -#}
 {% macro years_to_build(inputs) -%}
 select
     keyed.year,
@@ -18,9 +17,7 @@ from (
         inputs.input_key || ':' || '{{ project_fingerprint() }}' as built_from
     from {{ inputs }} as inputs
 ) as keyed
-{%- if is_incremental() and 'built_from' in (
-    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
-) %}
+{%- if is_incremental() %}
 where not exists (
     select 1
     from {{ this }} as built
@@ -41,12 +38,4 @@ where not exists (
         {%- endfor -%}
     {%- endif -%}
     {{- local_md5(parts | join(',')) -}}
-{%- endmacro %}
-
-{#- rows_digest(columns): an aggregate fingerprint of the grouped rows' `columns` (a list of
-    expressions): their count and the sum of their row hashes, so it does not depend on row
-    order. The input key of a year whose rows read other years (a panel's history, the nearest
-    year's medians): the digest of what the year read from them. -#}
-{% macro rows_digest(columns) -%}
-cast(count(*) as varchar) || ':' || cast(sum(cast(hash({{ columns | join(', ') }}) as hugeint)) as varchar)
 {%- endmacro %}

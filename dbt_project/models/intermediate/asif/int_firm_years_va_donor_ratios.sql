@@ -1,4 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Every firm-year of int_firm_years_va_observed with the ratios it may borrow from firms
 -- like it (docs/schemas.md), for ratio-imputed firm-years without a VA/GO ratio or VAT
 -- share of their own panel: the medians, in the nearest year with observations (ties: the
@@ -6,9 +5,6 @@
 -- harmonised division × ownership group, else division × ownership group (all cities), else
 -- city × division, else division, else all firms (the first three keys count only with at
 -- least var va_imputation_min_donors observed firms that year). key_rank names the key.
--- Incremental by year: a year reads its own observed firm-years and the medians of whichever
--- year is nearest per key (any year), so its input key is its int_firm_years_va_observed build
--- and the digest of the medians it borrows; the medians are computed every run.
 with
 
 observed_firm_years as (
@@ -18,7 +14,7 @@ observed_firm_years as (
 -- the keys a ratio can be borrowed from, most specific first: VA/GO ratios differ by
 -- industry and, within it, by ownership (foreign-invested processing plants add less value),
 -- more than by city, so ownership is kept before the city is
-imputation_keys as materialized (
+imputation_keys as (
     select
         year,
         firm_id,
@@ -62,7 +58,7 @@ imputation_needs as (
 ),
 
 -- per key, the median of the nearest year with observations (ties: the earlier year)
-nearest_medians as materialized (
+nearest_medians as (
     select
         imputation_needs.key_rank,
         imputation_needs.ratio_key,
@@ -80,34 +76,6 @@ nearest_medians as materialized (
     ) = 1
 ),
 
-observed_builds as (
-    select distinct
-        year,
-        built_from
-    from observed_firm_years
-),
-
-median_digests as (
-    select
-        year,
-        {{ rows_digest(['key_rank', 'ratio_key', 'median_va_ratio', 'median_vat_share']) }}
-            as digest
-    from nearest_medians
-    group by year
-),
-
-year_inputs as (
-    select
-        observed_builds.year,
-        md5(concat_ws(':', observed_builds.built_from, median_digests.digest)) as input_key
-    from observed_builds
-    left join median_digests on observed_builds.year = median_digests.year
-),
-
-years_to_build as (
-    {{ years_to_build('year_inputs') | indent(4) }}
-),
-
 borrowed_ratios as (
     select
         imputation_keys.year,
@@ -123,22 +91,19 @@ borrowed_ratios as (
             imputation_keys.key_rank = nearest_medians.key_rank
             and imputation_keys.ratio_key = nearest_medians.ratio_key
             and imputation_keys.year = nearest_medians.year
-    where
-        imputation_keys.needs_borrowed_ratio
-        and imputation_keys.year in (select years_to_build.year from years_to_build)
+    where imputation_keys.needs_borrowed_ratio
     group by imputation_keys.year, imputation_keys.firm_id
 ),
 
 imputation_inputs as (
     select
-        observed_firm_years.* replace (years_to_build.built_from as built_from),
+        observed_firm_years.*,
         borrowed_ratios.key_rank,
         borrowed_ratios.median_va_ratio,
         borrowed_ratios.median_vat_share,
         observed_firm_years.reports_vat
         and borrowed_ratios.median_vat_share is not null as borrows_with_vat
     from observed_firm_years
-    inner join years_to_build on observed_firm_years.year = years_to_build.year
     left join borrowed_ratios
         on
             observed_firm_years.year = borrowed_ratios.year

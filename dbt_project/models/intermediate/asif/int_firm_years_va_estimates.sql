@@ -1,4 +1,3 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
 -- Harmonised ASIF firm-years with a first value added (thousand yuan), from the ASIF alone,
 -- and how it was obtained (docs/schemas.md): reported or production-side values as
 -- observed (int_firm_years_va_observed); a ratio-imputed firm-year gets, in order:
@@ -9,25 +8,10 @@
 --    reports VAT payable with VAT ÷ the median VAT/VA share (geometric mean: the two
 --    estimates err independently, so together they err less; suffix '_with_vat').
 -- int_firm_years_value_added then benchmarks the donor-based estimates (3.) to the yearbooks.
--- Incremental by year: row by row from int_firm_years_va_donor_ratios, so a year is rebuilt
--- when its build there changes.
 with
 
-donor_builds as (
-    select distinct
-        year,
-        built_from as input_key
-    from {{ ref('int_firm_years_va_donor_ratios') }}
-),
-
-years_to_build as (
-    {{ years_to_build('donor_builds') | indent(4) }}
-),
-
 donor_ratios as (
-    select donor_ratios_built.* replace (years_to_build.built_from as built_from)
-    from {{ ref('int_firm_years_va_donor_ratios') }} as donor_ratios_built
-    inner join years_to_build on donor_ratios_built.year = years_to_build.year
+    select * from {{ ref('int_firm_years_va_donor_ratios') }}
 ),
 
 imputed as (
@@ -95,6 +79,5 @@ select
     and not uses_own_vat_share
     and panel_last_va_ratio is null
     and key_rank is not null as is_donor_imputed,
-    vat_payable,
-    built_from
+    vat_payable
 from imputed
