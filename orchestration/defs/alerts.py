@@ -30,9 +30,18 @@ def alert_record(run_id: str, job: str, message: str, tags: dict[str, str]) -> d
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "run_id": run_id,
         "job": job,
-        "partition": tags.get("dagster/partition"),
+        "partition": tags.get("dagster/partition") or _partition_range(tags),
         "message": message,
     }
+
+
+def _partition_range(tags: dict[str, str]) -> str | None:
+    """`first…last` of a run over a range of partitions (a refresh's batch of releases)."""
+    start = tags.get("dagster/asset_partition_range_start")
+    end = tags.get("dagster/asset_partition_range_end")
+    if start is None:
+        return None
+    return start if start == end else f"{start}…{end}"
 
 
 def write_alert(settings: Settings, record: dict) -> None:

@@ -13,8 +13,12 @@ GX is imported lazily because the import alone takes seconds.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -100,6 +104,19 @@ def load_suite_spec(suite_name: str, directory: Path | None = None) -> dict[str,
     return spec
 
 
+@contextmanager
+def _store_lock(gx_dir: str) -> Iterator[None]:
+    """Exclusive use of the GX project's stores across processes (releases are validated in
+    parallel worker processes; GX's file stores are not safe for concurrent writers)."""
+    Path(gx_dir).mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(Path(gx_dir) / ".citygvc.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @cache
 def _context(gx_dir: str) -> Any:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"
@@ -114,7 +131,26 @@ def _context(gx_dir: str) -> Any:
     return context
 
 
-def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], docs: bool) -> Any:
+def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], gx_dir: str) -> Any:
+    """The suite's checkpoint, (re)saved only when the reviewed suite or the key columns
+    changed since it was saved: saving gives its objects new ids, which would make a run in
+    another process holding the old ones fail GX's freshness check."""
+    fingerprint = hashlib.sha256(
+        json.dumps([spec, key_columns], sort_keys=True).encode()
+    ).hexdigest()
+    marker = Path(gx_dir) / "citygvc_saved" / f"{spec['name']}.sha256"
+    if marker.exists() and marker.read_text() == fingerprint:
+        try:
+            return context.checkpoints.get(spec["name"])
+        except Exception:  # gone from the store: save it again below
+            pass
+    checkpoint = _save_checkpoint(context, spec, key_columns)
+    marker.parent.mkdir(exist_ok=True)
+    marker.write_text(fingerprint)
+    return checkpoint
+
+
+def _save_checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str]) -> Any:
     import great_expectations as gx  # lazy: see _context
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -144,7 +180,6 @@ def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], docs
     definition = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(data=batch, suite=suite, name=name)
     )
-    actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs")] if docs else []
     result_format: dict[str, Any] = {"result_format": "SUMMARY"}
     if key_columns:
         result_format["unexpected_index_column_names"] = key_columns
@@ -152,7 +187,7 @@ def _checkpoint(context: Any, spec: dict[str, Any], key_columns: list[str], docs
         gx.Checkpoint(
             name=name,
             validation_definitions=[definition],
-            actions=actions,
+            actions=[],
             result_format=result_format,
         )
     )
@@ -208,8 +243,16 @@ def _expectation_result(result: Any, suite_name: str, keyed: bool) -> GxExpectat
     )
 
 
-def _docs_path(context: Any, identifier: Any) -> Path | None:
-    """The local data docs page of a validation run (None when the site is not a file)."""
+def _docs_path(context: Any, identifier: Any, suite_name: str) -> Path | None:
+    """Render the Data Docs page of a validation run (what GX's UpdateDataDocsAction does)
+    and return it (None when the site is not a file)."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+    )
+
+    context.build_data_docs(
+        resource_identifiers=[identifier, ExpectationSuiteIdentifier(name=suite_name)]
+    )
     urls = context.get_docs_sites_urls(resource_identifier=identifier)
     if urls and urls[0].get("site_url", "").startswith("file://"):
         return Path(urls[0]["site_url"].removeprefix("file://"))
@@ -222,18 +265,23 @@ def validate_dataframe(
     settings: Settings,
     *,
     key_columns: list[str] | None = None,
-    build_docs: bool = True,
+    docs: str = "always",
     suites_dir: Path | None = None,
 ) -> GxOutcome:
     """Validate `df` against `expectations/<suite_name>.json`.
 
     `key_columns` are reported for failing rows (GX `unexpected_index_column_names`), e.g.
-    `["source_row"]`; `suites_dir` replaces `expectations/` (tests). Raises
-    GxInfrastructureError when any expectation could not be evaluated."""
+    `["source_row"]`; `docs`: render the run's Data Docs page `always`, only when an
+    expectation failed (`on_failure`: the result of every run is stored either way, and
+    rendering costs a tenth of a second or more per run) or `never`; `suites_dir` replaces
+    `expectations/` (tests). Raises GxInfrastructureError when any expectation could not be
+    evaluated."""
     spec = load_suite_spec(suite_name, suites_dir)
-    context = _context(str(settings.gx_dir))
+    gx_dir = str(settings.gx_dir)
     key_columns = [k for k in (key_columns or []) if k in df.columns]
-    checkpoint = _checkpoint(context, spec, key_columns, build_docs)
+    with _store_lock(gx_dir):
+        context = _context(gx_dir)
+        checkpoint = _checkpoint(context, spec, key_columns, gx_dir)
     try:
         run = checkpoint.run(batch_parameters={"dataframe": df})
     except Exception as exc:  # GX raises many unrelated types; all mean "could not validate"
@@ -242,8 +290,12 @@ def validate_dataframe(
     results = [
         _expectation_result(result, suite_name, bool(key_columns)) for result in validation.results
     ]
-    docs_path = _docs_path(context, identifier) if build_docs else None
     passed = sum(r.success for r in results)
+    render = docs == "always" or (docs == "on_failure" and passed < len(results))
+    docs_path = None
+    if render:
+        with _store_lock(gx_dir):
+            docs_path = _docs_path(context, identifier, suite_name)
     return GxOutcome(
         suite_name=suite_name,
         success=not any(not r.success and r.severity == "critical" for r in results),

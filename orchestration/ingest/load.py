@@ -25,9 +25,8 @@ from orchestration.ingest.checks import (
     CheckReport,
     PreviousRelease,
     Stat,
+    compare_with_previous,
     previous_from_count,
-    run_asif_checks,
-    run_fdi_checks,
 )
 from orchestration.ingest.landing import (
     LandedRelease,
@@ -35,7 +34,7 @@ from orchestration.ingest.landing import (
     quarantine_release,
     verify_and_land,
 )
-from orchestration.ingest.readers import AsifFrame, FdiFrame, ReadError, read_asif, read_fdi_city
+from orchestration.ingest.prepare import Prepared, prepare_release
 from orchestration.ingest.write import (
     record_rejections,
     stats_summary,
@@ -122,15 +121,6 @@ def previous_asif_release(
     )
 
 
-def _read(
-    landed: LandedRelease,
-) -> list[AsifFrame] | list[tuple[FdiFrame, Any]]:
-    release = landed.release
-    if release.dataset == "asif":
-        return [read_asif(f.path, f.file.format, file=f.file.path) for f in landed.files]
-    return [(read_fdi_city(f.path, f.file.format, file=f.file.path), f.file) for f in landed.files]
-
-
 @dataclass
 class _Ingest:
     """One release's ingest: its steps, each timed into `phase_seconds`."""
@@ -153,26 +143,21 @@ class _Ingest:
         with self._phase("land"):
             return verify_and_land(source, self.release, self.settings)
 
-    def read(self, landed: LandedRelease) -> list[AsifFrame] | list[tuple[FdiFrame, Any]]:
-        with self._phase("read"):
-            return _read(landed)
-
-    def check(
-        self, frames: Sequence[Any], previous_row_count: int | _Auto | None, run_gx: bool
-    ) -> CheckReport:
-        gx_settings = self.settings if run_gx else None
-        with self._phase("checks"):
-            if self.release.dataset == "asif":
-                if previous_row_count is AUTO:
-                    previous = previous_asif_release(self.con, self.release)
-                else:
-                    previous = previous_from_count(self.release, previous_row_count)
-                report = run_asif_checks(frames, self.release, previous, gx_settings)
-            else:
-                report = run_fdi_checks(frames, self.release, gx_settings)
-        if report.gx:
-            self.phase_seconds["checks"] -= report.gx_seconds
-            self.phase_seconds["gx"] = report.gx_seconds
+    def compare(self, prepared: Prepared, previous_row_count: int | _Auto | None) -> CheckReport:
+        """The checks against the previous release (ASIF), once it is in the warehouse;
+        the phase times of the release's own checks join this release's."""
+        report = prepared.report
+        assert report is not None
+        self.phase_seconds.update(prepared.phase_seconds)
+        if self.release.dataset != "asif":
+            return report
+        start = time.perf_counter()
+        if previous_row_count is AUTO:
+            previous = previous_asif_release(self.con, self.release)
+        else:
+            previous = previous_from_count(self.release, previous_row_count)
+        compare_with_previous(report, self.release, previous)
+        self.phase_seconds["checks"] += time.perf_counter() - start
         return report
 
     def write(
@@ -252,6 +237,42 @@ class _Ingest:
         return outcome
 
 
+def land_release(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    source: CatalogSource,
+    release: Release,
+    code_fingerprint: str | None,
+) -> tuple[_Ingest, LandedRelease | IngestOutcome]:
+    """Verify and land `release`: its ingest and landed files, or its quarantine outcome."""
+    ingest = _Ingest(con, settings, release, code_fingerprint)
+    landed = ingest.land(source)
+    if isinstance(landed, LandedRelease):
+        return ingest, landed
+    return ingest, ingest.quarantine(landed.reason, landed.message, file=landed.file)
+
+
+def finish_release(
+    ingest: _Ingest, prepared: Prepared, previous_row_count: int | _Auto | None = AUTO
+) -> IngestOutcome:
+    """Quarantine a release that could not be read or failed a check; else write it."""
+    landed, error = prepared.landed, prepared.read_error
+    if error is not None:
+        ingest.phase_seconds.update(prepared.phase_seconds)
+        return ingest.quarantine(
+            error.reason,
+            f"release {ingest.release.release_id}: {error}",
+            file=error.file,
+            column=error.column,
+            row=error.row,
+            landed=landed,
+        )
+    report = ingest.compare(prepared, previous_row_count)
+    if not report.passed:
+        return ingest.reject(report, landed)
+    return ingest.write(landed, prepared.frames, report)
+
+
 def ingest_release(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -269,22 +290,7 @@ def ingest_release(
     the previous revision's (revision > 1) or year's; None skips the row-count band.
     `code_fingerprint` is stored with the status so quarantined releases can be retried
     when code or seeds change. The outcome's `phase_seconds` times each step."""
-    ingest = _Ingest(con, settings, release, code_fingerprint)
-    landed = ingest.land(source)
-    if not isinstance(landed, LandedRelease):
-        return ingest.quarantine(landed.reason, landed.message, file=landed.file)
-    try:
-        frames = ingest.read(landed)
-    except ReadError as exc:
-        return ingest.quarantine(
-            exc.reason,
-            f"release {release.release_id}: {exc}",
-            file=exc.file,
-            column=exc.column,
-            row=exc.row,
-            landed=landed,
-        )
-    report = ingest.check(frames, previous_row_count, run_gx)
-    if not report.passed:
-        return ingest.reject(report, landed)
-    return ingest.write(landed, frames, report)
+    ingest, landed = land_release(con, settings, source, release, code_fingerprint)
+    if isinstance(landed, IngestOutcome):
+        return landed
+    return finish_release(ingest, prepare_release(landed, settings, run_gx), previous_row_count)

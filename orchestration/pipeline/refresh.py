@@ -2,7 +2,8 @@
 schedule's refresh job.
 
 In process, no daemon: recover runs left by a dead process, read and validate the catalog,
-ingest each new release as its own partition run, then — if the inputs of the marts changed —
+ingest the new releases (one run per dataset for the batch of new partitions, each release
+its own partition), then — if the inputs of the marts changed —
 run the transform-and-publish job once. The jobs come from the caller (the command line builds
 the code location; the refresh job resolves them from the location it runs in), so this module
 never imports the Dagster definitions.
@@ -49,6 +50,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
 INGEST_JOB_NAMES = {"asif": "ingest_asif", "fdi_city": "ingest_fdi_city"}
 TRANSFORM_JOB_NAME = "transform_and_publish"
 INGEST_BAR = "ingest: releases"
+# The run tags of a partition-range run (Dagster's own names; not exported publicly).
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 JobResolver = Callable[[str], JobDefinition]
 
 
@@ -155,6 +158,36 @@ def _plan(
     return _Plan(releases, todo, code_fp)
 
 
+def partition_batches(partitions: list[str], todo: list[str]) -> list[list[str]]:
+    """`todo` as runs of neighbours in the partitions' order: each batch is one key range,
+    so one run ingests it (a range cannot skip a partition in between)."""
+    wanted, batches, current = set(todo), [], []
+    for key in partitions:
+        if key in wanted:
+            current.append(key)
+        elif current:
+            batches.append(current)
+            current = []
+    return batches + ([current] if current else [])
+
+
+def _ingest_batches(
+    resolve_job: JobResolver, instance: DagsterInstance, todo: list[Release]
+) -> list[tuple[str, list[str]]]:
+    """(job name, partition keys) of the runs that ingest `todo`: one run per dataset's
+    contiguous batch of new partitions (`BackfillPolicy.single_run` on the ingest assets)."""
+    runs = []
+    for dataset, job_name in INGEST_JOB_NAMES.items():
+        keys = [r.release_id for r in todo if r.dataset == dataset]
+        if not keys:
+            continue
+        name = resolve_job(job_name).partitions_def.name
+        instance.add_dynamic_partitions(name, keys)
+        partitions = instance.get_dynamic_partitions(name)
+        runs += [(job_name, batch) for batch in partition_batches(partitions, keys)]
+    return runs
+
+
 def _ingest_all(
     settings: Settings,
     resolve_job: JobResolver,
@@ -164,23 +197,19 @@ def _ingest_all(
     console: Console,
     tags: dict[str, str],
 ) -> None:
-    """One partition run per release, one line each as it is loaded or quarantined."""
-    for dataset, job_name in INGEST_JOB_NAMES.items():
-        keys = [r.release_id for r in plan.todo if r.dataset == dataset]
-        if keys:
-            instance.add_dynamic_partitions(resolve_job(job_name).partitions_def.name, keys)
-    started = time.monotonic()
-    for done, release in enumerate(plan.todo, start=1):
-        job = resolve_job(INGEST_JOB_NAMES[release.dataset])
+    """One run per batch of new releases, one line per release as its batch ends."""
+    started, done = time.monotonic(), 0
+    by_id = {r.release_id: r for r in plan.todo}
+    for job_name, keys in _ingest_batches(resolve_job, instance, plan.todo):
+        range_tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
         with console.captured():
-            result = job.execute_in_process(
-                instance=instance,
-                partition_key=release.release_id,
-                tags=tags,
-                raise_on_error=False,
+            result = resolve_job(job_name).execute_in_process(
+                instance=instance, tags={**tags, **range_tags}, raise_on_error=False
             )
-        console.line(_release_line(settings, release, plan.code_fp, result, report))
-        console.bar(INGEST_BAR, done, len(plan.todo), started)
+        for key in keys:
+            console.line(_release_line(settings, by_id[key], plan.code_fp, result, report))
+            done += 1
+            console.bar(INGEST_BAR, done, len(plan.todo), started)
     console.done(INGEST_BAR)
     with connect(settings.warehouse_path) as con:
         write_state(con, settings)

@@ -127,7 +127,7 @@ def _indicator_rows() -> pd.DataFrame:
     for (indicator, source), breakdown in SERIES.items():
         for city in ("320583", "441900"):
             rows.append((city, 2007, indicator, breakdown or "computers", source, 0.25))
-    return pd.DataFrame(rows, columns=[*KEYS, "value"])
+    return pd.DataFrame(rows, columns=[*KEYS, "value"]).assign(conf_status="F")
 
 
 def test_compare_reports_missing_rows_nulls_and_differences(tmp_path: Path) -> None:
@@ -156,6 +156,29 @@ def test_compare_reports_missing_rows_nulls_and_differences(tmp_path: Path) -> N
     }
     assert totals == {"missing_in_other": 1, "missing_in_reference": 0, "null_mismatches": 1}
     assert max(s["max_rel_diff"] for s in result["series"]) == pytest.approx(1e-6, rel=1e-3)
+
+
+def test_compare_leaves_out_values_the_publish_suppresses(tmp_path: Path) -> None:
+    peer = _indicator_rows().drop(columns="conf_status")
+    published = _indicator_rows()
+    # Disclosure control hid two published values (C primary, D secondary): the peer computes
+    # them anyway, so they are counted and left out, not reported as NULL mismatches.
+    published.loc[[0, 3], "value"] = None
+    published.loc[0, "conf_status"] = "C"
+    published.loc[3, "conf_status"] = "D"
+    published_path, peer_path = tmp_path / "published.parquet", tmp_path / "peer.parquet"
+    published.to_parquet(published_path)
+    peer.to_parquet(peer_path)
+    result = compare(published_path, peer_path)
+    assert result["agree"]
+    assert sum(s["suppressed"] for s in result["series"]) == 2
+    assert sum(s["null_mismatches"] for s in result["series"]) == 0
+    # A NULL that is not a suppression still counts.
+    published.loc[5, "value"] = None
+    published.to_parquet(published_path)
+    result = compare(published_path, peer_path)
+    assert not result["agree"]
+    assert sum(s["null_mismatches"] for s in result["series"]) == 1
 
 
 def test_run_measured_sees_the_peak_memory_of_a_grandchild(tmp_path: Path) -> None:
@@ -206,7 +229,7 @@ def test_dagster_runs_reads_steps_from_the_event_log(tmp_path: Path) -> None:
     ("step_key", "category"),
     [
         ("raw__asif", "ingest"),
-        ("dbt_intermediate", "dbt"),
+        ("dbt_models", "dbt"),
         ("marts__fct_city_indicators_gx_mart_fct_city_indicators", "gx_checks"),
         ("serve__published_marts", "publish"),
     ],
@@ -287,7 +310,7 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
         assert breakdown["steps_s"]["dbt"] > 0 and breakdown["steps_s"]["gx_checks"] > 0
         assert breakdown["ingest_phases_s"]["read"] > 0
         assert breakdown["ingest_phases_s"]["gx"] > 0
-        assert set(breakdown["dbt_layers_s"]) == {"staging", "intermediate", "marts"}
+        assert set(breakdown["dbt_layers_s"]) == {"staging", "models"}
         assert breakdown["gx_s"]["gates"] > 0 and breakdown["publish_s"] > 0
     # The full refresh ingests 5 releases, the incremental one only the 2 held back.
     full, incremental = (
@@ -309,7 +332,7 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
     assert not ((full["source"] == "asif") & (full["year"] == 2010)).any()
     assert ((incremental["source"] == "asif") & (incremental["year"] == 2010)).any()
 
-    assert len(results["targets"]) == 7
+    assert len(results["targets"]) == 5  # demo: two speed targets, memory, imports, GX
     for target in results["targets"]:
         assert isinstance(target["met"], bool) and target["verdict"]
     assert results["machine"]["cores"] and len(results["load"]["start"]) == 3

@@ -51,12 +51,12 @@ def test_thin_slice_matches_hand_calculation_and_second_run_is_noop(
         assert got == pytest.approx(want, abs=1e-12)
     parquet = settings.serve_dir / "parquet" / "fct_city_indicators.parquet"
     assert duckdb.sql(f"select count(*) from read_parquet('{parquet}')").fetchall()[0][0] > 0
-    # dbt parses the project once per data folder: the first layer's parse is left in the
-    # shared target folder and the intermediate and marts layers reuse it.
+    # dbt parses the project once per data folder: the staging step's parse is left in the
+    # shared target folder and the second step (intermediate models and marts) reuses it.
     events = [json.loads(line) for line in (settings.dbt_target_dir / "dbt.log").open()]
     invocations = list(dict.fromkeys(e["info"]["invocation_id"] for e in events))
     skipped = {e["info"]["invocation_id"] for e in events if e["info"]["code"] == "I017"}
-    assert len(invocations) == 3  # staging, intermediate, marts
+    assert len(invocations) == 2  # staging; intermediate models and marts
     assert skipped == set(invocations[1:])  # "Partial parsing enabled, no changes found"
     assert (settings.dbt_target_dir / "partial_parse.msgpack").is_file()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance, RunsFilter, SkipReason
+from dagster import AssetKey, DagsterInstance, RunsFilter, SkipReason
 
 from orchestration.cli import refresh
 from orchestration.defs.ingest.sensor import plan_run_requests
@@ -63,11 +63,13 @@ def _publish_catalog(root: Path, entries: dict, ids: list[str]) -> None:
 
 
 def _ingested_partitions(settings: Settings) -> list[str]:
+    """The release partitions Dagster recorded as materialized (one per loaded release)."""
     with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
-        runs = instance.get_runs(RunsFilter(job_name="ingest_asif")) + instance.get_runs(
-            RunsFilter(job_name="ingest_fdi_city")
+        return sorted(
+            key
+            for asset in (["raw", "asif"], ["raw", "fdi_city"])
+            for key in instance.get_materialized_partitions(AssetKey(asset))
         )
-        return sorted(r.tags["dagster/partition"] for r in runs)
 
 
 def _served(settings: Settings) -> Path:
@@ -99,6 +101,21 @@ def test_http_catalog_loads_then_grows_by_exactly_the_new_releases(
     assert sorted(r.partition_key for r in tick.run_requests) == sorted(LATER)
     assert refresh(settings, echo=quiet) == EXIT_OK
     assert _ingested_partitions(settings) == sorted(FIRST + LATER)
+    # Each refresh ingested each dataset's new releases in one run (a partition range).
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        for job, first, later in (
+            ("ingest_asif", FIRST[:2], LATER[:2]),
+            ("ingest_fdi_city", FIRST[2:], LATER[2:]),
+        ):
+            runs = instance.get_runs(RunsFilter(job_name=job), ascending=True)
+            ranges = [
+                (
+                    r.tags["dagster/asset_partition_range_start"],
+                    r.tags["dagster/asset_partition_range_end"],
+                )
+                for r in runs
+            ]
+            assert ranges == [(first[0], first[-1]), (later[0], later[-1])]
 
     with duckdb.connect(str(_served(settings)), read_only=True) as con:
         status = dict(con.execute("select release_id, status from marts.dim_release").fetchall())

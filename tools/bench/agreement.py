@@ -1,5 +1,7 @@
 """Agreement of the published indicators with the pandas peer and the floor: row by row on
-the bench series, within a relative tolerance."""
+the bench series, within a relative tolerance. The refresh runs with disclosure control on, so
+its suppressed values (conf_status C or D, value NULL) are left out of the comparison and
+counted; the peer and the floor suppress nothing."""
 
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ SERIES = {
 # Agreement ----------------------------------------------------------------------------------
 
 
-def bench_rows_sql(path: Path) -> str:
+def bench_rows_sql(path: Path, suppressed: str = "false") -> str:
     conditions = " or ".join(
         f"(indicator_id = '{ind}' and source = '{src}'"
         + (f" and breakdown = '{brk}')" if brk else ")")
@@ -35,30 +37,33 @@ def bench_rows_sql(path: Path) -> str:
     )
     return (
         "select city_code, cast(year as integer) as year, indicator_id, breakdown, source, "
-        f"cast(value as double) as value from read_parquet('{path}') where {conditions}"
+        f"cast(value as double) as value, {suppressed} as suppressed "
+        f"from read_parquet('{path}') where {conditions}"
     )
 
 
 def compare(reference: Path, other: Path) -> dict[str, Any]:
-    """Row-by-row agreement of two indicator files on the bench series."""
-
+    """Row-by-row agreement of the published indicators (`reference`, with conf_status) and
+    another implementation's, on the bench series; suppressed published values aside."""
+    suppressed = "coalesce(conf_status in ('C', 'D'), false)"
     with duckdb.connect() as con:
         rows = con.execute(
             f"""
-            with a as ({bench_rows_sql(reference)}), b as ({bench_rows_sql(other)})
+            with a as ({bench_rows_sql(reference, suppressed)}), b as ({bench_rows_sql(other)})
             select
                 coalesce(a.indicator_id, b.indicator_id) as indicator_id,
                 coalesce(a.source, b.source) as source,
                 count(*) as rows,
+                count(*) filter (where a.suppressed) as suppressed,
                 count(*) filter (where b.city_code is null) as missing_in_other,
                 count(*) filter (where a.city_code is null) as missing_in_reference,
                 count(*) filter (
                     where a.city_code is not null and b.city_code is not null
-                        and (a.value is null) <> (b.value is null)
+                        and not a.suppressed and (a.value is null) <> (b.value is null)
                 ) as null_mismatches,
                 coalesce(max(abs(a.value - b.value)
-                    / greatest(abs(a.value), {ABS_TOLERANCE / REL_TOLERANCE})), 0)
-                    as max_rel_diff
+                    / greatest(abs(a.value), {ABS_TOLERANCE / REL_TOLERANCE}))
+                    filter (where a.suppressed is not true), 0) as max_rel_diff
             from a full join b using (city_code, year, indicator_id, breakdown, source)
             group by all order by all
             """
@@ -70,6 +75,7 @@ def compare(reference: Path, other: Path) -> dict[str, Any]:
                     "indicator_id",
                     "source",
                     "rows",
+                    "suppressed",
                     "missing_in_other",
                     "missing_in_reference",
                     "null_mismatches",

@@ -1,6 +1,8 @@
-"""dbt assets, split at every gate (staging → intermediate → marts) so a blocking check on one
-layer stops the next layer from being built (a blocking check cannot stop models inside the
-same `dbt build`)."""
+"""dbt assets, split at the gate between staging and the models built on it: the blocking GX
+gates on the staged tables stop the intermediate models from being built (a blocking check
+cannot stop models inside the same `dbt build`). Intermediate models and marts are one
+`dbt build` — no gate sits between them (the mart gates block the publish) — so a refresh
+starts dbt twice, not three times (each start costs seconds of imports and connection)."""
 
 import json
 import time
@@ -55,8 +57,9 @@ def dbt_vars(settings: CitygvcSettings) -> str:
 def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings, layer: str
 ) -> Iterator[Any]:
-    """`dbt build` of one layer. Each model's materialization carries the seconds since the
-    layer's build started; the layer's wall time goes to ops.run_phases (dbt.<layer>)."""
+    """`dbt build` of one step (`staging`, or `models`: intermediate and marts). Each
+    model's materialization carries the seconds since the step's build started; the step's
+    wall time goes to ops.run_phases (dbt.<layer>)."""
     # "buildable": a test whose parents span layers runs in the later layer's step, once
     # every parent has been built, instead of failing in the earlier one.
     # dbt unit tests check model logic on hand-made rows (make test-fast runs them); a refresh
@@ -70,7 +73,7 @@ def _build(
         "--exclude",
         "test_type:unit",
     ]
-    # One target folder per data directory, shared by the three layers: dbt leaves its
+    # One target folder per data directory, shared by both steps: dbt leaves its
     # partial_parse.msgpack there (parsed with this profile and these vars), so later layers and
     # later refreshes skip the full parse that a per-invocation folder would force.
     target = citygvc.get().dbt_target_dir
@@ -106,22 +109,10 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: Ci
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select="path:models/intermediate",
-    name="dbt_intermediate",
+    select="path:models/intermediate path:models/marts",
+    name="dbt_models",
     dagster_dbt_translator=_translator,
     pool="warehouse",
 )
-def dbt_intermediate(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
-    yield from _build(context, dbt, citygvc, "intermediate")
-
-
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    select="path:models/marts",
-    name="dbt_marts",
-    dagster_dbt_translator=_translator,
-    pool="warehouse",
-)
-def dbt_marts(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
-    yield from _build(context, dbt, citygvc, "marts")
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    yield from _build(context, dbt, citygvc, "models")

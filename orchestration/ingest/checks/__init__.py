@@ -18,8 +18,12 @@ seed code lists), `asif` (per-file rules and the entry points), `asif_release` (
 release-wide ASIF rules), `fdi_city`: each dataset's rules as small named functions.
 """
 
-from orchestration.ingest.checks.asif import check_asif_release, run_asif_checks
-from orchestration.ingest.checks.asif_release import PreviousRelease, previous_from_count
+from orchestration.ingest.checks.asif import check_asif_release, own_asif_checks, run_asif_checks
+from orchestration.ingest.checks.asif_release import (
+    PreviousRelease,
+    compare_with_previous,
+    previous_from_count,
+)
 from orchestration.ingest.checks.common import CheckFailure, CheckReport, Stat
 from orchestration.ingest.checks.fdi_city import check_fdi_release, run_fdi_checks
 
@@ -30,6 +34,8 @@ __all__ = [
     "Stat",
     "check_asif_release",
     "check_fdi_release",
+    "compare_with_previous",
+    "own_asif_checks",
     "previous_from_count",
     "run_asif_checks",
     "run_fdi_checks",

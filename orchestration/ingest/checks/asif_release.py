@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.ingest.catalog import Release
-from orchestration.ingest.checks.common import CheckReport, Stat, failure, pct
+from orchestration.ingest.checks.common import CheckFailure, CheckReport, Stat, failure, pct
 from orchestration.ingest.duplicates import ranked_records_sql
 from orchestration.ingest.readers.asif import AsifFrame
 from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED, asif_column_sql
@@ -169,63 +169,83 @@ def duplicate_checks(frames: Sequence[AsifFrame], release: Release, report: Chec
 
 
 def row_count_check(
-    total: int, release: Release, previous: PreviousRelease | None, report: CheckReport
-) -> None:
+    total: int, release: Release, previous: PreviousRelease | None
+) -> CheckFailure | None:
     if previous is None or previous.row_count <= 0:
-        return
+        return None
     low, high = REVISION_ROW_BAND if previous.kind == "revision" else YEAR_ROW_BAND
     ratio = total / previous.row_count
-    if not low <= ratio <= high:
-        against = (
-            f"revision {previous.revision} ({previous.release_id})"
-            if previous.kind == "revision"
-            else f"{previous.period} ({previous.release_id})"
-        )
-        report.failures.append(
-            failure(
-                release,
-                "row_count_out_of_band",
-                f"{total} rows is {ratio:.2f}× the {previous.row_count} rows of {against}; "
-                f"the accepted band is {low}×–{high}×",
-            )
-        )
+    if low <= ratio <= high:
+        return None
+    against = (
+        f"revision {previous.revision} ({previous.release_id})"
+        if previous.kind == "revision"
+        else f"{previous.period} ({previous.release_id})"
+    )
+    return failure(
+        release,
+        "row_count_out_of_band",
+        f"{total} rows is {ratio:.2f}× the {previous.row_count} rows of {against}; "
+        f"the accepted band is {low}×–{high}×",
+    )
 
 
-def _unit_problem(median: float, previous: PreviousRelease | None) -> str | None:
-    """Why a median firm gross output is not in thousand yuan, or None."""
-    low, high = MEDIAN_OUTPUT_BOUNDS
-    if not low <= median <= high:
-        return f"outside the plausible {low:,.0f}–{high:,.0f} thousand yuan"
-    if previous is not None and previous.median_gross_output:
-        ratio = median / previous.median_gross_output
-        r_low, r_high = MEDIAN_RATIO_BAND
-        if not r_low <= ratio <= r_high:
-            return (
-                f"{ratio:.3g}× the median of {previous.release_id} "
-                f"({previous.median_gross_output:,.1f}); accepted {r_low:.3g}×–{r_high:.3g}×"
-            )
-    return None
+def _unit_failure(release: Release, median: float, problem: str) -> CheckFailure:
+    return failure(
+        release,
+        "unit_error",
+        f"median firm gross output {median:,.1f} (thousand yuan expected) is {problem}",
+        None,
+        "gross_output",
+    )
 
 
-def unit_check(
-    outputs: list[pa.ChunkedArray],
-    release: Release,
-    previous: PreviousRelease | None,
-    report: CheckReport,
-) -> None:
+def unit_check(outputs: list[pa.ChunkedArray], release: Release, report: CheckReport) -> None:
+    """The median positive gross output against the absolute bounds; the comparison with the
+    previous release's median is `compare_with_previous`."""
     values = pa.chunked_array([c for part in outputs for c in part.chunks], pa.float64())
     if len(values) == 0:
         return
     median = pc.quantile(values, q=0.5)[0].as_py()
+    report.median_gross_output = median
     report.stats.append(Stat("", "median_gross_output", "", median))
-    problem = _unit_problem(median, previous)
-    if problem:
-        report.failures.append(
-            failure(
-                release,
-                "unit_error",
-                f"median firm gross output {median:,.1f} (thousand yuan expected) is {problem}",
-                None,
-                "gross_output",
-            )
-        )
+    low, high = MEDIAN_OUTPUT_BOUNDS
+    if not low <= median <= high:
+        problem = f"outside the plausible {low:,.0f}–{high:,.0f} thousand yuan"
+        report.failures.append(_unit_failure(release, median, problem))
+
+
+def _median_ratio_problem(median: float, previous: PreviousRelease) -> str | None:
+    if not previous.median_gross_output:
+        return None
+    ratio = median / previous.median_gross_output
+    r_low, r_high = MEDIAN_RATIO_BAND
+    if r_low <= ratio <= r_high:
+        return None
+    return (
+        f"{ratio:.3g}× the median of {previous.release_id} "
+        f"({previous.median_gross_output:,.1f}); accepted {r_low:.3g}×–{r_high:.3g}×"
+    )
+
+
+def compare_with_previous(
+    report: CheckReport, release: Release, previous: PreviousRelease | None
+) -> None:
+    """The checks that need the previous release (row-count band, median ratio), reported
+    in their place in the check order (`report.compare_at`). A release's own checks can run
+    before the previous release is loaded (in parallel); these run once it is."""
+    found = [row_count_check(report.rows, release, previous)]
+    median = report.median_gross_output
+    unit_failed = any(f.reason_code == "unit_error" for f in report.failures)
+    if previous is not None and median is not None and not unit_failed:
+        problem = _median_ratio_problem(median, previous)
+        if problem:
+            found.append(_unit_failure(release, median, problem))
+    at = report.compare_at
+    if found[0] is not None:
+        report.failures.insert(at, found[0])
+        at += 1
+    if len(found) > 1:
+        # After the row count, before the duplicate rule (the absolute unit check, when it
+        # failed, already sits here and the ratio is not checked).
+        report.failures.insert(at, found[1])

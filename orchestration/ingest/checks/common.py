@@ -54,6 +54,12 @@ class CheckReport:
     gx: list[GxOutcome] = field(default_factory=list)
     # Wall-clock seconds spent in GX validation (part of the checks' time).
     gx_seconds: float = 0.0
+    # ASIF: the release's rows and median positive gross output, and where in `failures` the
+    # comparison with the previous release reports (after the file rules, before the
+    # duplicate rule), so it can be added once the previous release is known.
+    rows: int = 0
+    median_gross_output: float | None = None
+    compare_at: int = 0
 
     @property
     def passed(self) -> bool:
@@ -141,8 +147,10 @@ def run_gx(
     ).to_pandas()
     start = time.perf_counter()
     try:
+        # Data Docs only for a run that failed an expectation: a release's stored result
+        # is enough when it passed, and rendering would cost every release.
         outcome = validate_dataframe(
-            frame, suite, settings, key_columns=["source_file", "source_row"]
+            frame, suite, settings, key_columns=["source_file", "source_row"], docs="on_failure"
         )
     finally:
         report.gx_seconds += time.perf_counter() - start

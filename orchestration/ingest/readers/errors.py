@@ -29,3 +29,7 @@ class ReadError(Exception):
         if row is not None:
             where.append(f"row {row}")
         super().__init__(f"{', '.join(where)}: {message}")
+
+    def __reduce__(self) -> tuple:
+        # Picklable with its fields: releases are read in worker processes (ingest.batch).
+        return (ReadError, (self.file, self.column, self.row, self.message, self.reason))

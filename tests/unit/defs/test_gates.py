@@ -29,7 +29,7 @@ def _profile(tmp_path: Path, firm_ids: list[str | None], industries: list[str | 
     con.executemany("insert into staging.stg_asif__firm_years values (?, ?, ?, ?, ?)", rows)
     frame = con.execute(ASIF_GATE.sql).df()
     settings = Settings(data_dir=tmp_path, releases=str(tmp_path), dagster_home=tmp_path / "dh")
-    return frame, validate_dataframe(frame, ASIF_GATE.suite, settings, build_docs=False)
+    return frame, validate_dataframe(frame, ASIF_GATE.suite, settings, docs="never")
 
 
 def test_a_missing_id_and_industry_within_tolerance_pass(tmp_path: Path) -> None:

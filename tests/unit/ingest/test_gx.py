@@ -57,6 +57,21 @@ def test_good_frame_passes_and_builds_data_docs(settings: Settings) -> None:
     )
 
 
+def test_on_failure_renders_data_docs_only_for_a_run_with_a_failed_expectation(
+    settings: Settings,
+) -> None:
+    good = validate_dataframe(canonical(), "raw_asif", settings, docs="on_failure")
+    assert good.success and good.data_docs_path is None
+    bad = canonical()
+    bad.loc[:40, "value_added"] = bad.loc[:40, "gross_output"] * 2  # a warning fails
+    warned = validate_dataframe(bad, "raw_asif", settings, docs="on_failure")
+    assert warned.warnings and warned.data_docs_path is not None
+    assert warned.data_docs_path.exists()
+    # Both runs' results are stored (GX's validation results store) whether rendered or not.
+    stored = list((settings.gx_dir).rglob("validations/raw_asif/**/*.json"))
+    assert len(stored) == 2
+
+
 def test_critical_failure_reports_counts_and_sample_keys(settings: Settings) -> None:
     df = canonical()
     df.loc[[10, 20, 30, 40], "industry_code"] = "40x1"  # 4 of 300 = 1.3% > 1%

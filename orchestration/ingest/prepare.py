@@ -1,0 +1,57 @@
+"""The part of a release's ingest that needs nothing from the warehouse: read its landed files
+and run the checks a release passes or fails on its own (GX included). `ingest.batch` runs it
+for several releases in worker processes; `ingest.load` finishes each release in the one
+warehouse writer (the comparison with the previous release, then write or quarantine)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from orchestration.ingest.checks import CheckReport, own_asif_checks, run_fdi_checks
+from orchestration.ingest.landing import LandedRelease
+from orchestration.ingest.readers import ReadError, read_asif, read_fdi_city
+from orchestration.settings import Settings
+
+
+@dataclass
+class Prepared:
+    """A landed release read and checked on its own: its frames and report, or the error
+    that stopped its reading. `phase_seconds`: read, checks (GX excluded), gx."""
+
+    landed: LandedRelease
+    frames: list[Any] = field(default_factory=list)
+    report: CheckReport | None = None
+    read_error: ReadError | None = None
+    phase_seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _read(landed: LandedRelease) -> list[Any]:
+    if landed.release.dataset == "asif":
+        return [read_asif(f.path, f.file.format, file=f.file.path) for f in landed.files]
+    return [(read_fdi_city(f.path, f.file.format, file=f.file.path), f.file) for f in landed.files]
+
+
+def prepare_release(landed: LandedRelease, settings: Settings, run_gx: bool = True) -> Prepared:
+    """Read `landed` and run its own checks (GX when `run_gx` and the rest passed)."""
+    prepared = Prepared(landed)
+    start = time.perf_counter()
+    try:
+        prepared.frames = _read(landed)
+    except ReadError as exc:
+        prepared.read_error = exc
+        return prepared
+    finally:
+        prepared.phase_seconds["read"] = time.perf_counter() - start
+    start = time.perf_counter()
+    gx_settings = settings if run_gx else None
+    if landed.release.dataset == "asif":
+        report = own_asif_checks(prepared.frames, landed.release, gx_settings)
+    else:
+        report = run_fdi_checks(prepared.frames, landed.release, gx_settings)
+    prepared.phase_seconds["checks"] = time.perf_counter() - start - report.gx_seconds
+    if report.gx:
+        prepared.phase_seconds["gx"] = report.gx_seconds
+    prepared.report = report
+    return prepared
