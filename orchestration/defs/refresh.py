@@ -3,12 +3,15 @@ ingest and transform jobs from the code location it runs in."""
 
 from dagster import Failure, OpExecutionContext, job, op
 
-from orchestration.pipeline.refresh import EXIT_CATALOG, EXIT_FAILURE, run_refresh
 from orchestration.settings import Settings
 
 
 @op(description="Run the refresh (orchestration.pipeline.refresh.run_refresh) in this run.")
 def refresh_op(context: OpExecutionContext) -> None:
+    # Imported in the run: the refresh pulls in the readers (pandas, pyarrow), which loading
+    # the definitions (UI, sensors, every run worker) should not pay for.
+    from orchestration.pipeline.refresh import EXIT_CATALOG, EXIT_FAILURE, run_refresh
+
     status = run_refresh(
         Settings.from_env(),
         resolve_job=context.repository_def.get_job,

@@ -30,6 +30,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, JobDefinition
 from orchestration.ingest.catalog import CatalogError, Release, open_catalog, validate_catalog
 from orchestration.ingest.load import record_rejections
 from orchestration.pipeline.console import Console
+from orchestration.pipeline.job_names import INGEST_JOB_NAMES, TRANSFORM_JOB_NAME
 from orchestration.pipeline.plan import (
     any_loaded,
     publish_fingerprint,
@@ -47,8 +48,6 @@ from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import REFRESH_TAG
 
 EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
-INGEST_JOB_NAMES = {"asif": "ingest_asif", "fdi_city": "ingest_fdi_city"}
-TRANSFORM_JOB_NAME = "transform_and_publish"
 INGEST_BAR = "ingest: releases"
 # The run tags of a partition-range run (Dagster's own names; not exported publicly).
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"

@@ -8,7 +8,7 @@ from orchestration.defs.ingest.assets import (
     raw_asif,
     raw_fdi_city,
 )
-from orchestration.pipeline.refresh import INGEST_JOB_NAMES
+from orchestration.pipeline.job_names import INGEST_JOB_NAMES
 
 ingest_asif_job = define_asset_job(
     INGEST_JOB_NAMES["asif"],

@@ -18,7 +18,6 @@ from orchestration.pipeline.plan import (
     recorded_releases,
 )
 from orchestration.warehouse.dbt import code_fingerprint, dbt_project
-from orchestration.warehouse.publish import build_version, swap_in
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import PUBLISH_PHASE
 
@@ -55,6 +54,10 @@ def mart_docs() -> dict[str, dict]:
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
+    # The exports pull in pandas and pyreadstat: imported in the run that publishes, so
+    # loading the definitions (UI, sensors, every run worker) stays fast.
+    from orchestration.warehouse.publish import build_version, swap_in
+
     settings = citygvc.get()
     start = time.perf_counter()
     with connect(settings.warehouse_path) as con:

@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from orchestration.pipeline.refresh import TRANSFORM_JOB_NAME
+from orchestration.pipeline.job_names import TRANSFORM_JOB_NAME
 
 transform_job = define_asset_job(
     TRANSFORM_JOB_NAME,
