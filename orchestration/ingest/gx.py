@@ -104,6 +104,25 @@ def load_suite_spec(suite_name: str, directory: Path | None = None) -> dict[str,
     return spec
 
 
+# Expectation arguments that name the columns an expectation reads.
+_COLUMN_ARGUMENTS = ("column", "column_A", "column_B", "column_list")
+
+
+def suite_columns(suite_name: str, suites_dir: Path | None = None) -> list[str] | None:
+    """The columns the suite's expectations read (sorted), or None when one of them looks at
+    the table's whole column set: a frame narrowed to these (and its key columns) validates
+    alike, and converting and scanning the other columns is wasted work."""
+    spec = load_suite_spec(suite_name, suites_dir)
+    columns: set[str] = set()
+    for item in spec["expectations"]:
+        if item["type"].startswith("expect_table_column"):
+            return None
+        for argument in _COLUMN_ARGUMENTS:
+            value = item.get("kwargs", {}).get(argument)
+            columns.update([value] if isinstance(value, str) else value or [])
+    return sorted(columns)
+
+
 @contextmanager
 def _store_lock(gx_dir: str) -> Iterator[None]:
     """Exclusive use of the GX project's stores across processes (releases are validated in

@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.ingest.catalog import Release
-from orchestration.ingest.gx import GxOutcome, validate_dataframe
+from orchestration.ingest.gx import GxOutcome, suite_columns, validate_dataframe
 from orchestration.settings import Settings
 
 # Values quoted in a failure message.
@@ -141,10 +141,17 @@ def run_gx(
     report: CheckReport,
 ) -> None:
     """One GX validation per release (each run costs about a second whatever the size):
-    the files' rows together, with `source_file` and `source_row` as the sample keys."""
-    frame = pa.concat_tables(
-        [t.append_column("source_file", pa.array([f] * t.num_rows, pa.string())) for f, t in tables]
-    ).to_pandas()
+    the files' rows together, with `source_file` and `source_row` as the sample keys, and
+    only the columns the suite reads."""
+    keys = ["source_file", "source_row"]
+    needed = suite_columns(suite)
+    parts = []
+    for file, table in tables:
+        table = table.append_column("source_file", pa.array([file] * table.num_rows, pa.string()))
+        if needed is not None:
+            table = table.select([c for c in table.column_names if c in {*needed, *keys}])
+        parts.append(table)
+    frame = pa.concat_tables(parts).to_pandas()
     start = time.perf_counter()
     try:
         # Data Docs only for a run that failed an expectation: a release's stored result

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.transform.gates import GATES
+from orchestration.defs.transform.gates import GATES, gate_sql
 from orchestration.ingest.gx import validate_dataframe
 from orchestration.settings import Settings
 
@@ -27,7 +27,7 @@ def _profile(tmp_path: Path, firm_ids: list[str | None], industries: list[str | 
         for i, (firm, industry) in enumerate(zip(firm_ids, industries, strict=True))
     ]
     con.executemany("insert into staging.stg_asif__firm_years values (?, ?, ?, ?, ?)", rows)
-    frame = con.execute(ASIF_GATE.sql).df()
+    frame = con.execute(gate_sql(ASIF_GATE)).df()
     settings = Settings(data_dir=tmp_path, releases=str(tmp_path), dagster_home=tmp_path / "dh")
     return frame, validate_dataframe(frame, ASIF_GATE.suite, settings, docs="never")
 
@@ -55,3 +55,21 @@ def test_more_missing_industry_codes_than_the_tolerance_fail(tmp_path: Path) -> 
     _, outcome = _profile(tmp_path, [f"F{i:03d}" for i in range(200)], industries)
     (failure,) = outcome.critical_failures
     assert failure.column == "share_missing_industry"
+
+
+def test_a_mart_gate_fetches_only_the_columns_its_suite_reads_and_its_keys() -> None:
+    (gate,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    # The suite reads city_code, industry_level, ownership, source, conf_status,
+    # gross_output and firms (expectations/mart_fct_city_industry_year.json); year and
+    # industry_code are keys; value_added and release_ids are neither.
+    con.execute(
+        "create table marts.fct_city_industry_year as select '320583' as city_code, 2005 as year, "
+        "'division' as industry_level, '39' as industry_code, 'total' as ownership, "
+        "'asif' as source, 'F' as conf_status, 10.0 as gross_output, 3.0 as firms, "
+        "4.0 as value_added, 'asif-2005-r1' as release_ids"
+    )
+    columns = [d[0] for d in con.execute(gate_sql(gate)).description]
+    keys = ["city_code", "year", "industry_level", "industry_code", "ownership", "source"]
+    assert sorted(columns) == sorted([*keys, "conf_status", "gross_output", "firms"])

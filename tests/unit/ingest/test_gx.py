@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.ingest import gx as gx_validation
 from orchestration.ingest.catalog import open_catalog, validate_catalog
-from orchestration.ingest.gx import GxInfrastructureError, validate_dataframe
+from orchestration.ingest.gx import GxInfrastructureError, suite_columns, validate_dataframe
 from orchestration.ingest.load import ingest_release
 from orchestration.settings import EXPECTATIONS_DIR, Settings
 from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED, connect
@@ -160,3 +160,31 @@ def test_critical_gx_failure_quarantines_the_release(
     assert outcome.gx and outcome.gx[0]["data_docs"]
     assert {"land", "read", "checks", "gx", "write"} == set(outcome.phase_seconds)
     assert outcome.phase_seconds["gx"] > 0
+
+
+def test_suite_columns_are_the_columns_its_expectations_read(tmp_path: Path) -> None:
+    def suite(name: str, expectations: list[dict]) -> None:
+        for item in expectations:
+            item["meta"] = {"severity": "critical"}
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps({"name": name, "expectations": expectations})
+        )
+
+    suite(
+        "narrow",
+        [
+            {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "b"}},
+            {
+                "type": "expect_column_pair_values_a_to_be_greater_than_b",
+                "kwargs": {"column_A": "c", "column_B": "a"},
+            },
+        ],
+    )
+    assert suite_columns("narrow", tmp_path) == ["a", "b", "c"]
+    # An expectation on the whole column set needs every column: no narrowing.
+    suite(
+        "whole",
+        [{"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["a"]}}],
+    )
+    assert suite_columns("whole", tmp_path) is None
