@@ -207,31 +207,33 @@ def _insert_asif(
 def _insert_fdi(
     con: duckdb.DuckDBPyConnection, release: Release, frames: Sequence[tuple[FdiFrame, Any]]
 ) -> int:
-    total = 0
-    for frame, entry in frames:
-        _insert_arrow(
-            con,
-            "incoming_fdi",
-            frame.table,
-            """
-            insert into raw.fdi_city (release_id, source_file, source_row, source_sheet,
-                layout, period, city_code, year, file_city_code, industry_code,
-                industry_name, ownership, measure, value, unit)
-            select $release_id, $source_file, source_row, source_sheet, layout, $period,
-                $city_code, cast(year as integer), file_city_code, industry_code,
-                industry_name, ownership, measure, cast(value as decimal(20, 4)), unit
-            from incoming_fdi
-            order by source_sheet, source_row
-            """,
-            {
-                "release_id": release.release_id,
-                "source_file": frame.file,
-                "period": release.period,
-                "city_code": entry.city_code,
-            },
-        )
-        total += frame.num_rows
-    return total
+    """Every file of the release in one statement (a national release has one file per
+    city: 300 inserts cost a second), rows in file order, then sheet and row."""
+    parts = [
+        frame.table.append_column("file_index", pa.array([i] * frame.num_rows, pa.int32()))
+        .append_column("source_file", pa.array([frame.file] * frame.num_rows, pa.string()))
+        .append_column("city_code", pa.array([entry.city_code] * frame.num_rows, pa.string()))
+        for i, (frame, entry) in enumerate(frames)
+    ]
+    if not parts:
+        return 0
+    _insert_arrow(
+        con,
+        "incoming_fdi",
+        pa.concat_tables(parts, promote_options="default"),
+        """
+        insert into raw.fdi_city (release_id, source_file, source_row, source_sheet,
+            layout, period, city_code, year, file_city_code, industry_code,
+            industry_name, ownership, measure, value, unit)
+        select $release_id, source_file, source_row, source_sheet, layout, $period,
+            city_code, cast(year as integer), file_city_code, industry_code,
+            industry_name, ownership, measure, cast(value as decimal(20, 4)), unit
+        from incoming_fdi
+        order by file_index, source_sheet, source_row
+        """,
+        {"release_id": release.release_id, "period": release.period},
+    )
+    return sum(frame.num_rows for frame, _ in frames)
 
 
 # A release's outcome -------------------------------------------------------------------------
