@@ -21,18 +21,19 @@ from orchestration.ingest.load import IngestOutcome, finish_release, land_releas
 from orchestration.ingest.prepare import Prepared, prepare_release
 from orchestration.settings import Settings
 
-# A worker process costs about 3 s to start (imports of pandas, pyarrow and GX); below this
-# many bytes a batch is read faster in this process (the demo catalog is 14 MB in all, one
-# national ASIF year about 60 MB).
+# A worker process costs about 3 s to start (imports of pandas, pyarrow and GX), about what
+# reading and checking one national ASIF year costs (60 MB): a batch is read faster in this
+# process below this many bytes (the demo catalog is 14 MB in all) or releases (measured at
+# national scale: two releases took 9.7 s in two workers).
 PARALLEL_MIN_BYTES = 32 * 2**20
+PARALLEL_MIN_RELEASES = 4
 
 
 def pool_size(releases: Sequence[Release]) -> int:
     """Worker processes for a batch: one per usable core, never more than the releases; 1
-    (no pool: read in this process) for a single release or a batch too small to pay for
-    starting workers."""
+    (no pool: read in this process) for a batch too small to pay for starting workers."""
     size = sum(f.bytes for r in releases for f in r.files)
-    if len(releases) < 2 or size < PARALLEL_MIN_BYTES:
+    if len(releases) < PARALLEL_MIN_RELEASES or size < PARALLEL_MIN_BYTES:
         return 1
     return min(len(os.sched_getaffinity(0)), len(releases))
 

@@ -21,7 +21,12 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from orchestration.ingest.batch import PARALLEL_MIN_BYTES, ingest_releases, pool_size
+from orchestration.ingest.batch import (
+    PARALLEL_MIN_BYTES,
+    PARALLEL_MIN_RELEASES,
+    ingest_releases,
+    pool_size,
+)
 from orchestration.ingest.catalog import Release, open_catalog, validate_catalog
 from orchestration.ingest.checks import check_asif_release, check_fdi_release
 from orchestration.ingest.load import IngestOutcome, ingest_release, record_rejections
@@ -657,11 +662,12 @@ def test_a_batch_read_in_worker_processes_is_checked_against_releases_of_the_sam
 
 
 def test_pool_size_follows_the_cores_the_releases_and_their_size(env: Env) -> None:
-    small = [env.asif(f"asif-{y}-r1", firms(50, y, y % 7), period=y) for y in (2005, 2006)]
+    years = range(2004, 2004 + PARALLEL_MIN_RELEASES)
+    small = [env.asif(f"asif-{y}-r1", firms(50, y, y % 7), period=y) for y in years]
     assert pool_size(small) == 1  # a few kilobytes: workers would cost more than they save
     big = [
         replace(r, files=tuple(replace(f, bytes=PARALLEL_MIN_BYTES) for f in r.files))
         for r in small
     ]
-    assert pool_size(big[:1]) == 1  # one release: nothing to share out
-    assert pool_size(big) == min(2, len(os.sched_getaffinity(0)))
+    assert pool_size(big[:-1]) == 1  # too few releases to share out
+    assert pool_size(big) == min(PARALLEL_MIN_RELEASES, len(os.sched_getaffinity(0)))
