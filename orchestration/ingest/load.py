@@ -144,11 +144,9 @@ class _Ingest:
             return verify_and_land(source, self.release, self.settings)
 
     def compare(self, prepared: Prepared, previous_row_count: int | _Auto | None) -> CheckReport:
-        """The checks against the previous release (ASIF), once it is in the warehouse;
-        the phase times of the release's own checks join this release's."""
+        """The checks against the previous release (ASIF), once it is in the warehouse."""
         report = prepared.report
         assert report is not None
-        self.phase_seconds.update(prepared.phase_seconds)
         if self.release.dataset != "asif":
             return report
         start = time.perf_counter()
@@ -257,8 +255,9 @@ def finish_release(
 ) -> IngestOutcome:
     """Quarantine a release that could not be read or failed a check; else write it."""
     landed, error = prepared.landed, prepared.read_error
+    # The release's read and own checks (maybe in a worker) join its timed phases.
+    ingest.phase_seconds.update(prepared.phase_seconds)
     if error is not None:
-        ingest.phase_seconds.update(prepared.phase_seconds)
         return ingest.quarantine(
             error.reason,
             f"release {ingest.release.release_id}: {error}",

@@ -6,6 +6,7 @@ does not, and the run fails naming it, so the UI shows that partition failed."""
 
 import warnings
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from dagster import (
     AssetExecutionContext,
@@ -26,6 +27,9 @@ from orchestration.pipeline.plan import recorded_releases, write_state
 from orchestration.warehouse.dbt import code_fingerprint
 from orchestration.warehouse.schema import connect
 
+if TYPE_CHECKING:  # the ingest pulls in pandas: imported in the run (see _releases_of_run)
+    from orchestration.ingest.load import IngestOutcome
+
 asif_releases = DynamicPartitionsDefinition(name="asif_releases")
 fdi_city_releases = DynamicPartitionsDefinition(name="fdi_city_releases")
 PARTITIONS = {"asif": asif_releases, "fdi_city": fdi_city_releases}
@@ -33,7 +37,7 @@ PARTITIONS = {"asif": asif_releases, "fdi_city": fdi_city_releases}
 warnings.filterwarnings("ignore", category=BetaWarning, message=".*backfill_policy.*")
 
 
-def _metadata(release: Release, outcome) -> dict:
+def _metadata(release: Release, outcome: "IngestOutcome") -> dict:
     return {
         "release_id": release.release_id,
         "period": release.period,

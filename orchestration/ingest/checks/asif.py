@@ -273,7 +273,7 @@ def own_asif_checks(
     with the previous release (`compare_with_previous`) — and GX when `settings` is given
     and the rest passed. Needs nothing from the warehouse, so releases can run it in
     parallel."""
-    frames = [frames] if isinstance(frames, AsifFrame) else list(frames)
+    frames = _as_list(frames)
     report = CheckReport(rows=sum(f.num_rows for f in frames))
     outputs = []
     for frame in frames:
@@ -288,9 +288,19 @@ def own_asif_checks(
     if outputs:
         unit_check(outputs, release, report)
     duplicate_checks(frames, release, report)
+    _gx_when_passed(frames, release, settings, report)
+    return report
+
+
+def _as_list(frames: AsifFrame | Sequence[AsifFrame]) -> list[AsifFrame]:
+    return [frames] if isinstance(frames, AsifFrame) else list(frames)
+
+
+def _gx_when_passed(
+    frames: list[AsifFrame], release: Release, settings: Settings | None, report: CheckReport
+) -> None:
     if settings is not None and report.passed:
         run_gx([(f.file, f.table) for f in frames], "raw_asif", release, settings, report)
-    return report
 
 
 def run_asif_checks(
@@ -300,11 +310,10 @@ def run_asif_checks(
     settings: Settings | None = None,
 ) -> CheckReport:
     """Every ASIF release check; GX runs when `settings` is given and the rest passed."""
+    frames = _as_list(frames)
     report = own_asif_checks(frames, release)
     compare_with_previous(report, release, previous)
-    if settings is not None and report.passed:
-        frames = [frames] if isinstance(frames, AsifFrame) else list(frames)
-        run_gx([(f.file, f.table) for f in frames], "raw_asif", release, settings, report)
+    _gx_when_passed(frames, release, settings, report)
     return report
 
 

@@ -234,18 +234,18 @@ def compare_with_previous(
     """The checks that need the previous release (row-count band, median ratio), reported
     in their place in the check order (`report.compare_at`). A release's own checks can run
     before the previous release is loaded (in parallel); these run once it is."""
-    found = [row_count_check(report.rows, release, previous)]
-    median = report.median_gross_output
-    unit_failed = any(f.reason_code == "unit_error" for f in report.failures)
-    if previous is not None and median is not None and not unit_failed:
-        problem = _median_ratio_problem(median, previous)
-        if problem:
-            found.append(_unit_failure(release, median, problem))
     at = report.compare_at
-    if found[0] is not None:
-        report.failures.insert(at, found[0])
+    band = row_count_check(report.rows, release, previous)
+    if band is not None:
+        report.failures.insert(at, band)
         at += 1
-    if len(found) > 1:
-        # After the row count, before the duplicate rule (the absolute unit check, when it
-        # failed, already sits here and the ratio is not checked).
-        report.failures.insert(at, found[1])
+    median = report.median_gross_output
+    # The ratio is checked only when the median passed the absolute bounds (a failure there
+    # already sits at `at`); it goes after the row count, before the duplicate rule.
+    if previous is None or median is None:
+        return
+    if any(f.reason_code == "unit_error" for f in report.failures):
+        return
+    problem = _median_ratio_problem(median, previous)
+    if problem:
+        report.failures.insert(at, _unit_failure(release, median, problem))

@@ -156,9 +156,7 @@ def run_gx(
     try:
         # Data Docs only for a run that failed an expectation: a release's stored result
         # is enough when it passed, and rendering would cost every release.
-        outcome = validate_dataframe(
-            frame, suite, settings, key_columns=["source_file", "source_row"], docs="on_failure"
-        )
+        outcome = validate_dataframe(frame, suite, settings, key_columns=keys, docs="on_failure")
     finally:
         report.gx_seconds += time.perf_counter() - start
     report.gx.append(outcome)
