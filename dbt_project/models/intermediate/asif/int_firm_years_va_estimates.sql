@@ -4,14 +4,120 @@
 -- 1. 'panel_vat_share': VAT payable ÷ the firm's last observed VAT/VA share (its panel);
 -- 2. 'panel_last_ratio': gross output × the firm's last observed VA/GO ratio;
 -- 3. for firms never observed with value added, gross output × the median VA/GO ratio of the
---    first donor key with donors (int_firm_years_va_donor_ratios), combined when the firm
---    reports VAT payable with VAT ÷ the median VAT/VA share (geometric mean: the two
---    estimates err independently, so together they err less; suffix '_with_vat').
+--    first donor key with donors, combined when the firm reports VAT payable with VAT ÷ the
+--    median VAT/VA share (geometric mean: the two estimates err independently, so together
+--    they err less; suffix '_with_vat'). The donor medians: in the nearest year with
+--    observations (ties: the earlier year), of the VA/GO ratio and VAT/VA share of firms with
+--    the same city × harmonised division × ownership group, else division × ownership group
+--    (all cities), else city × division, else division, else all firms (the first three keys
+--    count only with at least var va_imputation_min_donors observed firms that year).
 -- int_firm_years_value_added then benchmarks the donor-based estimates (3.) to the yearbooks.
 with
 
-donor_ratios as (
-    select * from {{ ref('int_firm_years_va_donor_ratios') }}
+observed_firm_years as (
+    select * from {{ ref('int_firm_years_va_observed') }}
+),
+
+-- the keys a ratio can be borrowed from, most specific first: VA/GO ratios differ by
+-- industry and, within it, by ownership (foreign-invested processing plants add less value),
+-- more than by city, so ownership is kept before the city is
+imputation_keys as (
+    select
+        year,
+        firm_id,
+        observed_va_ratio,
+        observed_vat_share,
+        needs_borrowed_ratio,
+        unnest([1, 2, 3, 4, 5]) as key_rank,
+        unnest([
+            concat_ws('/', city_code, division_2011, ownership_group),
+            concat_ws('/', division_2011, ownership_group),
+            concat_ws('/', city_code, division_2011),
+            division_2011,
+            'all'
+        ]) as ratio_key
+    from observed_firm_years
+    -- only donors and firms that need a donor ratio
+    where observed_va_ratio is not null or needs_borrowed_ratio
+),
+
+-- a median needs enough donors to be better than the broader key's
+key_medians as (
+    select
+        key_rank,
+        ratio_key,
+        year,
+        median(observed_va_ratio) as median_va_ratio,
+        median(observed_vat_share) as median_vat_share
+    from imputation_keys
+    where observed_va_ratio is not null
+    group by key_rank, ratio_key, year
+    having count(*) >= {{ var('va_imputation_min_donors') }} or key_rank >= 4
+),
+
+imputation_needs as (
+    select distinct
+        key_rank,
+        ratio_key,
+        year
+    from imputation_keys
+    where needs_borrowed_ratio
+),
+
+-- per key, the median of the nearest year with observations (ties: the earlier year)
+nearest_medians as (
+    select
+        imputation_needs.key_rank,
+        imputation_needs.ratio_key,
+        imputation_needs.year,
+        key_medians.median_va_ratio,
+        key_medians.median_vat_share
+    from imputation_needs
+    inner join key_medians
+        on
+            imputation_needs.key_rank = key_medians.key_rank
+            and imputation_needs.ratio_key = key_medians.ratio_key
+    qualify row_number() over (
+        partition by imputation_needs.key_rank, imputation_needs.ratio_key, imputation_needs.year
+        order by abs(key_medians.year - imputation_needs.year), key_medians.year
+    ) = 1
+),
+
+borrowed_ratios as (
+    select
+        imputation_keys.year,
+        imputation_keys.firm_id,
+        arg_min(nearest_medians.median_va_ratio, imputation_keys.key_rank) as median_va_ratio,
+        -- from the same key as the ratio (arg_min would skip a key without VAT donors)
+        arg_min_null(nearest_medians.median_vat_share, imputation_keys.key_rank)
+            as median_vat_share,
+        min(imputation_keys.key_rank) as key_rank
+    from imputation_keys
+    inner join nearest_medians
+        on
+            imputation_keys.key_rank = nearest_medians.key_rank
+            and imputation_keys.ratio_key = nearest_medians.ratio_key
+            and imputation_keys.year = nearest_medians.year
+    where imputation_keys.needs_borrowed_ratio
+    group by imputation_keys.year, imputation_keys.firm_id
+),
+
+-- firm-years that borrow no ratio have no borrowed_ratios row
+ratio_inputs as (
+    select
+        observed_firm_years.*,
+        borrowed_ratios.key_rank,
+        borrowed_ratios.median_va_ratio,
+        borrowed_ratios.median_vat_share,
+        coalesce(
+            observed_firm_years.reports_vat and borrowed_ratios.median_vat_share is not null,
+            false
+        ) as borrows_with_vat
+    from observed_firm_years
+    left join borrowed_ratios
+        on
+            observed_firm_years.year = borrowed_ratios.year
+            and observed_firm_years.firm_id = borrowed_ratios.firm_id
 ),
 
 imputed as (
@@ -43,7 +149,7 @@ imputed as (
                 )
             else gross_output * median_va_ratio
         end as imputed_value_added
-    from donor_ratios
+    from ratio_inputs
 )
 
 select

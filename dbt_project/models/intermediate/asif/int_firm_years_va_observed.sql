@@ -6,7 +6,7 @@
 -- value added, and a firm's own VAT/VA share is steadier than its VA/GO ratio), the last of
 -- each observed in an earlier year of its panel, and whether a ratio-imputed firm-year can
 -- use its own history or needs a ratio borrowed from like firms
--- (int_firm_years_va_donor_ratios).
+-- (int_firm_years_va_estimates).
 with
 
 firm_years as (

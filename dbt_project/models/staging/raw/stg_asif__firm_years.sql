@@ -4,13 +4,10 @@
     unique_key='year',
     on_schema_change='append_new_columns'
 ) }}
--- Every ASIF firm-year of every release in raw.asif (superseded revisions included), typed
--- (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicate rows (equal in every
--- canonical column) removed and counted, and a firm_id on differing rows resolved by the
--- duplicate rule (docs/schemas.md#duplicates). Which release is in force for a year is decided
--- downstream (int_asif_firm_years_in_force). Incremental by year: a year is rebuilt when the
--- set of its releases in raw.asif changes (or the project's SQL: a warehouse built before a
--- column was added gets it appended, and every year rebuilt).
+-- Every ASIF firm-year of every release in raw.asif (superseded revisions too), typed
+-- (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicates removed and counted,
+-- a firm_id on differing rows resolved by the duplicate rule (docs/schemas.md#duplicates).
+-- Incremental by year: a year is rebuilt when its releases or the project's SQL change.
 with
 
 raw_rows as (
@@ -34,11 +31,6 @@ typed_rows as (
         raw_rows.release_id,
         raw_rows.source_file,
         raw_rows.source_row,
-        -- the order the release prints its rows in: file by file, row by row
-        row_number() over (
-            partition by raw_rows.release_id
-            order by raw_rows.source_file asc, raw_rows.source_row asc
-        ) as print_order,
         raw_rows.period as year,
         nullif(trim(raw_rows.firm_id), '') as firm_id,
         nullif(trim(raw_rows.firm_name), '') as firm_name,
@@ -65,7 +57,49 @@ typed_rows as (
     inner join years_to_build on raw_rows.period = years_to_build.year
 ),
 
--- rows equal in every canonical column are one record printed twice: keep the first
+-- Only rows sharing a firm id in a release's year (or without one) can be copies or rival
+-- records; the rest (nearly all) skip the two passes below, which hash or sort whole rows.
+repeated_ids as (
+    select
+        release_id,
+        year,
+        firm_id
+    from typed_rows
+    group by release_id, year, firm_id
+    having count(*) > 1
+),
+
+single_rows as (
+    select
+        typed_rows.*,
+        0 as duplicates_removed,
+        0 as firm_id_rows_dropped
+    from typed_rows
+    anti join repeated_ids
+        on
+            typed_rows.release_id = repeated_ids.release_id
+            and typed_rows.year = repeated_ids.year
+            and typed_rows.firm_id = repeated_ids.firm_id
+    where typed_rows.firm_id is not null
+),
+
+repeated_rows as (
+    select
+        typed_rows.*,
+        -- print order (file, row), compared only within a release: numbering these rows keeps it
+        row_number() over (
+            partition by typed_rows.release_id
+            order by typed_rows.source_file asc, typed_rows.source_row asc
+        ) as print_order
+    from typed_rows
+    semi join repeated_ids
+        on
+            typed_rows.release_id = repeated_ids.release_id
+            and typed_rows.year = repeated_ids.year
+            and typed_rows.firm_id is not distinct from repeated_ids.firm_id
+),
+
+-- rows equal in every canonical column are one record printed twice: keep the first copy
 deduplicated_rows as (
     select
         release_id,
@@ -91,44 +125,18 @@ deduplicated_rows as (
         capital_hmt,
         capital_foreign,
         built_from,
-        -- the first copy: the lowest row of the first file that prints the record
         arg_min(source_file, print_order) as source_file,
         arg_min(source_row, print_order) as source_row,
         min(print_order) as print_order,
         count(*) - 1 as duplicates_removed
-    from typed_rows
-    group by
-        release_id,
-        year,
-        firm_id,
-        firm_name,
-        location_code,
-        industry_code,
-        registration_type,
-        founding_year,
-        employment,
-        gross_output,
-        value_added,
-        intermediate_input,
-        vat_payable,
-        sales,
-        export_value,
-        paid_in_capital,
-        capital_state,
-        capital_collective,
-        capital_legal_person,
-        capital_individual,
-        capital_hmt,
-        capital_foreign,
-        built_from
+    from repeated_rows
+    group by all
 ),
 
--- A firm_id on differing records of one release and year (what researchers drop with
--- `duplicates drop id year, force`): the record with the largest gross output stays, ties to
--- the one printed first; the others are dropped, and their rows (exact copies included) are
--- counted on the kept record. Ingestion applies the same rule (orchestration/ingest/
--- duplicates.py), lists the ids in ops.duplicate_firm_ids, and quarantines a release that
--- would lose more than 1 % of its rows to it.
+-- A firm_id on differing records of a release's year (`duplicates drop id year, force`):
+-- the largest gross output stays (ties: printed first), the other rows are counted on it.
+-- Ingestion applies the same rule (orchestration/ingest/duplicates.py), lists the ids in
+-- ops.duplicate_firm_ids and quarantines a release that would lose > 1 % of its rows to it.
 ranked_records as (
     select
         *,
@@ -146,6 +154,14 @@ ranked_records as (
                 - (duplicates_removed + 1)
         end as firm_id_rows_dropped
     from deduplicated_rows
+),
+
+firm_years as (
+    select * exclude (print_order, firm_rank)
+    from ranked_records
+    where firm_rank = 1
+    union all by name
+    select * from single_rows
 )
 
 select
@@ -181,5 +197,4 @@ select
     capital_hmt,
     capital_foreign,
     built_from
-from ranked_records
-where firm_rank = 1
+from firm_years
