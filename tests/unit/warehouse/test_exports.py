@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import time
 from pathlib import Path
 
 import duckdb
@@ -14,6 +16,8 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import Settings
+from orchestration.warehouse.exports import build
+from orchestration.warehouse.exports.lanes import run_in_lanes
 from orchestration.warehouse.exports.panel_names import panel_stems, stem
 from orchestration.warehouse.exports.stata import FIXED_TIMESTAMP, write_dta
 from orchestration.warehouse.exports.stata_names import is_stata_name, label, unique_names
@@ -251,6 +255,58 @@ def test_same_marts_give_byte_identical_exports(tmp_path: Path) -> None:
     assert len(exported[0]) == 9 and exported[0] == exported[1]
     dta = (tmp_path / "one" / "data" / "serve" / "exports" / "fct_cells.dta").read_bytes()
     assert b"<timestamp>\x11" + FIXED_TIMESTAMP + b"</timestamp>" in dta[:300]
+
+
+_WRITE_EXPORT = build.write_export
+
+
+def _written_after_a_worker(job: build.ExportJob) -> int | None:
+    """`write_export`, in this process only once the worker has written a file: marts this
+    small would otherwise all be written here before the worker is up."""
+    marker = job.out_dir.parent / "a-worker-wrote"
+    if multiprocessing.parent_process() is None:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return _WRITE_EXPORT(job)
+    rows = _WRITE_EXPORT(job)
+    marker.touch()
+    return rows
+
+
+def test_exports_written_in_a_worker_process_equal_those_written_here(
+    published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports, manifest, _ = published
+    parquet = exports.parent / "parquet"
+    tables = sorted(manifest["row_counts"])
+    assert build.worker_count(parquet, tables, build.POOL_MIN_BYTES) == 0  # a few KB
+    here = build.write_exports(parquet, tmp_path / "here", tables, DOCS)
+    # two cores even on a one-core runner, and no size threshold: the pool path
+    monkeypatch.setattr(build.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(build, "write_export", _written_after_a_worker)
+    assert build.worker_count(parquet, tables, 0) == 1
+    pooled = build.write_exports(parquet, tmp_path / "pooled", tables, DOCS, pool_min_bytes=0)
+    assert (tmp_path / "a-worker-wrote").exists()
+    assert pooled == here == manifest["row_counts"]
+    files = sorted(p.name for p in exports.iterdir())
+    assert sorted(p.name for p in (tmp_path / "pooled").iterdir()) == files
+    for name in files:
+        assert (tmp_path / "pooled" / name).read_bytes() == (exports / name).read_bytes(), name
+        assert (tmp_path / "here" / name).read_bytes() == (exports / name).read_bytes(), name
+
+
+def _fails_in_a_worker(job: str) -> str:
+    if multiprocessing.parent_process() is not None:
+        raise ValueError(f"{job} has codes without a Stata code")
+    time.sleep(1)  # the worker takes a job while this process is busy with its own
+    return job
+
+
+def test_a_failure_in_a_worker_names_its_file() -> None:
+    jobs = [f"fct_{x}.dta" for x in "abcde"]
+    with pytest.raises(RuntimeError, match=r"writing export fct_.\.dta failed: ValueError: fct_"):
+        run_in_lanes(_fails_in_a_worker, jobs, 1, lambda job: f"writing export {job}")
 
 
 def test_rollback_to_a_publish_without_exports_removes_the_link(tmp_path: Path) -> None:
