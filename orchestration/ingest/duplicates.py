@@ -22,18 +22,32 @@ RECORD_COLUMNS = ", ".join(ASIF_REQUIRED + ASIF_OPTIONAL)
 
 
 def ranked_records_sql(rows: str) -> str:
-    """CTEs `records` (one per distinct record of `rows`: its first row and how many rows
-    print it) and `ranked` (records with a firm_id: `firm_rank` 1 = kept by the rule,
+    """CTEs `repeated_rows` (the rows of `rows` whose firm_id is printed more than once, or
+    missing: only they can be copies of one record or differing records of one firm),
+    `records` (one per distinct record of those rows: its first row and how many rows print
+    it) and `ranked` (records with a firm_id: `firm_rank` 1 = kept by the rule,
     `firm_records` and `firm_rows` of its id). `rows` is a relation with source_file,
     source_row and the canonical columns typed as in raw.asif."""
+    # Grouping by every column hashes whole rows; nearly all rows have an id of their own
+    # and are their own record, so only the rest are grouped.
     return f"""
-    with records as (
+    with release_rows_typed as materialized (
+        select * from {rows}
+    ),
+    repeated_ids as (
+        select firm_id from release_rows_typed group by firm_id having count(*) > 1
+    ),
+    repeated_rows as (
+        select * from release_rows_typed
+        where firm_id is null or firm_id in (select firm_id from repeated_ids)
+    ),
+    records as (
         select
             firm_id,
             gross_output,
             min({{'source_file': source_file, 'source_row': source_row}}) as first_row,
             count(*) as copies
-        from {rows}
+        from repeated_rows
         group by {RECORD_COLUMNS}
     ),
     ranked as (

@@ -101,8 +101,11 @@ def _measure_duplicates(con: duckdb.DuckDBPyConnection, frames: Sequence[AsifFra
         exact = con.execute(
             f"""
             {ranked}
-            select files.source_file, files.n - coalesce(firsts.n, 0)
-            from (select source_file, count(*) as n from release_rows group by all) as files
+            select files.source_file, coalesce(repeats.n, 0) - coalesce(firsts.n, 0)
+            from (select distinct source_file from release_rows) as files
+            left join (
+                select source_file, count(*) as n from repeated_rows group by all
+            ) as repeats using (source_file)
             left join (
                 select first_row.source_file as source_file, count(*) as n
                 from records group by all
