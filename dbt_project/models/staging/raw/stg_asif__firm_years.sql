@@ -66,7 +66,7 @@ repeated_ids as (
         firm_id
     from typed_rows
     group by release_id, year, firm_id
-    having count(*) > 1
+    having count(*) > 1 or firm_id is null
 ),
 
 single_rows as (
