@@ -4,10 +4,10 @@
     unique_key='year',
     on_schema_change='append_new_columns'
 ) }}
--- Every ASIF firm-year of every release in raw.asif (superseded revisions too), typed
--- (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicates removed and counted,
--- a firm_id on differing rows resolved by the duplicate rule (docs/schemas.md#duplicates).
--- Incremental by year: a year is rebuilt when its releases or the project's SQL change.
+-- Every ASIF firm-year of every release in raw.asif (int_asif_firm_years_in_force picks the
+-- one in force), typed (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicates
+-- removed and counted, a firm_id on differing rows resolved by the duplicate rule (docs/
+-- schemas.md#duplicates). Incremental by year: rebuilt when its releases or the SQL change.
 with
 
 raw_rows as (
