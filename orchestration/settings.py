@@ -65,6 +65,10 @@ class Settings:
         return self.data_dir / "warehouse.duckdb"
 
     @property
+    def raw_dir(self) -> Path:
+        return raw_dir_beside(self.warehouse_path)
+
+    @property
     def serve_dir(self) -> Path:
         return self.data_dir / "serve"
 
@@ -94,9 +98,10 @@ class Settings:
     def prepare(self) -> None:
         """Create the data folders (owner-only: raw data is licensed) and DAGSTER_HOME with a
         copy of the repo's dagster.yaml."""
-        for path in (self.data_dir, self.landing_dir, self.quarantine_dir, self.dagster_home):
+        private = (self.landing_dir, self.quarantine_dir, self.raw_dir)
+        for path in (self.data_dir, *private, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
-        for path in (self.landing_dir, self.quarantine_dir):
+        for path in private:
             path.chmod(0o700)
         self.serve_dir.mkdir(parents=True, exist_ok=True)
         target = self.dagster_home / "dagster.yaml"
@@ -110,6 +115,12 @@ class Settings:
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def raw_dir_beside(warehouse_path: Path) -> Path:
+    """The raw rows' folder (one Parquet folder per loaded release), beside the warehouse
+    file whose views read it."""
+    return warehouse_path.parent / "raw"
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from orchestration.ingest.landing import LandedRelease
 from orchestration.ingest.load import IngestOutcome, finish_release, land_release
 from orchestration.ingest.prepare import Prepared, prepare_release
 from orchestration.settings import Settings
+from orchestration.warehouse.raw_store import clear_incoming
 
 # A worker process costs about 3 s to start (imports of pandas, pyarrow and GX), about what
 # reading and checking one national ASIF year costs (60 MB): a batch is read faster in this
@@ -74,6 +75,7 @@ def ingest_releases(
 ) -> Iterator[IngestOutcome]:
     """Ingest `releases` (catalog order) into the warehouse open on `con`; one outcome per
     release, in that order. `workers`: processes reading and checking (default: the cores)."""
+    clear_incoming(settings.raw_dir)
     ingests, landed, outcomes = {}, [], {}
     for release in releases:
         ingest, result = land_release(con, settings, source, release, code_fingerprint)

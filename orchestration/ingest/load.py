@@ -1,9 +1,10 @@
 """Ingest one release: verify and land → read → release checks → write (docs/architecture.md).
 
-A release that passes replaces exactly its own rows in raw.asif / raw.fdi_city in one
-transaction, through Arrow (never row by row), and is recorded in ops.releases,
-ops.release_files and ops.ingest_stats. A release that fails is quarantined (reason.json,
-ops.releases status `quarantined` with "<reason_code>: <message>") and writes no raw rows.
+A release that passes gets exactly its own raw rows — one Parquet folder, replacing a former
+one, read through raw.asif / raw.fdi_city — and is recorded in ops.releases,
+ops.release_files and ops.ingest_stats, all or nothing. A release that fails is quarantined
+(reason.json, ops.releases status `quarantined` with "<reason_code>: <message>") and keeps no
+raw rows.
 Infrastructure problems (unreachable source: CatalogError; GX unable to evaluate:
 GxInfrastructureError; database errors) propagate: they say nothing about the release.
 """
@@ -42,6 +43,7 @@ from orchestration.ingest.write import (
     write_quarantined,
 )
 from orchestration.settings import Settings
+from orchestration.warehouse.raw_store import StagedRaw, clear_incoming, discard
 
 __all__ = [
     "AUTO",
@@ -137,7 +139,10 @@ class _Ingest:
         try:
             yield
         finally:
-            self.phase_seconds[name] = time.perf_counter() - start
+            # "write" may have begun where the release was read (its raw rows staged there)
+            self.phase_seconds[name] = (
+                self.phase_seconds.get(name, 0.0) + time.perf_counter() - start
+            )
 
     def land(self, source: CatalogSource) -> LandedRelease | Quarantined:
         with self._phase("land"):
@@ -158,12 +163,10 @@ class _Ingest:
         self.phase_seconds["checks"] += time.perf_counter() - start
         return report
 
-    def write(
-        self, landed: LandedRelease, frames: Sequence[Any], report: CheckReport
-    ) -> IngestOutcome:
+    def write(self, landed: LandedRelease, staged: StagedRaw, report: CheckReport) -> IngestOutcome:
         with self._phase("write"):
             rows = write_loaded(
-                self.con, self.settings, landed, frames, report.stats, self.code_fingerprint
+                self.con, self.settings, landed, staged, report.stats, self.code_fingerprint
             )
         return IngestOutcome(
             release_id=self.release.release_id,
@@ -268,8 +271,10 @@ def finish_release(
         )
     report = ingest.compare(prepared, previous_row_count)
     if not report.passed:
+        discard(prepared.staged)
         return ingest.reject(report, landed)
-    return ingest.write(landed, prepared.frames, report)
+    assert prepared.staged is not None  # staged whenever the release's own checks passed
+    return ingest.write(landed, prepared.staged, report)
 
 
 def ingest_release(
@@ -289,6 +294,7 @@ def ingest_release(
     the previous revision's (revision > 1) or year's; None skips the row-count band.
     `code_fingerprint` is stored with the status so quarantined releases can be retried
     when code or seeds change. The outcome's `phase_seconds` times each step."""
+    clear_incoming(settings.raw_dir)
     ingest, landed = land_release(con, settings, source, release, code_fingerprint)
     if isinstance(landed, IngestOutcome):
         return landed

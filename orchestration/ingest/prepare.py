@@ -1,7 +1,8 @@
-"""The part of a release's ingest that needs nothing from the warehouse: read its landed files
-and run the checks a release passes or fails on its own (GX included). `ingest.batch` runs it
-for several releases in worker processes; `ingest.load` finishes each release in the one
-warehouse writer (the comparison with the previous release, then write or quarantine)."""
+"""The part of a release's ingest that needs nothing from the warehouse: read its landed files,
+run the checks a release passes or fails on its own (GX included) and, when it passes them,
+write its raw rows into a private folder. `ingest.batch` runs it for several releases in
+worker processes; `ingest.load` finishes each release in the one warehouse writer (the
+comparison with the previous release, then put the rows in place or quarantine)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ from typing import Any
 from orchestration.ingest.checks import CheckReport, own_asif_checks, run_fdi_checks
 from orchestration.ingest.landing import LandedRelease
 from orchestration.ingest.readers import ReadError, read_asif, read_fdi_city
+from orchestration.ingest.write import stage_raw
 from orchestration.settings import Settings
+from orchestration.warehouse.raw_store import StagedRaw
 
 
 @dataclass
 class Prepared:
-    """A landed release read and checked on its own: its frames and report, or the error
-    that stopped its reading. `phase_seconds`: read, checks (GX excluded), gx."""
+    """A landed release read and checked on its own: its report and, when it passed, its
+    staged raw rows; or the error that stopped its reading. `phase_seconds`: read, checks
+    (GX excluded), gx, write (staging the raw rows)."""
 
     landed: LandedRelease
-    frames: list[Any] = field(default_factory=list)
     report: CheckReport | None = None
+    staged: StagedRaw | None = None
     read_error: ReadError | None = None
     phase_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -38,7 +42,7 @@ def prepare_release(landed: LandedRelease, settings: Settings, run_gx: bool = Tr
     prepared = Prepared(landed)
     start = time.perf_counter()
     try:
-        prepared.frames = _read(landed)
+        frames = _read(landed)
     except ReadError as exc:
         prepared.read_error = exc
         return prepared
@@ -47,11 +51,16 @@ def prepare_release(landed: LandedRelease, settings: Settings, run_gx: bool = Tr
     start = time.perf_counter()
     gx_settings = settings if run_gx else None
     if landed.release.dataset == "asif":
-        report = own_asif_checks(prepared.frames, landed.release, gx_settings)
+        report = own_asif_checks(frames, landed.release, gx_settings)
     else:
-        report = run_fdi_checks(prepared.frames, landed.release, gx_settings)
+        report = run_fdi_checks(frames, landed.release, gx_settings)
     prepared.phase_seconds["checks"] = time.perf_counter() - start - report.gx_seconds
     if report.gx:
         prepared.phase_seconds["gx"] = report.gx_seconds
     prepared.report = report
+    if report.passed:
+        # Only the folder's name goes back to the writer, not the frames.
+        start = time.perf_counter()
+        prepared.staged = stage_raw(settings, landed.release, frames)
+        prepared.phase_seconds["write"] = time.perf_counter() - start
     return prepared

@@ -1,13 +1,14 @@
-"""What an ingest writes to the warehouse: a loaded release's raw rows (through Arrow, never
-row by row) with its ops records (an ASIF release's include the firm ids the duplicate rule
-resolved), a quarantined release's ops records, and the catalog's rejections. Each write is
-one transaction."""
+"""What an ingest writes: a loaded release's raw rows (Parquet from Arrow through DuckDB, never
+row by row, staged by the process that read it and put in place by the writer) with its ops
+records (an ASIF release's include the firm ids the duplicate rule resolved), a quarantined
+release's ops records, and the catalog's rejections. Each write is one transaction."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -19,9 +20,19 @@ from orchestration.ingest.duplicates import record_duplicate_firm_ids
 from orchestration.ingest.landing import LandedRelease
 from orchestration.ingest.readers import AsifFrame, FdiFrame
 from orchestration.settings import Settings
-from orchestration.warehouse.schema import ASIF_OPTIONAL, ASIF_REQUIRED, asif_column_sql
-
-RAW_TABLES = {"asif": "raw.asif", "fdi_city": "raw.fdi_city"}
+from orchestration.warehouse.raw_store import (
+    StagedRaw,
+    installed,
+    removed,
+    staging_folder,
+    write_part,
+)
+from orchestration.warehouse.schema import (
+    ASIF_OPTIONAL,
+    ASIF_REQUIRED,
+    asif_column_sql,
+    ensure_raw_views,
+)
 
 
 @contextmanager
@@ -159,17 +170,17 @@ def stats_summary(stats: Sequence[Stat]) -> dict[str, Any]:
     return summary
 
 
-# Raw inserts -------------------------------------------------------------------------------
+# Raw rows --------------------------------------------------------------------------------------
 
 
 def _asif_select(frame: AsifFrame) -> tuple[pa.Table, str]:
-    """The frame with its unmapped columns appended, and the select list that casts it to
-    raw.asif (unmapped columns kept as one JSON object per row, built by DuckDB)."""
+    """The frame with its unmapped columns appended, and the select list that gives it the
+    raw.asif columns (unmapped columns kept as one JSON object per row, built by DuckDB)."""
     data = frame.table
     extra_names = frame.unmapped_columns
     for i, name in enumerate(extra_names):
         data = data.append_column(f"__extra_{i}", frame.extras.column(name))
-    select = [asif_column_sql(column) for column in ASIF_REQUIRED + ASIF_OPTIONAL]
+    select = [f"{asif_column_sql(c)} as {c}" for c in ASIF_REQUIRED + ASIF_OPTIONAL]
     extras = (
         "to_json(struct_pack("
         + ", ".join(f"{_quote(n)} := __extra_{i}" for i, n in enumerate(extra_names))
@@ -177,38 +188,47 @@ def _asif_select(frame: AsifFrame) -> tuple[pa.Table, str]:
         if extra_names
         else "null"
     )
-    return data, f"{', '.join(select)}, {extras}"
+    return data, f"{', '.join(select)}, {extras} as extra_columns"
 
 
-def _insert_asif(
-    con: duckdb.DuckDBPyConnection, release: Release, frames: Sequence[AsifFrame]
+def _stage_asif(
+    con: duckdb.DuckDBPyConnection, folder: Path, release: Release, frames: Sequence[AsifFrame]
 ) -> int:
-    columns = ASIF_REQUIRED + ASIF_OPTIONAL
-    total = 0
-    for frame in frames:
+    """One part per file, in catalog file order, rows in file order."""
+    for index, frame in enumerate(frames):
         data, select = _asif_select(frame)
-        _insert_arrow(
-            con,
-            "incoming_asif",
-            data,
-            f"""
-            insert into raw.asif (release_id, source_file, source_row, period,
-                {", ".join(columns)}, extra_columns)
-            select $release_id, $source_file, source_row, $period, {select}
-            from incoming_asif
-            order by source_row
-            """,
-            {"release_id": release.release_id, "source_file": frame.file, "period": release.period},
-        )
-        total += frame.num_rows
-    return total
+        con.register("incoming_asif", data)
+        try:
+            write_part(
+                con,
+                folder,
+                index,
+                "asif",
+                f"""
+                select $release_id as release_id, $source_file as source_file, source_row,
+                    $period as period, {select}
+                from incoming_asif
+                order by source_row
+                """,
+                {
+                    "release_id": release.release_id,
+                    "source_file": frame.file,
+                    "period": release.period,
+                },
+            )
+        finally:
+            con.unregister("incoming_asif")
+    return sum(frame.num_rows for frame in frames)
 
 
-def _insert_fdi(
-    con: duckdb.DuckDBPyConnection, release: Release, frames: Sequence[tuple[FdiFrame, Any]]
+def _stage_fdi(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    release: Release,
+    frames: Sequence[tuple[FdiFrame, Any]],
 ) -> int:
-    """Every file of the release in one statement (a national release has one file per
-    city: 300 inserts cost a second), rows in file order, then sheet and row."""
+    """Every file of the release in one part (a national release has one file per city),
+    rows in file order, then sheet and row."""
     parts = [
         frame.table.append_column("file_index", pa.array([i] * frame.num_rows, pa.int32()))
         .append_column("source_file", pa.array([frame.file] * frame.num_rows, pa.string()))
@@ -217,23 +237,41 @@ def _insert_fdi(
     ]
     if not parts:
         return 0
-    _insert_arrow(
-        con,
-        "incoming_fdi",
-        pa.concat_tables(parts, promote_options="default"),
-        """
-        insert into raw.fdi_city (release_id, source_file, source_row, source_sheet,
-            layout, period, city_code, year, file_city_code, industry_code,
-            industry_name, ownership, measure, value, unit)
-        select $release_id, source_file, source_row, source_sheet, layout, $period,
-            city_code, cast(year as integer), file_city_code, industry_code,
-            industry_name, ownership, measure, cast(value as decimal(20, 4)), unit
-        from incoming_fdi
-        order by file_index, source_sheet, source_row
-        """,
-        {"release_id": release.release_id, "period": release.period},
-    )
+    con.register("incoming_fdi", pa.concat_tables(parts, promote_options="default"))
+    try:
+        write_part(
+            con,
+            folder,
+            0,
+            "fdi_city",
+            """
+            select $release_id as release_id, source_file, source_row, source_sheet, layout,
+                $period as period, city_code, year, file_city_code, industry_code,
+                industry_name, ownership, measure, value, unit
+            from incoming_fdi
+            order by file_index, source_sheet, source_row
+            """,
+            {"release_id": release.release_id, "period": release.period},
+        )
+    finally:
+        con.unregister("incoming_fdi")
     return sum(frame.num_rows for frame, _ in frames)
+
+
+def stage_raw(
+    settings: Settings,
+    release: Release,
+    frames: Sequence[AsifFrame] | Sequence[tuple[FdiFrame, Any]],
+) -> StagedRaw:
+    """Write the release's raw rows into a private folder for the writer to put in place
+    (run by the process that read the release)."""
+    folder = staging_folder(settings.raw_dir, release.release_id)
+    with duckdb.connect() as con:
+        if release.dataset == "asif":
+            rows = _stage_asif(con, folder, release, frames)
+        else:
+            rows = _stage_fdi(con, folder, release, frames)
+    return StagedRaw(release.dataset, release.release_id, folder, rows)
 
 
 # A release's outcome -------------------------------------------------------------------------
@@ -243,27 +281,21 @@ def write_loaded(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     landed: LandedRelease,
-    frames: Sequence[AsifFrame] | Sequence[tuple[FdiFrame, Any]],
+    staged: StagedRaw,
     stats: Sequence[Stat],
     code_fingerprint: str | None,
 ) -> int:
-    """Replace exactly the release's own raw rows and record it as loaded; returns the rows
-    written."""
+    """Put the release's raw rows in place (replacing its former ones) and record it as
+    loaded, all or nothing; returns the rows loaded."""
     release = landed.release
-    with _transaction(con):
-        con.execute(
-            f"delete from {RAW_TABLES[release.dataset]} where release_id = ?",
-            [release.release_id],
-        )
+    with installed(settings.raw_dir, staged), _transaction(con):
+        ensure_raw_views(con, settings.raw_dir)
         if release.dataset == "asif":
-            rows = _insert_asif(con, release, frames)
             record_duplicate_firm_ids(con, release.release_id, release.period)
-        else:
-            rows = _insert_fdi(con, release, frames)
         _record_files(con, settings, release, landed)
         _record_stats(con, release.release_id, stats)
-        _upsert_release(con, release, "loaded", None, rows, code_fingerprint)
-    return rows
+        _upsert_release(con, release, "loaded", None, staged.rows, code_fingerprint)
+    return staged.rows
 
 
 def write_quarantined(
@@ -277,11 +309,8 @@ def write_quarantined(
 ) -> None:
     """Record the release as quarantined with `status_reason`; raw holds loaded releases
     only, so a re-ingest that now fails leaves none of its rows."""
-    with _transaction(con):
-        con.execute(
-            f"delete from {RAW_TABLES[release.dataset]} where release_id = ?",
-            [release.release_id],
-        )
+    with removed(settings.raw_dir, release.dataset, release.release_id), _transaction(con):
+        ensure_raw_views(con, settings.raw_dir)
         # raw holds none of its rows now: neither does the list of ids they resolved
         con.execute("delete from ops.duplicate_firm_ids where release_id = ?", [release.release_id])
         _record_files(con, settings, release, landed)

@@ -1,16 +1,20 @@
-"""The warehouse's own tables outside dbt: `raw.*` (what ingestion writes) and `ops.*` (the
-warehouse's record of releases, rejections and publishes). dbt reads both as sources.
+"""The warehouse's own relations outside dbt: the views `raw.*` over the raw rows (Parquet,
+one folder per loaded release, written by ingestion) and the tables `ops.*` (the warehouse's
+record of releases, rejections and publishes). dbt reads both as sources.
 
 Only the writer (one Dagster pool of size 1) opens `warehouse.duckdb` read-write.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+
+from orchestration.settings import raw_dir_beside
 
 # Canonical ASIF columns (docs/catalog.md). Money in thousand yuan as DECIMAL so sums are exact.
 ASIF_REQUIRED = ("firm_id", "location_code", "industry_code", "registration_type", "gross_output")
@@ -57,42 +61,78 @@ def _column_type(column: str) -> str:
     return "INTEGER" if column in ASIF_INT_COLUMNS else MONEY_TYPE
 
 
-_ASIF_COLUMNS_SQL = ",\n    ".join(f"{c} {_column_type(c)}" for c in ASIF_REQUIRED + ASIF_OPTIONAL)
+# The raw rows of every loaded release (docs/architecture.md#raw-rows): one immutable folder of
+# Parquet per release, read through the views raw.asif and raw.fdi_city (dbt's sources).
+RAW_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    # One row per data row of an ASIF release file, canonical names, values as printed
+    # (codes as strings with leading zeros; money in the file's thousand yuan).
+    "asif": (
+        ("release_id", "VARCHAR"),
+        ("source_file", "VARCHAR"),  # path inside the catalog root
+        ("source_row", "BIGINT"),  # 1-based data row in the file
+        ("period", "INTEGER"),  # survey year from the catalog
+        *((c, _column_type(c)) for c in ASIF_REQUIRED + ASIF_OPTIONAL),
+        ("extra_columns", "VARCHAR"),  # JSON of unmapped columns (NULL when none)
+    ),
+    # One row per printed cell of an fdi_city yearbook table; codes and labels as printed,
+    # value in the printed unit. Both layouts (long, wide) land here.
+    "fdi_city": (
+        ("release_id", "VARCHAR"),
+        ("source_file", "VARCHAR"),
+        ("source_row", "BIGINT"),  # 1-based row in the file (or sheet for wide xlsx)
+        ("source_sheet", "VARCHAR"),  # sheet name for xlsx, NULL for CSV
+        ("layout", "VARCHAR"),  # 'long' | 'wide'
+        ("period", "INTEGER"),  # year from the catalog
+        ("city_code", "VARCHAR"),  # the catalog file entry's city_code
+        ("year", "INTEGER"),  # year printed in the table
+        ("file_city_code", "VARCHAR"),  # city code printed in the table (long layout)
+        ("industry_code", "VARCHAR"),  # printed division code (long layout), NULL for wide
+        ("industry_name", "VARCHAR"),  # printed industry name
+        ("ownership", "VARCHAR"),  # printed ownership label (zh or en)
+        ("measure", "VARCHAR"),  # printed measure label (zh or en)
+        ("value", "DECIMAL(20,4)"),  # printed value
+        ("unit", "VARCHAR"),  # printed unit: 万元 | 亿元 | 千元
+    ),
+}
+RAW_DATASETS = tuple(RAW_COLUMNS)
 
-DDL = f"""
+
+def raw_release_dir(raw_dir: Path, dataset: str, release_id: str) -> Path:
+    """The folder holding a loaded release's raw rows."""
+    return raw_dir / dataset / release_id
+
+
+def raw_typed_sql(dataset: str) -> str:
+    """The select list giving a relation's raw columns their raw types, in schema order."""
+    return ", ".join(f"cast({_quote(c)} as {t}) as {_quote(c)}" for c, t in RAW_COLUMNS[dataset])
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def raw_empty_sql(dataset: str) -> str:
+    """A select of no rows with the raw columns of `dataset`."""
+    empty = ", ".join(f"cast(null as {t}) as {_quote(c)}" for c, t in RAW_COLUMNS[dataset])
+    return f"select {empty} where false"
+
+
+def _raw_view_sql(raw_dir: Path, dataset: str) -> str:
+    folder = raw_dir / dataset
+    if not any(folder.glob("*/*.parquet")):
+        # read_parquet fails on a pattern that matches nothing: no release yet, no rows.
+        return raw_empty_sql(dataset)
+    pattern = _sql_text(str(folder / "*" / "*.parquet"))
+    return f"select {raw_typed_sql(dataset)} from read_parquet({pattern})"
+
+
+DDL = """
 create schema if not exists raw;
 create schema if not exists ops;
-
--- One row per data row of an ASIF release file, canonical names, values as printed
--- (codes as strings with leading zeros; money in the file's thousand yuan).
-create table if not exists raw.asif (
-    release_id VARCHAR not null,
-    source_file VARCHAR not null,      -- path inside the catalog root
-    source_row BIGINT not null,        -- 1-based data row in the file
-    period INTEGER not null,           -- survey year from the catalog
-    {_ASIF_COLUMNS_SQL},
-    extra_columns VARCHAR              -- JSON of unmapped columns (NULL when none)
-);
-
--- One row per printed cell of an fdi_city yearbook table; codes and labels as printed,
--- value in the printed unit. Both layouts (long, wide) land here.
-create table if not exists raw.fdi_city (
-    release_id VARCHAR not null,
-    source_file VARCHAR not null,
-    source_row BIGINT not null,        -- 1-based row in the file (or sheet for wide xlsx)
-    source_sheet VARCHAR,              -- sheet name for xlsx, NULL for CSV
-    layout VARCHAR not null,           -- 'long' | 'wide'
-    period INTEGER not null,           -- year from the catalog
-    city_code VARCHAR not null,        -- the catalog file entry's city_code
-    year INTEGER,                      -- year printed in the table
-    file_city_code VARCHAR,            -- city code printed in the table (long layout)
-    industry_code VARCHAR,             -- printed division code (long layout), NULL for wide
-    industry_name VARCHAR,             -- printed industry name
-    ownership VARCHAR not null,        -- printed ownership label (zh or en)
-    measure VARCHAR not null,          -- printed measure label (zh or en)
-    value DECIMAL(20,4),               -- printed value
-    unit VARCHAR not null              -- printed unit: 万元 | 亿元 | 千元
-);
 
 -- The warehouse's record of every release it has seen (the refresh compares the catalog
 -- with this table, not with a sensor cursor).
@@ -174,8 +214,50 @@ create table if not exists ops.publishes (
 """
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_schema(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
     con.execute(DDL)
+    for dataset in RAW_DATASETS:
+        _move_raw_table_to_files(con, raw_dir, dataset)
+    ensure_raw_views(con, raw_dir)
+
+
+def ensure_raw_views(con: duckdb.DuckDBPyConnection, raw_dir: Path) -> None:
+    """(Re)define raw.asif and raw.fdi_city over the release folders in `raw_dir`: needed when
+    the first release of a dataset arrives or the last one leaves, or the data folder moved."""
+    for dataset in RAW_DATASETS:
+        body = _raw_view_sql(raw_dir, dataset)
+        # DuckDB keeps a view's SQL reformatted: its comment holds the body it was made from.
+        mark = hashlib.sha256(body.encode()).hexdigest()
+        current = con.execute(
+            "select comment from duckdb_views() where schema_name = 'raw' and view_name = ?",
+            [dataset],
+        ).fetchone()
+        if current is None or current[0] != mark:
+            con.execute(f"create or replace view raw.{dataset} as {body}")
+            con.execute(f"comment on view raw.{dataset} is {_sql_text(mark)}")
+
+
+def _move_raw_table_to_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, dataset: str) -> None:
+    """A warehouse from before the raw folders kept raw rows in a table: write each release's
+    rows to its folder, then drop the table."""
+    kind = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = 'raw' and table_name = ?",
+        [dataset],
+    ).fetchone()
+    if kind is None or kind[0] != "BASE TABLE":
+        return
+    releases = con.execute(f"select distinct release_id from raw.{dataset} order by 1").fetchall()
+    for (release_id,) in releases:
+        folder = raw_release_dir(raw_dir, dataset, release_id)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        raw_dir.chmod(0o700)  # licensed microdata: owner only
+        target = _sql_text(str(folder / "part-00000.parquet"))
+        con.execute(
+            f"copy (select {raw_typed_sql(dataset)} from raw.{dataset} "
+            f"where release_id = {_sql_text(release_id)}) to {target} (format parquet)"
+        )
+    con.execute(f"drop table raw.{dataset}")
 
 
 @contextmanager
@@ -188,7 +270,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
         if new:
             path.chmod(0o600)
         if not read_only:
-            ensure_schema(con)
+            ensure_schema(con, raw_dir_beside(path))
         yield con
     finally:
         con.close()

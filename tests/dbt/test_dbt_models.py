@@ -51,7 +51,8 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.warehouse.schema import connect
+from orchestration.warehouse.raw_store import write_part
+from orchestration.warehouse.schema import connect, raw_empty_sql, raw_release_dir
 
 KUNSHAN, SUZHOU, DONGGUAN, SHENZHEN = "320583", "320500", "441900", "440300"
 
@@ -256,14 +257,29 @@ RELEASES = [
 ]
 
 
+def _write_raw(raw_dir: Path, dataset: str, frames: list[pd.DataFrame]) -> None:
+    """Each release's rows as the ingest leaves them: one Parquet folder per release, columns
+    the frames lack as NULL."""
+    with duckdb.connect() as con:
+        con.register("frame", pd.concat(frames, ignore_index=True))
+        for (release_id,) in con.execute("select distinct release_id from frame").fetchall():
+            folder = raw_release_dir(raw_dir, dataset, release_id)
+            folder.mkdir(parents=True)
+            rows = "select * from frame where release_id = $release_id order by source_row"
+            write_part(
+                con,
+                folder,
+                0,
+                dataset,
+                f"{raw_empty_sql(dataset)} union all by name ({rows})",
+                {"release_id": release_id},
+            )
+
+
 def build_warehouse(data_dir: Path) -> None:
+    _write_raw(data_dir / "raw", "asif", asif_rows())
+    _write_raw(data_dir / "raw", "fdi_city", [fdi_rows()])
     with connect(data_dir / "warehouse.duckdb") as con:
-        for frame in asif_rows():
-            con.register("frame", frame)
-            con.execute("insert into raw.asif by name select * from frame")
-        con.register("frame", fdi_rows())
-        con.execute("insert into raw.fdi_city by name select * from frame")
-        con.unregister("frame")
         for rid, dataset, period, rev, cities, prov, status, reason in RELEASES:
             con.execute(
                 "insert into ops.releases (release_id, dataset, period, revision, city_codes,"

@@ -432,6 +432,59 @@ def test_quarantine_after_a_good_load_removes_nothing_else(env: Env) -> None:
     assert env.status("asif-2006-r1") == ("loaded", None)
 
 
+# Raw files ----------------------------------------------------------------------------------
+
+
+def _raw_folders(env: Env) -> set[str]:
+    return {p.name for p in (env.settings.raw_dir / "asif").iterdir()}
+
+
+def test_raw_rows_are_one_read_only_parquet_folder_per_loaded_release(env: Env) -> None:
+    env.ingest(env.asif("asif-2006-r1", firms(200, 2006, 1), period=2006))
+    env.ingest(env.asif("asif-2007-r1", _duplicate_id(firms(200, 2007, 2))))
+
+    assert _raw_folders(env) == {"asif-2006-r1"}
+    (part,) = (env.settings.raw_dir / "asif" / "asif-2006-r1").iterdir()
+    assert part.name == "part-00000.parquet"
+    assert part.stat().st_mode & 0o777 == 0o400  # its owner reads it; nobody writes to it
+    assert env.settings.raw_dir.stat().st_mode & 0o777 == 0o700  # licensed microdata
+    # Read straight from the file, not through the warehouse's view.
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "select count(*), min(source_row), max(source_row), "
+            "sum(gross_output)::double, any_value(period) from read_parquet(?)",
+            [str(part)],
+        ).fetchone()
+    assert rows[:3] == (200, 1, 200)
+    assert rows[3] == pytest.approx(firms(200, 2006, 1).gross_output.sum())
+    assert rows[4] == 2006
+
+
+def test_a_failed_warehouse_write_keeps_the_former_raw_rows(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = env.asif("asif-2007-r1", firms(200, 2007, 2))
+    env.ingest(release)
+    part = env.settings.raw_dir / "asif" / "asif-2007-r1" / "part-00000.parquet"
+    before = part.read_bytes()
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr("orchestration.ingest.write._upsert_release", fail)
+    with pytest.raises(duckdb.IOException):
+        env.ingest(release)
+
+    assert part.read_bytes() == before
+    assert env.raw_count("asif-2007-r1") == 200
+    assert env.status("asif-2007-r1") == ("loaded", None)
+    # The re-ingest's own files are gone once the next ingest starts.
+    monkeypatch.undo()
+    env.ingest(env.asif("asif-2008-r1", firms(200, 2008, 4), period=2008))
+    assert not any((env.settings.raw_dir / ".incoming").iterdir())
+    assert _raw_folders(env) == {"asif-2007-r1", "asif-2008-r1"}
+
+
 # Catalog rejections -------------------------------------------------------------------------
 
 
@@ -657,6 +710,9 @@ def test_a_batch_read_in_worker_processes_is_checked_against_releases_of_the_sam
     ]
     assert "asif-2006-r1" in outcomes[2].message  # the median it was compared with
     assert env.raw_count() == 400
+    # The workers staged all four; the two the writer quarantined left no files anywhere.
+    assert _raw_folders(env) == {"asif-2006-r1", "asif-2008-r1"}
+    assert not any((env.settings.raw_dir / ".incoming").iterdir())
     assert all(o.gx and o.phase_seconds["gx"] > 0 for o in (outcomes[0], outcomes[3]))
     assert {"land", "read", "checks", "gx", "write"} <= set(outcomes[0].phase_seconds)
 
