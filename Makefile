@@ -11,7 +11,7 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 SCALE ?= national
 # Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
-APT_PACKAGES := chromium chromium-driver
+APT_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
 
 # `make test-fast`: lint-fast + the unit tests and dbt unit tests, no refresh, no demo catalog
 # refresh (`-m "not slow"`; tests/conftest.py marks every user of the shared demo refresh slow).
