@@ -19,7 +19,7 @@ APT_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
 FAST_TESTS := tests/unit $(wildcard tests/dbt/test_dbt_unit_tests.py tests/dbt/test_dbt_project_rules.py)
 PYTHON_TREES := orchestration tools tests bi
 
-.PHONY: venv run test test-fast lint lint-fast bi-venvs ui bench report superset clean apt-deps manifest
+.PHONY: venv run test test-fast lint lint-fast bi-venvs spark-venv ui bench report superset clean apt-deps manifest
 
 venv: $(STAMP)
 
@@ -38,8 +38,12 @@ manifest: $(STAMP)
 
 # Everything (what CI runs): the full lint, then unit, dbt and integration tests with one
 # shared demo refresh. The BI client venvs are installed first (set-up, not tests).
-test: $(STAMP) apt-deps manifest lint bi-venvs
+test: $(STAMP) apt-deps manifest lint bi-venvs spark-venv
 	$(PY) -m pytest
+
+# .venv-spark (dbt-spark and pyspark, the Spark engine): rebuilt only when its lock changes.
+spark-venv:
+	bash dbt_project/spark/setup_spark_venv.sh >/dev/null
 
 # .venv-bi (DuckDB 1.x clients) and .venv-superset: each rebuilt only when its lock changes.
 bi-venvs:

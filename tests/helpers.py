@@ -95,10 +95,15 @@ def copy_data_dir(data: Path, dest: Path) -> Path:
     return dest
 
 
-def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
-    """The dbt CLI of this venv on the warehouse of `data_dir` (target/ and logs/ inside it)."""
+# The Spark engine's dbt, in its own venv (dbt_project/spark/setup_spark_venv.sh).
+SPARK_DBT = DBT_PROJECT_DIR.parent / ".venv-spark" / "bin" / "dbt"
+
+
+def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None, dbt: Path | None = None) -> None:
+    """The dbt CLI of this venv (or `dbt`) on the warehouse of `data_dir` (target/ and logs/
+    inside it)."""
     argv = [
-        str(Path(sys.executable).with_name("dbt")),
+        str(dbt or Path(sys.executable).with_name("dbt")),
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),

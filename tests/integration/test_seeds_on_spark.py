@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import DBT_PROJECT_DIR
-from tests.helpers import run_dbt
+from tests.helpers import SPARK_DBT, run_dbt
 
 SEEDS = sorted(p.stem for p in (DBT_PROJECT_DIR / "seeds").glob("*.csv"))
 
@@ -30,7 +30,7 @@ def both_engines(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dbt(data, "seed")
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-        run_dbt(data, "seed", "--target", "spark")
+        run_dbt(data, "seed", "--target", "spark", dbt=SPARK_DBT)
     return data
 
 

@@ -9,7 +9,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import yaml
 
+from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.schema import RAW_COLUMNS, connect
 
 OLD_ASIF_TABLE = """
@@ -98,3 +100,15 @@ def test_the_views_follow_the_data_folder_when_it_moves(tmp_path: Path) -> None:
 
     with connect(Path(moved) / "warehouse.duckdb") as con:
         assert con.execute("select count(*) from raw.asif").fetchone() == (2,)
+
+
+def test_the_dbt_sources_declare_the_raw_columns_and_types() -> None:
+    """Spark builds its raw tables from the sources' declared columns (macros/raw_sources.sql):
+    they must be the warehouse's raw contract, in order."""
+    sources = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/raw/_raw__sources.yml").read_text())
+    (raw,) = [s for s in sources["sources"] if s["name"] == "raw"]
+    declared = {
+        table["name"]: [(c["name"], c["data_type"].upper()) for c in table["columns"]]
+        for table in raw["tables"]
+    }
+    assert declared == {dataset: list(columns) for dataset, columns in RAW_COLUMNS.items()}

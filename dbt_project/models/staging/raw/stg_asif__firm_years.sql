@@ -1,13 +1,20 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key='year',
-    on_schema_change='append_new_columns'
+    on_schema_change='append_new_columns',
+    **by_year_incremental()
 ) }}
 -- Every ASIF firm-year of every release in raw.asif (int_asif_firm_years_in_force picks the
 -- one in force), typed (money DECIMAL(18,3), thousand yuan), codes trimmed, exact duplicates
 -- removed and counted, a firm_id on differing rows resolved by the duplicate rule (docs/
 -- schemas.md#duplicates). Incremental by year: rebuilt when its releases or the SQL change.
+{%- set firm_year_columns = [
+    'release_id', 'year', 'firm_id', 'source_file', 'source_row', 'duplicates_removed',
+    'firm_id_rows_dropped', 'firm_name', 'location_code', 'industry_code', 'registration_type',
+    'founding_year', 'employment', 'gross_output', 'value_added', 'intermediate_input',
+    'vat_payable', 'sales', 'export_value', 'paid_in_capital', 'capital_state',
+    'capital_collective', 'capital_legal_person', 'capital_individual', 'capital_hmt',
+    'capital_foreign', 'built_from'
+] %}
 with
 
 raw_rows as (
@@ -17,7 +24,7 @@ raw_rows as (
 year_releases as (
     select
         period as year,
-        string_agg(distinct release_id, ',' order by release_id) as input_key
+        {{ sorted_distinct_list('release_id', ',') }} as input_key
     from raw_rows
     group by period
 ),
@@ -125,8 +132,8 @@ deduplicated_rows as (
         capital_hmt,
         capital_foreign,
         built_from,
-        arg_min(source_file, print_order) as source_file,
-        arg_min(source_row, print_order) as source_row,
+        {{ value_at_min('source_file', 'print_order') }} as source_file,
+        {{ value_at_min('source_row', 'print_order') }} as source_row,
         min(print_order) as print_order,
         count(*) - 1 as duplicates_removed
     from repeated_rows
@@ -156,45 +163,22 @@ ranked_records as (
     from deduplicated_rows
 ),
 
+-- the kept record of each repeated id (and each id-less row) beside every other row
 firm_years as (
-    select * exclude (print_order, firm_rank)
+    select {{ firm_year_columns | join(', ') }}
     from ranked_records
     where firm_rank = 1
-    union all by name
-    select * from single_rows
+    union all
+    select {{ firm_year_columns | join(', ') }}
+    from single_rows
 )
 
 select
-    release_id,
-    year,
-    firm_id,
-    source_file,
-    source_row,
-    duplicates_removed,
-    firm_id_rows_dropped,
-    firm_name,
-    location_code,
+    {{ firm_year_columns[:9] | join(',\n    ') }},
     -- 6 or 12 digits in any year (most files: 6 to 2003, 12 from 2004): the county-level
     -- unit is the first 6 either way
     case
-        when regexp_full_match(location_code, '[0-9]{6}|[0-9]{12}') then left(location_code, 6)
+        when {{ full_match('location_code', '[0-9]{6}|[0-9]{12}') }} then left(location_code, 6)
     end as loc6,
-    industry_code,
-    registration_type,
-    founding_year,
-    employment,
-    gross_output,
-    value_added,
-    intermediate_input,
-    vat_payable,
-    sales,
-    export_value,
-    paid_in_capital,
-    capital_state,
-    capital_collective,
-    capital_legal_person,
-    capital_individual,
-    capital_hmt,
-    capital_foreign,
-    built_from
+    {{ firm_year_columns[9:] | join(',\n    ') }}
 from firm_years

@@ -49,7 +49,7 @@ cells as (
         vintages.vintage,
         -- printed codes may lose their leading zero ('6' for '06'); names map per vintage
         case
-            when regexp_full_match(trim(raw_cells.industry_code), '[0-9]{1,2}')
+            when {{ full_match('trim(raw_cells.industry_code)', '[0-9]{1,2}') }}
                 then lpad(trim(raw_cells.industry_code), 2, '0')
             when nullif(trim(raw_cells.industry_code), '') is not null
                 then upper(trim(raw_cells.industry_code))
