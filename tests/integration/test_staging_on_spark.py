@@ -1,7 +1,8 @@
 """The first layer of the dbt project builds on Apache Spark with the same rows as on DuckDB:
 the staging models over the raw rows (stg_asif__firm_years, stg_fdi_city__cells) and the seeds
 they read, from the raw folders of the demo refresh, through the portable macros
-(macros/portable.sql) and the raw sources Spark registers itself (macros/raw_sources.sql)."""
+(macros/portable.sql) and the raw sources Spark registers itself (macros/raw_sources.sql);
+on Spark a new year is added incrementally, as a refresh adds it."""
 
 from __future__ import annotations
 
@@ -17,33 +18,47 @@ from tests.helpers import SPARK_DBT, run_dbt
 STAGING_OVER_RAW = ["stg_asif__firm_years", "stg_fdi_city__cells"]
 
 
+def _partition_files(data: Path, year: int) -> set[str]:
+    folder = data / "spark" / "warehouse" / "staging.db" / "stg_asif__firm_years" / f"year={year}"
+    return {p.name for p in folder.glob("*.parquet")}
+
+
 @pytest.fixture(scope="module")
-def staged_on_both(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def staged_on_both(demo_run: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A data folder reading the demo refresh's raw folders (linked, read only), with the
-    seeds and the staging models over raw built by dbt on DuckDB and on Spark."""
+    seeds and the staging models over raw built by dbt on DuckDB and on Spark. Spark builds
+    twice: first without the newest ASIF year, then incrementally once it is added."""
     data = tmp_path_factory.mktemp("staging") / "data"
-    data.mkdir()
-    (data / "raw").symlink_to(demo_run / "raw", target_is_directory=True)
-    with connect(data / "warehouse.duckdb"):
-        pass  # the warehouse's raw views over the linked folders
+    (data / "raw" / "asif").mkdir(parents=True)
+    (data / "raw" / "fdi_city").symlink_to(demo_run / "raw" / "fdi_city")
+    *older, newest = sorted((demo_run / "raw" / "asif").iterdir())
+    for release in older:
+        (data / "raw" / "asif" / release.name).symlink_to(release)
     models = ["--select", " ".join(STAGING_OVER_RAW)]
-    run_dbt(data, "seed")
-    run_dbt(data, "run", *models)
     with pytest.MonkeyPatch.context() as env:
         env.setenv("SPARK_LOCAL_IP", "127.0.0.1")
         run_dbt(data, "seed", "--target", "spark", dbt=SPARK_DBT)
         run_dbt(data, "run", "--target", "spark", *models, dbt=SPARK_DBT)
-    return data
+        year = int(newest.name.split("-")[1])
+        before = _partition_files(data, year - 1)
+        (data / "raw" / "asif" / newest.name).symlink_to(newest)
+        run_dbt(data, "run", "--target", "spark", *models, dbt=SPARK_DBT)
+    with connect(data / "warehouse.duckdb"):
+        pass  # the warehouse's raw views over the linked folders
+    run_dbt(data, "seed")
+    run_dbt(data, "run", *models)
+    return {"data": data, "year": year, "before": before}
 
 
 @pytest.mark.parametrize("model", STAGING_OVER_RAW)
 def test_a_staging_model_has_the_same_rows_on_spark_as_on_duckdb(
-    staged_on_both: Path, model: str
+    staged_on_both: dict, model: str
 ) -> None:
     # Spark's table is Parquet under its warehouse folder (partitioned by year when the model
     # is rebuilt a year at a time): read it back without Spark, columns by name.
-    files = staged_on_both / "spark" / "warehouse" / "staging.db" / model
-    with duckdb.connect(str(staged_on_both / "warehouse.duckdb"), read_only=True) as con:
+    data = staged_on_both["data"]
+    files = data / "spark" / "warehouse" / "staging.db" / model
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         columns = [c for c, *_ in con.execute(f"describe staging.{model}").fetchall()]
         listed = ", ".join(f'"{c}"' for c in columns)
         duck_rows = Counter(con.execute(f"select {listed} from staging.{model}").fetchall())
@@ -54,3 +69,12 @@ def test_a_staging_model_has_the_same_rows_on_spark_as_on_duckdb(
         )
     assert sum(duck_rows.values()) > 1000
     assert spark_rows == duck_rows
+
+
+def test_spark_adds_a_new_year_without_rewriting_the_others(staged_on_both: dict) -> None:
+    """The second Spark build wrote the new year's partition and left the year before as the
+    first build wrote it (insert_overwrite of the rebuilt years only)."""
+    data, year = staged_on_both["data"], staged_on_both["year"]
+    assert staged_on_both["before"]
+    assert _partition_files(data, year - 1) == staged_on_both["before"]
+    assert _partition_files(data, year)
