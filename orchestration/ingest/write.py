@@ -50,6 +50,16 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, rows: pa.Table) -> Iterator[None]:
+    """The Arrow table `rows` readable as `name` while the body runs."""
+    con.register(name, rows)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _insert_arrow(
     con: duckdb.DuckDBPyConnection,
     name: str,
@@ -58,11 +68,8 @@ def _insert_arrow(
     params: dict[str, Any] | None = None,
 ) -> None:
     """Run `sql` (with `params`) while the Arrow table `rows` is registered as `name`."""
-    con.register(name, rows)
-    try:
+    with _registered(con, name, rows):
         con.execute(sql, params)
-    finally:
-        con.unregister(name)
 
 
 # ops records -------------------------------------------------------------------------------
@@ -197,8 +204,7 @@ def _stage_asif(
     """One part per file, in catalog file order, rows in file order."""
     for index, frame in enumerate(frames):
         data, select = _asif_select(frame)
-        con.register("incoming_asif", data)
-        try:
+        with _registered(con, "incoming_asif", data):
             write_part(
                 con,
                 folder,
@@ -216,8 +222,6 @@ def _stage_asif(
                     "period": release.period,
                 },
             )
-        finally:
-            con.unregister("incoming_asif")
     return sum(frame.num_rows for frame in frames)
 
 
@@ -237,8 +241,7 @@ def _stage_fdi(
     ]
     if not parts:
         return 0
-    con.register("incoming_fdi", pa.concat_tables(parts, promote_options="default"))
-    try:
+    with _registered(con, "incoming_fdi", pa.concat_tables(parts, promote_options="default")):
         write_part(
             con,
             folder,
@@ -253,8 +256,6 @@ def _stage_fdi(
             """,
             {"release_id": release.release_id, "period": release.period},
         )
-    finally:
-        con.unregister("incoming_fdi")
     return sum(frame.num_rows for frame, _ in frames)
 
 
