@@ -1,7 +1,7 @@
 """The models that build on Apache Spark so far have the same rows there as on DuckDB: the
 staging models over the raw rows and the industry crosswalk models over the seeds, from the
 raw folders of the demo refresh, through the portable macros (macros/portable.sql) and the
-raw sources Spark registers itself (macros/raw_sources.sql); on Spark a new year is added
+raw sources Spark registers itself (macros/engine_sources.sql); on Spark a new year is added
 incrementally, as a refresh adds it."""
 
 from __future__ import annotations

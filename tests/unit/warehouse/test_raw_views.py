@@ -103,7 +103,7 @@ def test_the_views_follow_the_data_folder_when_it_moves(tmp_path: Path) -> None:
 
 
 def test_the_dbt_sources_declare_the_raw_columns_and_types() -> None:
-    """Spark builds its raw tables from the sources' declared columns (macros/raw_sources.sql):
+    """Spark builds its raw tables from the sources' declared columns (macros/engine_sources.sql):
     they must be the warehouse's raw contract, in order."""
     sources = yaml.safe_load((DBT_PROJECT_DIR / "models/staging/raw/_raw__sources.yml").read_text())
     (raw,) = [s for s in sources["sources"] if s["name"] == "raw"]

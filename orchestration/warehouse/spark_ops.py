@@ -1,0 +1,34 @@
+"""The warehouse's ops tables as Parquet for Spark: the ingestion records releases, their files
+and its counts in the DuckDB warehouse (one writer, transactional), and dbt on Spark reads them
+as the ops sources from `<data>/spark/ops/<table>/` (macros/engine_sources.sql). Exported
+before every dbt run on Spark, so the sources are the state the run started from."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from orchestration.warehouse.schema import connect
+
+# The ops tables dbt reads (models/staging/ops/_ops__sources.yml); the others are the
+# orchestration's own bookkeeping.
+OPS_SOURCES = ("releases", "release_files", "catalog_rejections", "ingest_stats")
+
+
+def export_ops(warehouse_path: Path, spark_dir: Path) -> Path:
+    """Write each ops source table of the warehouse as one Parquet file in its own folder
+    under `spark_dir/ops`, replacing the last export whole; returns that folder."""
+    target = spark_dir / "ops"
+    fresh = spark_dir / "ops.new"
+    shutil.rmtree(fresh, ignore_errors=True)
+    with connect(warehouse_path, read_only=True) as con:
+        for table in OPS_SOURCES:
+            (fresh / table).mkdir(parents=True)
+            path = str(fresh / table / "data.parquet").replace("'", "''")
+            # ordered, so an export of the same state is the same bytes
+            con.execute(
+                f"copy (select * from ops.{table} order by all) to '{path}' (format parquet)"
+            )
+    shutil.rmtree(target, ignore_errors=True)
+    fresh.rename(target)
+    return target
