@@ -11,7 +11,10 @@ export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 SCALE ?= national
 # Debian packages the test suite needs (installed by `make test` when missing; CI runs as root).
-APT_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
+JAVA_PACKAGE := openjdk-17-jre-headless
+APT_PACKAGES := chromium chromium-driver $(JAVA_PACKAGE)
+# `CITYGVC_ENGINE=spark make run` sets up Spark first: Java and .venv-spark.
+ENGINE_DEPS := $(if $(filter spark,$(CITYGVC_ENGINE)),java spark-venv)
 
 # `make test-fast`: lint-fast + the unit tests and dbt unit tests, no refresh, no demo catalog
 # refresh (`-m "not slow"`; tests/conftest.py marks every user of the shared demo refresh slow).
@@ -19,7 +22,7 @@ APT_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
 FAST_TESTS := tests/unit $(wildcard tests/dbt/test_dbt_unit_tests.py tests/dbt/test_dbt_project_rules.py)
 PYTHON_TREES := orchestration tools tests bi
 
-.PHONY: venv run test test-fast lint lint-fast bi-venvs spark-venv ui bench report superset clean apt-deps manifest
+.PHONY: venv run test test-fast lint lint-fast bi-venvs spark-venv java ui bench report superset clean apt-deps manifest
 
 venv: $(STAMP)
 
@@ -29,7 +32,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(ENGINE_DEPS)
 	$(VENV)/bin/citygvc refresh
 
 # The dbt manifest the code location loads (a no-op when it is up to date).
@@ -65,13 +68,22 @@ lint-fast: $(STAMP)
 lint: lint-fast
 	$(PY) -m sqlfluff lint dbt_project/models dbt_project/tests
 
-apt-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages installed when missing (CI runs as root; elsewhere through sudo).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+apt-deps:
+	$(call apt_install,$(APT_PACKAGES))
+
+# The Spark engine's Java (CITYGVC_ENGINE=spark, docs/scale-out.md).
+java:
+	$(call apt_install,$(JAVA_PACKAGE))
 
 ui: $(STAMP)
 	$(VENV)/bin/citygvc ui

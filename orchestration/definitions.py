@@ -25,7 +25,10 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[ingest_asif_job, ingest_fdi_city_job, transform_job, refresh_job],
         sensors=[release_catalog_sensor, run_failure_alert_sensor],
         schedules=[daily_refresh_schedule, freshness_schedule(freshness)],
-        resources={"citygvc": CitygvcSettings.from_settings(settings), "dbt": dbt_resource()},
+        resources={
+            "citygvc": CitygvcSettings.from_settings(settings),
+            "dbt": dbt_resource(settings.engine),
+        },
     )
 
 

@@ -21,6 +21,9 @@ DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
 DEFAULT_SDC_MIN_FIRMS = 3
 DEFAULT_SDC_DOMINANCE = 85
 
+# The engines dbt can build the warehouse on (docs/settings.md, docs/scale-out.md).
+ENGINES = ("duckdb", "spark")
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -30,6 +33,7 @@ class Settings:
     disclosure: bool = True
     sdc_min_firms: int = DEFAULT_SDC_MIN_FIRMS
     sdc_dominance: int = DEFAULT_SDC_DOMINANCE
+    engine: str = "duckdb"
     releases_is_default: bool = field(default=False, compare=False)
 
     @classmethod
@@ -41,6 +45,9 @@ class Settings:
         disclosure = (env.get("CITYGVC_DISCLOSURE") or "on").strip().lower()
         if disclosure not in {"on", "off"}:
             raise ValueError(f"CITYGVC_DISCLOSURE must be 'on' or 'off', not {disclosure!r}")
+        engine = (env.get("CITYGVC_ENGINE") or "duckdb").strip().lower()
+        if engine not in ENGINES:
+            raise ValueError(f"CITYGVC_ENGINE must be 'duckdb' or 'spark', not {engine!r}")
         return cls(
             data_dir=data_dir,
             releases=releases or str(data_dir / "releases"),
@@ -48,6 +55,7 @@ class Settings:
             disclosure=disclosure == "on",
             sdc_min_firms=int(env.get("CITYGVC_SDC_MIN_FIRMS") or DEFAULT_SDC_MIN_FIRMS),
             sdc_dominance=int(env.get("CITYGVC_SDC_DOMINANCE") or DEFAULT_SDC_DOMINANCE),
+            engine=engine,
             releases_is_default=not releases,
         )
 
@@ -67,6 +75,12 @@ class Settings:
     @property
     def raw_dir(self) -> Path:
         return raw_dir_beside(self.warehouse_path)
+
+    @property
+    def spark_dir(self) -> Path:
+        """Spark's warehouse (its tables' Parquet), metastore, scratch and the ops export
+        (dbt_project/profiles.yml names the same folders)."""
+        return self.data_dir / "spark"
 
     @property
     def serve_dir(self) -> Path:
@@ -113,6 +127,10 @@ class Settings:
         os.environ["CITYGVC_DATA_DIR"] = str(self.data_dir)
         os.environ["CITYGVC_RELEASES"] = self.releases
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+        os.environ["CITYGVC_ENGINE"] = self.engine
+        if self.engine == "spark":
+            # a local Spark binds to the loopback interface only (docs/scale-out.md)
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
 

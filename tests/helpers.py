@@ -65,7 +65,7 @@ def refresh_env(data: Path, releases: str | Path | None = None, **extra: str) ->
     the product defaults (demo catalog under data/releases, disclosure on, default SDC rule)
     unless `releases` or `extra` say otherwise."""
     env = {**os.environ, "CITYGVC_DATA_DIR": str(data), "DAGSTER_HOME": str(data / "dagster")}
-    for key in ("CITYGVC_RELEASES", "CITYGVC_DISCLOSURE", *SDC_ENV):
+    for key in ("CITYGVC_RELEASES", "CITYGVC_DISCLOSURE", "CITYGVC_ENGINE", *SDC_ENV):
         env.pop(key, None)
     if releases is not None:
         env["CITYGVC_RELEASES"] = str(releases)

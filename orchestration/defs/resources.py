@@ -12,7 +12,7 @@ from dagster import ConfigurableResource
 from dagster_dbt import DbtCliResource
 from packaging.version import Version
 
-from orchestration.settings import Settings
+from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.dbt import dbt_project
 
 
@@ -25,6 +25,7 @@ class CitygvcSettings(ConfigurableResource):
     disclosure: bool = True
     sdc_min_firms: int
     sdc_dominance: int
+    engine: str = "duckdb"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CitygvcSettings:
@@ -35,6 +36,7 @@ class CitygvcSettings(ConfigurableResource):
             disclosure=settings.disclosure,
             sdc_min_firms=settings.sdc_min_firms,
             sdc_dominance=settings.sdc_dominance,
+            engine=settings.engine,
         )
 
     def get(self) -> Settings:
@@ -45,6 +47,7 @@ class CitygvcSettings(ConfigurableResource):
             disclosure=self.disclosure,
             sdc_min_firms=self.sdc_min_firms,
             sdc_dominance=self.sdc_dominance,
+            engine=self.engine,
         )
 
 
@@ -56,7 +59,8 @@ class CitygvcDbtResource(DbtCliResource):
     @cached_property
     def _cli_version(self) -> Version:
         # dagster-dbt runs `dbt --version` (1.2 s, and that command looks up the newest release
-        # online); the executable is this environment's, so its dbt-core is the installed one.
+        # online); the executable is this environment's or the Spark venv's, whose lock pins
+        # the same dbt-core, so its version is the installed one.
         return Version(installed_version("dbt-core"))
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
@@ -66,8 +70,18 @@ class CitygvcDbtResource(DbtCliResource):
         return None
 
 
-def dbt_resource() -> CitygvcDbtResource:
-    # dbt from this interpreter's environment, so the Dagster UI works without an activated venv.
+# Spark's dbt lives in its own venv (dbt_project/spark/setup_spark_venv.sh): Great Expectations
+# imports pyspark whenever it is installed beside it.
+SPARK_DBT = REPO_ROOT / ".venv-spark" / "bin" / "dbt"
+
+
+def dbt_resource(engine: str = "duckdb") -> CitygvcDbtResource:
+    """dbt for the engine: on DuckDB this interpreter's environment's (so the Dagster UI works
+    without an activated venv), on Spark the Spark venv's with the profile's spark target."""
+    if engine == "spark":
+        return CitygvcDbtResource(
+            project_dir=dbt_project, dbt_executable=str(SPARK_DBT), target="spark"
+        )
     return CitygvcDbtResource(
         project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
     )

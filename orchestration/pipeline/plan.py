@@ -92,6 +92,7 @@ def publish_fingerprint(
             (r.release_id, r.sha256) for r in recorded.values() if r.status == "loaded"
         ),
         "code": code_fingerprint,
+        "engine": settings.engine,
         "disclosure": {
             "on": settings.disclosure,
             "min_firms": settings.sdc_min_firms,

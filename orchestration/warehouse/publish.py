@@ -46,9 +46,11 @@ def _sha256(path: Path) -> str:
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The marts: dbt's tables on DuckDB, views over Spark's files on Spark
+    (warehouse/spark_tables.py)."""
     rows = con.execute(
         "select table_name from information_schema.tables "
-        "where table_schema = 'marts' and table_type = 'BASE TABLE' order by table_name"
+        "where table_schema = 'marts' order by table_name"
     ).fetchall()
     return [r[0] for r in rows]
 

@@ -40,30 +40,37 @@ def _close(a: object, b: object) -> bool:
     return a == b
 
 
+def differing_rows(
+    con: duckdb.DuckDBPyConnection, left: str, right: str, label: str, limit: int = 5
+) -> list[str]:
+    """What differs between the relations `left` and `right` (SQL that DuckDB reads; the
+    columns of `left`, by name): empty when they hold the same rows."""
+    described = con.execute(f"describe select * from {left}").fetchall()
+    exact = [f'"{c}"' for c, kind, *_ in described if kind not in FLOATS]
+    floats = [f'"{c}"' for c, kind, *_ in described if kind in FLOATS]
+    listed = ", ".join(exact + floats)
+    order = ", ".join(f"{c} nulls first" for c in exact + floats)
+    rows = [
+        con.execute(f"select {listed} from {r} order by {order}").fetchall() for r in (left, right)
+    ]
+    if len(rows[0]) != len(rows[1]):
+        return [f"{label}: {len(rows[0])} rows against {len(rows[1])}"]
+    found = []
+    for a_row, b_row in zip(*rows, strict=True):
+        if not all(_close(a, b) for a, b in zip(a_row, b_row, strict=True)):
+            found.append(f"{label}: {a_row} | {b_row}")
+            if len(found) == limit:
+                break
+    return found
+
+
 def differences(data: Path, model: str, limit: int = 5) -> list[str]:
     """What differs between the DuckDB and the Spark table of `model` (empty: nothing)."""
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         schema = _schema_of(con, model)
-        described = con.execute(f"describe {schema}.{model}").fetchall()
-        exact = [f'"{c}"' for c, kind, *_ in described if kind not in FLOATS]
-        floats = [f'"{c}"' for c, kind, *_ in described if kind in FLOATS]
-        listed = ", ".join(exact + floats)
-        order = ", ".join(f"{c} nulls first" for c in exact + floats)
         files = spark_files(data, schema, model)
-        duck = con.execute(f"select {listed} from {schema}.{model} order by {order}").fetchall()
-        spark = con.execute(
-            f"select {listed} from read_parquet('{files}/**/*.parquet', hive_partitioning=true, "
-            f"union_by_name=true) order by {order}"
-        ).fetchall()
-    if len(duck) != len(spark):
-        return [f"{model}: {len(duck)} rows on DuckDB, {len(spark)} on Spark"]
-    found = []
-    for duck_row, spark_row in zip(duck, spark, strict=True):
-        if not all(_close(a, b) for a, b in zip(duck_row, spark_row, strict=True)):
-            found.append(f"{model}: DuckDB {duck_row} | Spark {spark_row}")
-            if len(found) == limit:
-                break
-    return found
+        spark = f"read_parquet('{files}/**/*.parquet', hive_partitioning=true, union_by_name=true)"
+        return differing_rows(con, f"{schema}.{model}", spark, f"{model} (DuckDB | Spark)", limit)
 
 
 def main() -> int:

@@ -16,11 +16,15 @@ from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.warehouse.dbt import dbt_project
 from orchestration.warehouse.schema import connect
+from orchestration.warehouse.spark_ops import export_ops
+from orchestration.warehouse.spark_tables import expose_spark_tables
 from orchestration.warehouse.timings import DBT_PHASE
 
 # dbt sources are the ingest assets' tables; ops.* are written by the same ingest runs.
 _SOURCE_KEYS = {("raw", "asif"): ["raw", "asif"], ("raw", "fdi_city"): ["raw", "fdi_city"]}
 LAYERS = ("staging", "intermediate", "marts")
+# The schemas each dbt step builds (seeds with staging).
+STEP_SCHEMAS = {"staging": ("seeds", "staging"), "models": ("intermediate", "marts")}
 
 
 class CitygvcTranslator(DagsterDbtTranslator):
@@ -76,8 +80,12 @@ def _build(
     # One target folder per data directory, shared by both steps: dbt leaves its
     # partial_parse.msgpack there (parsed with this profile and these vars), so later layers and
     # later refreshes skip the full parse that a per-invocation folder would force.
-    target = citygvc.get().dbt_target_dir
+    settings = citygvc.get()
+    target = settings.dbt_target_dir
     start = time.perf_counter()
+    if settings.engine == "spark":
+        # Spark reads the ops tables as it finds them now (models/staging/ops)
+        export_ops(settings.warehouse_path, settings.spark_dir)
     try:
         for event in dbt.cli(args, context=context, target_path=target).stream():
             if isinstance(event, Output):
@@ -87,7 +95,11 @@ def _build(
     finally:
         seconds = time.perf_counter() - start
         context.log.info(f"dbt build of {layer}: {seconds:.1f} s")
-        with connect(citygvc.get().warehouse_path) as con:
+        with connect(settings.warehouse_path) as con:
+            if settings.engine == "spark":
+                # the gates, the publish and the summary read what Spark built, with DuckDB
+                for schema in STEP_SCHEMAS[layer]:
+                    expose_spark_tables(con, settings.spark_dir, schema)
             record_step_phases(con, context, {DBT_PHASE.format(layer=layer): seconds})
 
 

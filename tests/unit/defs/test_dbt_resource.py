@@ -33,3 +33,10 @@ def test_a_dbt_command_runs_without_an_in_process_adapter(
     assert invocation.is_successful()
     # dagster-dbt hands its adapter to the invocation; None means none was built here.
     assert invocation.adapter is None
+
+
+def test_the_spark_engine_runs_the_spark_venvs_dbt_on_the_spark_target() -> None:
+    spark = dbt_resource("spark")
+    assert Path(spark.dbt_executable) == Path(__file__).parents[3] / ".venv-spark" / "bin" / "dbt"
+    assert spark.target == "spark"
+    assert dbt_resource().target is None

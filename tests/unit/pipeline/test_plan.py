@@ -38,10 +38,11 @@ def test_quarantined_release_is_retried_on_code_change_or_request_only() -> None
     assert releases_to_ingest([bad], recorded, "code-1", retry="other") == []
 
 
-def test_fingerprint_moves_with_releases_code_and_disclosure(tmp_path: Path) -> None:
+def test_fingerprint_moves_with_releases_code_disclosure_and_engine(tmp_path: Path) -> None:
     on = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path)})
     off = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path), "CITYGVC_DISCLOSURE": "off"})
     k5 = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path), "CITYGVC_SDC_MIN_FIRMS": "5"})
+    spark = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path), "CITYGVC_ENGINE": "spark"})
     a, b = _release("asif-2005-r1", 2005), _release("asif-2006-r1", 2006)
     one = {a.release_id: _recorded(a, "loaded")}
     two = {**one, b.release_id: _recorded(b, "loaded")}
@@ -54,5 +55,6 @@ def test_fingerprint_moves_with_releases_code_and_disclosure(tmp_path: Path) -> 
         publish_fingerprint(one, "code-2", on),
         publish_fingerprint(one, "code-1", off),
         publish_fingerprint(one, "code-1", k5),
+        publish_fingerprint(one, "code-1", spark),
     ]
-    assert len({base, *others}) == 5
+    assert len({base, *others}) == 6
