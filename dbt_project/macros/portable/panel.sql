@@ -66,10 +66,10 @@
 {%- endmacro %}
 
 {% macro duckdb__value_at_first(value, keys) -%}
-    first(
-        {{ value }}
-        order by {{ keys | join(' asc, ') }} asc
-    )
+first(
+    {{ value }}
+    order by {{ keys | join(' asc, ') }} asc
+)
 {%- endmacro %}
 
 {% macro spark__value_at_first(value, keys) -%}

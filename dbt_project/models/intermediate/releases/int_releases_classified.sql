@@ -14,15 +14,23 @@ supply as (
     select * from {{ ref('int_release_supply_chosen') }}
 ),
 
+-- what supplies a release's superseded parts instead (NULL for the parts it supplies itself)
+supply_parts as (
+    select
+        release_id,
+        is_effective,
+        case
+            when not is_effective then coalesce(city_code || ' by ', '') || effective_release_id
+        end as superseded_part
+    from supply
+),
+
 release_supply as (
     select
         release_id,
         bool_or(is_effective) as supplies_anything,
-        {{ sorted_distinct_list(
-            "case when not is_effective then coalesce(city_code || ' by ', '') || effective_release_id end",
-            ', '
-        ) }} as superseded_parts
-    from supply
+        {{ sorted_distinct_list('superseded_part', ', ') }} as superseded_parts
+    from supply_parts
     group by release_id
 ),
 
