@@ -13,7 +13,8 @@ releases_in_force as (
 -- built_from is the staging layer's incremental bookkeeping; firm_id_rows_dropped is counted
 -- from staging (fct_data_quality's rows_read) and stays out of the firm-level models
 firm_years as (
-    select * exclude (built_from, firm_id_rows_dropped)
+    select
+        {{ all_columns_except(ref('stg_asif__firm_years'), ['built_from', 'firm_id_rows_dropped']) }}
     from {{ ref('stg_asif__firm_years') }}
 )
 

@@ -39,7 +39,7 @@ location_units as (
     select
         year,
         loc6,
-        array_to_string(list_sort(list(city_code)), ',') as city_units
+        {{ sorted_list('city_code', ',') }} as city_units
     from {{ ref('int_location_year_units') }}
     where unit_kind = 'unit'
     group by year, loc6
@@ -94,10 +94,10 @@ borrowed_units as (
     select
         endpoint_attributes.firm_id,
         endpoint_attributes.side,
-        first(
-            location_units.city_units
-            order by abs(survey_rows.year - endpoint_attributes.year) asc, survey_rows.year asc
-        ) as city_units
+        {{ value_at_first(
+            'location_units.city_units',
+            ['abs(survey_rows.year - endpoint_attributes.year)', 'survey_rows.year']
+        ) | indent(8) }} as city_units
     from endpoint_attributes
     inner join survey_rows on endpoint_attributes.firm_id = survey_rows.firm_id
     inner join location_units

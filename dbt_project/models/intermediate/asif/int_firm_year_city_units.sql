@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- The city units each staged ASIF firm-year counts toward: its location code's units in that
 -- year (int_location_year_units), including the unpublished remainders disclosure control
 -- uses. Incremental by year (the year's release).

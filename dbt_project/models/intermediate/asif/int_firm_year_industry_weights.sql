@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- Each kept ASIF firm-year's industry in the harmonised classification (GB/T 4754-2011):
 -- its class of the year's vintage (1994: its group) crosswalked to 2011 classes with fixed weights,
 -- summed to harmonised divisions and, for classes of division 39, to ICT segments. A firm

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- One row per kept ASIF firm-year in comparable terms: harmonised 2011 class and division
 -- (the largest crosswalk weight), manufacturing and ICT flags of the year's own vintage
 -- (docs/marts.md: ICT = division 41 / 40 / 39 of 1994 / 2002 / 2011), own city unit, ownership
@@ -19,7 +19,7 @@ years_to_build as (
 ),
 
 kept_firm_years as (
-    select * exclude (built_from)
+    select {{ all_columns_except(ref('int_firm_years_screened'), ['built_from']) }}
     from {{ ref('int_firm_years_screened') }}
     where drop_reason is null and year in (select years_to_build.year from years_to_build)
 ),
@@ -33,7 +33,7 @@ location_units as (
         year,
         loc6,
         max(city_code) filter (where is_primary_unit) as city_code,
-        array_to_string(list_sort(list(city_code)), ',') as city_units
+        {{ sorted_list('city_code', ',') }} as city_units
     from {{ ref('int_location_year_units') }}
     where unit_kind = 'unit'
     group by year, loc6

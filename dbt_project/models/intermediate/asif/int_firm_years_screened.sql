@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- Every staged ASIF firm-year with its classification vintage, industry attributes of that
 -- vintage, ownership group and the cleaning rule that drops it (NULL = kept). Only validity
 -- rules drop rows (docs/schemas.md: no trimming of large firms); every drop is counted

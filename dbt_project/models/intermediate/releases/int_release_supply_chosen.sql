@@ -27,13 +27,20 @@ file_cities as (
     where city_code is not null
 ),
 
+listed_city_items as (
+    select
+        release_id,
+        {{ split_to_rows('city_codes', ',') }} as city_code
+    from releases
+    where city_codes is not null
+),
+
 -- the release's own list covers releases whose file rows carry no city
 listed_cities as (
     select distinct
         release_id,
-        trim(unnest(string_split(city_codes, ','))) as city_code
-    from releases
-    where city_codes is not null
+        trim(city_code) as city_code
+    from listed_city_items
 ),
 
 release_cities as (

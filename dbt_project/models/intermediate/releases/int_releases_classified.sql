@@ -14,15 +14,23 @@ supply as (
     select * from {{ ref('int_release_supply_chosen') }}
 ),
 
+-- what supplies a release's superseded parts instead (NULL for the parts it supplies itself)
+supply_parts as (
+    select
+        release_id,
+        is_effective,
+        case
+            when not is_effective then coalesce(city_code || ' by ', '') || effective_release_id
+        end as superseded_part
+    from supply
+),
+
 release_supply as (
     select
         release_id,
         bool_or(is_effective) as supplies_anything,
-        string_agg(
-            distinct coalesce(city_code || ' by ', '') || effective_release_id, ', '
-            order by coalesce(city_code || ' by ', '') || effective_release_id
-        ) filter (where not is_effective) as superseded_parts
-    from supply
+        {{ sorted_distinct_list('superseded_part', ', ') }} as superseded_parts
+    from supply_parts
     group by release_id
 ),
 
@@ -56,13 +64,10 @@ recorded_releases as (
 rejected_entries as (
     select
         raw_release_id as release_id,
-        string_agg(
-            distinct reason || coalesce(': ' || detail, ''), '; '
-            order by reason || coalesce(': ' || detail, '')
-        ) as status_reason
+        {{ sorted_distinct_list("reason || coalesce(': ' || detail, '')", '; ') }} as status_reason
     from rejections
     where
-        regexp_full_match(raw_release_id, '[a-z0-9][a-z0-9_-]{0,63}')
+        {{ full_match('raw_release_id', '[a-z0-9][a-z0-9_-]{0,63}') }}
         and raw_release_id not in (select releases.release_id from releases)
     group by raw_release_id
 )
