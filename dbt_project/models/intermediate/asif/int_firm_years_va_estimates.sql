@@ -28,14 +28,13 @@ imputation_keys as (
         observed_va_ratio,
         observed_vat_share,
         needs_borrowed_ratio,
-        unnest([1, 2, 3, 4, 5]) as key_rank,
-        unnest([
-            concat_ws('/', city_code, division_2011, ownership_group),
-            concat_ws('/', division_2011, ownership_group),
-            concat_ws('/', city_code, division_2011),
-            division_2011,
-            'all'
-        ]) as ratio_key
+        {{ ranked_values('key_rank', 'ratio_key', [
+            "concat_ws('/', city_code, division_2011, ownership_group)",
+            "concat_ws('/', division_2011, ownership_group)",
+            "concat_ws('/', city_code, division_2011)",
+            "division_2011",
+            "'all'",
+        ]) }}
     from observed_firm_years
     -- only donors and firms that need a donor ratio
     where observed_va_ratio is not null or needs_borrowed_ratio
@@ -65,32 +64,46 @@ imputation_needs as (
 ),
 
 -- per key, the median of the nearest year with observations (ties: the earlier year)
-nearest_medians as (
+ranked_medians as (
     select
         imputation_needs.key_rank,
         imputation_needs.ratio_key,
         imputation_needs.year,
         key_medians.median_va_ratio,
-        key_medians.median_vat_share
+        key_medians.median_vat_share,
+        row_number() over (
+            partition by
+                imputation_needs.key_rank, imputation_needs.ratio_key, imputation_needs.year
+            order by abs(key_medians.year - imputation_needs.year), key_medians.year
+        ) as year_rank
     from imputation_needs
     inner join key_medians
         on
             imputation_needs.key_rank = key_medians.key_rank
             and imputation_needs.ratio_key = key_medians.ratio_key
-    qualify row_number() over (
-        partition by imputation_needs.key_rank, imputation_needs.ratio_key, imputation_needs.year
-        order by abs(key_medians.year - imputation_needs.year), key_medians.year
-    ) = 1
+),
+
+nearest_medians as (
+    select
+        key_rank,
+        ratio_key,
+        year,
+        median_va_ratio,
+        median_vat_share
+    from ranked_medians
+    where year_rank = 1
 ),
 
 borrowed_ratios as (
     select
         imputation_keys.year,
         imputation_keys.firm_id,
-        arg_min(nearest_medians.median_va_ratio, imputation_keys.key_rank) as median_va_ratio,
-        -- from the same key as the ratio (arg_min would skip a key without VAT donors)
-        arg_min_null(nearest_medians.median_vat_share, imputation_keys.key_rank)
-            as median_vat_share,
+        {{ value_at_min('nearest_medians.median_va_ratio', 'imputation_keys.key_rank') }}
+            as median_va_ratio,
+        -- from the same key as the ratio (value_at_min may skip a key without VAT donors)
+        {{ value_at_min_keeping_null(
+            'nearest_medians.median_vat_share', 'imputation_keys.key_rank'
+        ) }} as median_vat_share,
         min(imputation_keys.key_rank) as key_rank
     from imputation_keys
     inner join nearest_medians

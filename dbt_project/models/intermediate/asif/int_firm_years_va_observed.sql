@@ -40,12 +40,13 @@ observed as (
 observed_ratios as (
     select
         *,
-        observed_value_added / gross_output as observed_va_ratio,
+        -- as doubles: Spark would divide decimals into a decimal of limited scale
+        cast(observed_value_added as double) / cast(gross_output as double) as observed_va_ratio,
         coalesce(vat_payable > 0, false) as reports_vat,
         -- a share outside (0, 1) says VAT was rebated or misreported that year
         case
             when vat_payable > 0 and vat_payable < observed_value_added
-                then vat_payable / observed_value_added
+                then cast(vat_payable as double) / cast(observed_value_added as double)
         end as observed_vat_share
     from observed
 ),
@@ -53,12 +54,12 @@ observed_ratios as (
 panel_ratios as (
     select
         *,
-        last_value(observed_va_ratio ignore nulls) over (
+        {{ last_non_null('observed_va_ratio') }} over (
             partition by panel_id
             order by year
             rows between unbounded preceding and 1 preceding
         ) as panel_last_va_ratio,
-        last_value(observed_vat_share ignore nulls) over (
+        {{ last_non_null('observed_vat_share') }} over (
             partition by panel_id
             order by year
             rows between unbounded preceding and 1 preceding

@@ -66,14 +66,12 @@ benchmark_shares as (
 panel_benchmarks as (
     select
         *,
-        last_value(benchmark_vat_share ignore nulls) over earlier_years as previous_share,
-        last_value(
-            case when benchmark_vat_share is not null then year end ignore nulls
-        ) over earlier_years as previous_year,
-        first_value(benchmark_vat_share ignore nulls) over later_years as next_share,
-        first_value(
-            case when benchmark_vat_share is not null then year end ignore nulls
-        ) over later_years as next_year
+        {{ last_non_null('benchmark_vat_share') }} over earlier_years as previous_share,
+        {{ last_non_null('case when benchmark_vat_share is not null then year end') }}
+            over earlier_years as previous_year,
+        {{ first_non_null('benchmark_vat_share') }} over later_years as next_share,
+        {{ first_non_null('case when benchmark_vat_share is not null then year end') }}
+            over later_years as next_year
     from benchmark_shares
     window
         earlier_years as (
@@ -107,31 +105,41 @@ final as (
     from nearest_shares
 )
 
--- the first values' columns, with the final source and value added
+-- the first values' columns (named: Spark has no `select * exclude/replace`), with the
+-- final source and value added
 select
-    * exclude (
-        is_donor_imputed,
-        vat_payable,
-        is_benchmarked,
-        benchmarked_value_added,
-        benchmark_vat_share,
-        previous_share,
-        previous_year,
-        next_share,
-        next_year,
-        nearest_benchmark_vat_share,
-        uses_benchmark_vat_share
-    ) replace (
-        case
-            when is_benchmarked then 'yearbook_benchmark'
-            when uses_benchmark_vat_share then 'panel_benchmark_vat_share'
-            else va_ratio_source
-        end as va_ratio_source,
-        case
-            when is_benchmarked then benchmarked_value_added
-            when uses_benchmark_vat_share
-                then cast(round(vat_payable / nearest_benchmark_vat_share, 3) as decimal(18, 3))
-            else value_added
-        end as value_added
-    )
+    year,
+    firm_id,
+    panel_id,
+    release_id,
+    firm_name,
+    vintage,
+    industry_code,
+    class_2011,
+    division_2011,
+    is_manufacturing,
+    is_ict,
+    city_code,
+    city_units,
+    registration_type,
+    ownership_group,
+    is_cap25,
+    is_sales_20m,
+    coverage_regime,
+    gross_output,
+    export_value,
+    employment,
+    sales,
+    va_method,
+    case
+        when is_benchmarked then 'yearbook_benchmark'
+        when uses_benchmark_vat_share then 'panel_benchmark_vat_share'
+        else va_ratio_source
+    end as va_ratio_source,
+    case
+        when is_benchmarked then benchmarked_value_added
+        when uses_benchmark_vat_share
+            then cast(round(vat_payable / nearest_benchmark_vat_share, 3) as decimal(18, 3))
+        else value_added
+    end as value_added
 from final
