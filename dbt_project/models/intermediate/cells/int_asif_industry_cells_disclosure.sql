@@ -6,6 +6,8 @@
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}
+-- sqlfluff:indentation:template_blocks_indent:False
+-- (the passes below are top-level CTEs built in set blocks, not a nested block)
 -- Disclosure status of every ASIF cell (docs/methodology.md, disclosure control).
 -- Primary 'C': from int_asif_industry_cells_primary.
 -- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
