@@ -6,7 +6,7 @@
 
     sdc_with_remainders(step, name): CTEs ending in `name` = `step` with each unpublished
     remainder hidden also when a published cell of its geography group is (it is their
-    difference); needs the CTE remainder_links.
+    difference); needs the CTE remainder_links. No comma after the last.
 
     sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
     protected value: parent published while the hidden children's sum is sensitive or is one
@@ -47,11 +47,10 @@ select
     sum(member_cells.gross_output) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
     ) as hidden_gross_output,
-    list_sum(list_slice(list_reverse_sort(flatten(
-        list(member_cells.top_contributions) filter (
-            where member_cells.member_role = 'child' and {{ previous }}.is_hidden
-        )
-    )), 1, 2)) as hidden_top2
+    {{ sum_of_two_largest_in_lists(
+        'member_cells.top_contributions',
+        "member_cells.member_role = 'child' and " ~ previous ~ ".is_hidden"
+    ) }} as hidden_top2
 from member_cells
 inner join {{ previous }} on member_cells.cell_id = {{ previous }}.cell_id
 {%- if group_type is not none %}
@@ -64,7 +63,8 @@ group by member_cells.group_id
 select
     group_id,
     -- what one more hidden member must bring for the hidden sum to pass the primary rule
-    greatest(coalesce(hidden_top2 * 100 / {{ dominance }} - hidden_gross_output, 0), 0)
+    -- (in double, as DuckDB divides decimals; Spark would keep a rounded decimal)
+    greatest(coalesce(cast(hidden_top2 * 100 as double) / {{ dominance }} - hidden_gross_output, 0), 0)
         as needed_gross_output,
     greatest({{ min_firms }} - coalesce(hidden_contributors, 0), 0) as needed_contributors
 from {{ state }}
@@ -92,7 +92,7 @@ where
     group by remainder_links.remainder_cell_id
 ),
 
-{{ name }} as materialized (
+{{ name }} as {{ materialized_cte() }} (
     select
         {{ step }}.cell_id,
         {{ step }}.conf_status,
@@ -101,5 +101,5 @@ where
     from {{ step }}
     left join {{ name }}_remainders
         on {{ step }}.cell_id = {{ name }}_remainders.remainder_cell_id
-),
+)
 {%- endmacro -%}

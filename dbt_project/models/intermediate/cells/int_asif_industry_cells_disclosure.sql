@@ -1,13 +1,13 @@
 {#- Secondary suppression runs as unrolled passes, one group type per pass in a fixed cycle
     (groups of one type are disjoint, so a pass never hides two cells for one problem); the
     final check re-tests every group and flags cells of groups still unsafe (a test fails). -#}
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 {%- set group_types = ['ownership', 'segment', 'division', 'geography'] -%}
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}
 -- sqlfluff:indentation:template_blocks_indent:False
--- (the unrolled passes below are top-level CTEs, not a nested block)
+-- (the passes below are top-level CTEs built in set blocks, not a nested block)
 -- Disclosure status of every ASIF cell (docs/methodology.md, disclosure control).
 -- Primary 'C': from int_asif_industry_cells_primary.
 -- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
@@ -20,8 +20,8 @@
 -- hidden exactly when it is primary-suppressed or a published cell of its geography group is
 -- hidden, and it is never chosen itself: choosing it hides its geography parent (Suzhou).
 -- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
-with
-
+{#- the CTEs every pass reads -#}
+{%- set prelude %}
 year_inputs as (
     select
         year,
@@ -46,7 +46,7 @@ cells as (
     where year in (select years_to_build.year from years_to_build)
 ),
 
-member_cells as materialized (
+member_cells as {{ materialized_cte() }} (
     select
         memberships.group_id,
         memberships.group_type,
@@ -62,7 +62,7 @@ member_cells as materialized (
 ),
 
 -- each remainder cell with the published cells of its geography group
-remainder_links as materialized (
+remainder_links as {{ materialized_cte() }} (
     select
         remainders.cell_id as remainder_cell_id,
         units.cell_id as unit_cell_id,
@@ -81,8 +81,12 @@ remainder_parents as (
         unit_cell_id as parent_cell_id
     from remainder_links
     where is_parent
-),
+)
+{%- endset %}
 
+{#- pass k: the CTEs ending in pass_k, which reads pass_(k-1); pass 0 is the primary status -#}
+{%- set passes_sql = [] %}
+{%- set first_pass %}
 step_0 as (
     select
         cell_id,
@@ -92,44 +96,56 @@ step_0 as (
 ),
 
 {{ sdc_with_remainders('step_0', 'pass_0') }}
-
-{% for i in range(1, passes + 1) %}
-{% set group_type = group_types[(i - 1) % (group_types | length)] %}
+{%- endset %}
+{%- do passes_sql.append(first_pass) %}
+{%- for i in range(1, passes + 1) %}
+{%- set group_type = group_types[(i - 1) % (group_types | length)] %}
+{%- set pass_sql %}
 -- pass {{ i }}: {{ group_type }} groups
-group_state_{{ i }} as materialized (
+group_state_{{ i }} as {{ materialized_cte() }} (
     {{ sdc_group_state('pass_' ~ (i - 1), group_type) | indent(4) }}
 ),
 
-unsafe_groups_{{ i }} as materialized (
+unsafe_groups_{{ i }} as {{ materialized_cte() }} (
     {{ sdc_unsafe_groups('group_state_' ~ i, min_firms, dominance) | indent(4) }}
 ),
 
-picks_{{ i }} as materialized (
-    select distinct coalesce(remainder_parents.parent_cell_id, member_cells.cell_id) as cell_id
+-- the published members of unsafe groups, ranked: each group's first is picked
+ranked_members_{{ i }} as (
+    select
+        coalesce(remainder_parents.parent_cell_id, member_cells.cell_id) as cell_id,
+        row_number() over (
+            partition by member_cells.group_id
+            order by
+                case
+                    when member_cells.group_type = 'geography'
+                        then member_cells.member_role = 'child'
+                    else member_cells.member_role = 'parent'
+                end asc nulls last,
+                -- the smallest child that makes the hidden sum safe; failing that the largest
+                member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
+                and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
+                desc nulls last,
+                case
+                    when
+                        member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
+                        and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
+                        then member_cells.gross_output
+                    else -member_cells.gross_output
+                end asc nulls last,
+                member_cells.cell_id asc nulls last
+        ) as pick_rank
     from member_cells
     inner join unsafe_groups_{{ i }} on member_cells.group_id = unsafe_groups_{{ i }}.group_id
     inner join pass_{{ i - 1 }} on member_cells.cell_id = pass_{{ i - 1 }}.cell_id
     left join remainder_parents on member_cells.cell_id = remainder_parents.remainder_cell_id
     where not pass_{{ i - 1 }}.is_hidden
-    qualify row_number() over (
-        partition by member_cells.group_id
-        order by
-            case
-                when member_cells.group_type = 'geography' then member_cells.member_role = 'child'
-                else member_cells.member_role = 'parent'
-            end asc,
-            -- the smallest child that makes the hidden sum safe; failing that the largest
-            member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
-            and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors desc,
-            case
-                when
-                    member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
-                    and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
-                    then member_cells.gross_output
-                else -member_cells.gross_output
-            end asc,
-            member_cells.cell_id asc
-    ) = 1
+),
+
+picks_{{ i }} as {{ materialized_cte() }} (
+    select distinct cell_id
+    from ranked_members_{{ i }}
+    where pick_rank = 1
 ),
 
 step_{{ i }} as (
@@ -145,8 +161,14 @@ step_{{ i }} as (
 ),
 
 {{ sdc_with_remainders('step_' ~ i, 'pass_' ~ i) }}
+{%- endset %}
+{%- do passes_sql.append(pass_sql) %}
+{%- endfor %}
 
-{% endfor %}
+-- the passes in a chain (cte_chain: on Spark each pass is computed once, as a table)
+with
+
+{{ cte_chain(prelude, passes_sql, 'pass_') }},
 
 final_group_state as (
     {{ sdc_group_state('pass_' ~ passes) | indent(4) }}

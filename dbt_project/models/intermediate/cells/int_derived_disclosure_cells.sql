@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- Primary disclosure status of the unpublished ASIF populations that indicators reveal
 -- together with published cells: a share × its published denominator gives the numerator,
 -- and denominator − numerator gives the complement, so both must pass the primary rule.
@@ -49,7 +49,7 @@ firm_units as (
             when firm_years.is_ict
                 then row_number() over (
                     partition by units.city_code, firm_years.year, firm_years.is_ict
-                    order by firm_years.gross_output desc, firm_years.firm_id asc
+                    order by firm_years.gross_output desc nulls last, firm_years.firm_id asc
                 )
         end as ict_rank
     from firm_years
@@ -82,7 +82,14 @@ segment_complements as (
         firm_units.year,
         'ict_not_' || segments.segment as population,
         firm_units.firm_id,
-        firm_units.gross_output * (1 - coalesce(segment_weights.weight, 0)) as gross_output
+        -- exact product (decimal(24,3) × decimal(13,12) fits decimal(38,15) on both engines;
+        -- Spark would round wider operands to 6 decimals first) rounded to the thousandths
+        -- of the other contributions (as DuckDB's union does; Spark's would widen the column)
+        cast(
+            cast(firm_units.gross_output as decimal(24, 3))
+            * cast(1 - coalesce(segment_weights.weight, 0) as decimal(13, 12))
+            as decimal(38, 3)
+        ) as gross_output
     from firm_units
     cross join segments
     left join segment_weights
@@ -93,7 +100,7 @@ segment_complements as (
     where firm_units.is_ict
 ),
 
--- the populations each firm belongs to, one pass over the firms (list_distinct drops the
+-- the populations each firm belongs to, one pass over the firms (the list drops the
 -- NULLs of populations it is not in; the names are distinct anyway)
 firm_populations as (
     select
@@ -101,7 +108,7 @@ firm_populations as (
         year,
         firm_id,
         gross_output,
-        list_distinct([
+        {% call distinct_non_null_list() %}
             case when is_manufacturing and not is_ict then 'mfg_not_ict' end,
             case when is_manufacturing and is_sales_20m then 'mfg_sales_20m' end,
             case when is_ict and is_sales_20m then 'ict_sales_20m' end,
@@ -117,7 +124,7 @@ firm_populations as (
             case when ict_rank <= 4 then 'ict_top4' end,
             case when ict_rank > 4 then 'ict_not_top4' end,
             case when va_method <> 'reported' then 'va_imputed' else 'va_reported' end
-        ]) as populations
+        {% endcall %} as populations
     from firm_units
 ),
 
@@ -132,7 +139,7 @@ contributions as (
         select
             city_code,
             year,
-            unnest(populations) as population,
+            {{ unnest_list('populations') }} as population,
             firm_id,
             gross_output
         from firm_populations
@@ -155,7 +162,7 @@ populations as (
         population,
         count(*) as n_contributors,
         sum(gross_output) as gross_output,
-        list_sum(max(gross_output, 2)) as top2_gross_output
+        {{ sum_of_two_largest('gross_output') }} as top2_gross_output
     from contributions
     group by city_code, year, population
 )

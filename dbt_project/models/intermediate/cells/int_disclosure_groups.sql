@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- The additive relations among published ASIF cells that secondary suppression must respect
 -- (a parent equals the sum of its children, so one hidden member can be recovered from the
 -- others). One row per group member:
