@@ -30,7 +30,7 @@ checks as (
 
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'staging' as step,
     metric,
     '' as detail,

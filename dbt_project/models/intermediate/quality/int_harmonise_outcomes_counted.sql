@@ -108,7 +108,7 @@ outcomes as (
 
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'harmonise' as step,
     metric,
     detail,

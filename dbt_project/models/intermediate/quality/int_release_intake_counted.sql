@@ -31,7 +31,7 @@ ingest_stats as (
 
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'raw' as step,
     'rows_read' as metric,
     '' as detail,
@@ -41,7 +41,7 @@ from raw_rows
 union all
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'ingest' as step,
     metric,
     detail,

@@ -61,7 +61,7 @@ staged_fdi as (
 
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'staging' as step,
     'rows_staged' as metric,
     '' as detail,
@@ -71,7 +71,7 @@ from staged_asif
 union all
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'staging' as step,
     'duplicates_removed' as metric,
     '' as detail,
@@ -81,7 +81,7 @@ from staged_asif
 union all
 select
     release_id,
-    cast(null as varchar) as city_code,
+    cast(null as string) as city_code,
     'staging' as step,
     metric,
     detail,
