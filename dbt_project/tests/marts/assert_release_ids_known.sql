@@ -3,7 +3,7 @@
 with
 
 cited as (
-    select distinct unnest(string_split(release_ids, ',')) as release_id
+    select distinct {{ split_to_rows('release_ids', ',') }} as release_id
     from {{ ref('fct_city_indicators') }}
 )
 
