@@ -1,10 +1,11 @@
 {#- Indicator rows generated from the indicator_measures seed (one row per source, indicator
     and breakdown naming its numerator and denominator measures).
 
-    measures_long(relation): the measures of `relation` (one row per city_code and year, with
-    release_ids, has_imputed_value_added and one column per measure, all of one exact type) as
-    rows (city_code, year, release_ids, has_imputed_value_added, measure, amount); a NULL
-    measure stays a row (NULL amount).
+    measures_long(relation, measures): the measure columns `measures` (a list of column names)
+    of `relation` (one row per city_code and year, with release_ids, has_imputed_value_added
+    and one column per measure, all of one exact type) as rows (city_code, year, release_ids,
+    has_imputed_value_added, measure, amount); a NULL measure stays a row (NULL amount). The
+    columns are named, not `columns(* exclude ...)`: Spark's UNPIVOT needs the list.
 
     indicators_from_measures(source, measures): every indicator of `source` from `measures`
     (rows as measures_long gives them; a measure name once per city and year): a row per
@@ -12,13 +13,11 @@
     amounts (the ratio macro; the level itself without a denominator, NULL or ''), the
     imputed-VA flag when the seed says the indicator uses value added, and the seed's
     disclosure cells (space-separated; NULL or '' for none). -#}
-{%- macro measures_long(relation) -%}
+{%- macro measures_long(relation, measures) -%}
 select *
 from {{ relation }}
 unpivot include nulls (
-    amount for measure in (
-        columns(* exclude (city_code, year, release_ids, has_imputed_value_added))
-    )
+    amount for measure in ({{ measures | join(', ') }})
 )
 {%- endmacro -%}
 
@@ -37,9 +36,7 @@ select
     definitions.uses_value_added and numerators.has_imputed_value_added
         as has_imputed_value_added,
     numerators.release_ids,
-    coalesce(
-        string_split(nullif(definitions.disclosure_cells, ''), ' '), cast([] as varchar[])
-    ) as disclosure_cells
+    {{ space_separated_list('definitions.disclosure_cells') }} as disclosure_cells
 from {{ ref('indicator_measures') }} as definitions
 inner join {{ measures }} as numerators on definitions.numerator = numerators.measure
 left join {{ measures }} as denominators

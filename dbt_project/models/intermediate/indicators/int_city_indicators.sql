@@ -54,7 +54,7 @@ revealed_cells as (
         indicators.year,
         indicators.indicator_id,
         indicators.breakdown,
-        unnest(indicators.disclosure_cells) as cell_id
+        {{ list_elements('indicators.disclosure_cells') }} as cell_id
     from indicators
 ),
 
@@ -93,7 +93,9 @@ provisional_indicators as (
         indicators.breakdown
     from indicators
     inner join provisional_releases
-        on list_contains(string_split(indicators.release_ids, ','), provisional_releases.release_id)
+        on {{ separated_list_contains(
+            'indicators.release_ids', ',', 'provisional_releases.release_id'
+        ) }}
 ),
 
 flagged as (

@@ -135,11 +135,19 @@ segment_measures as (
 ),
 
 measures as (
-    {{ measures_long('city_measures') | indent(4) }}
+    {{ measures_long('city_measures', total_measures + [
+        'ict_fie_gross_output', 'ict_fie_value_added',
+        'ict_top4_gross_output_min4', 'ict_gross_output_min4',
+        'division_output_squares', 'division_output_sum_squared',
+    ]) | indent(4) }}
     union all
-    {{ measures_long('location_quotient_measures') | indent(4) }}
+    {{ measures_long('location_quotient_measures', [
+        'ict_output_x_national_mfg_output', 'mfg_output_x_national_ict_output',
+    ]) | indent(4) }}
     union all
-    {{ measures_long('dynamics_measures') | indent(4) }}
+    {{ measures_long('dynamics_measures', [
+        'ict_entrants', 'panel_ict_firms', 'ict_exits', 'previous_ict_firms',
+    ]) | indent(4) }}
     union all
     select * from segment_measures
 )

@@ -13,7 +13,7 @@ city_totals as (
     select
         city_code,
         year,
-        string_agg(distinct release_id, ',' order by release_id) as release_ids,
+        {{ sorted_distinct_list('release_id', ',') }} as release_ids,
         sum(value_thousand_yuan) filter (
             where industry_code = 'C' and ownership = 'total' and measure = 'gross_output'
         ) as mfg_gross_output,
@@ -67,7 +67,12 @@ city_measures as (
 ),
 
 measures as (
-    {{ measures_long('city_measures') | indent(4) }}
+    {{ measures_long('city_measures', [
+        'mfg_gross_output', 'ict_gross_output', 'ict_value_added',
+        'ict_gross_output_hmt', 'ict_gross_output_foreign',
+        'ict_value_added_hmt', 'ict_value_added_foreign',
+        'ict_fie_gross_output', 'ict_fie_value_added',
+    ]) | indent(4) }}
 )
 
 {{ indicators_from_measures('fdi_city', 'measures') }}

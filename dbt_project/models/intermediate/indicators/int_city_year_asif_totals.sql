@@ -17,9 +17,20 @@ units as (
 ),
 
 firm_units as (
+    -- the unit's city (firm_years has its own city_code: Spark refuses the duplicate name)
     select
         units.city_code,
-        firm_years.*
+        firm_years.year,
+        firm_years.release_id,
+        firm_years.is_manufacturing,
+        firm_years.is_ict,
+        firm_years.ownership_group,
+        firm_years.is_cap25,
+        firm_years.is_sales_20m,
+        firm_years.gross_output,
+        firm_years.value_added,
+        firm_years.export_value,
+        firm_years.va_method
     from firm_years
     inner join units
         on
@@ -59,6 +70,6 @@ select
         sum(gross_output) filter (where is_ict and is_sales_20m), 0
     ) as ict_gross_output_sales_20m,
     coalesce(bool_or(va_method <> 'reported') filter (where is_ict), false) as ict_has_imputed_va,
-    list_sum(max(gross_output, 4) filter (where is_ict)) as ict_top4_gross_output
+    {{ sum_of_largest('gross_output', 4, 'is_ict', 'decimal(38, 3)') }} as ict_top4_gross_output
 from firm_units
 group by city_code, year

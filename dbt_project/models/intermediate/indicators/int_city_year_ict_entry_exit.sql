@@ -57,10 +57,9 @@ city_years as (
         unit_years.city_code,
         unit_years.year,
         previous_survey.year is not null as has_previous_survey,
-        -- list_distinct drops the NULL of a missing previous survey
-        array_to_string(
-            list_sort(list_distinct([previous_survey.release_id, this_survey.release_id])), ','
-        ) as release_ids
+        -- the NULL of a missing previous survey is dropped
+        {{ joined_distinct_values(['previous_survey.release_id', 'this_survey.release_id'], ',') }}
+            as release_ids
     from unit_years
     inner join survey_releases as this_survey on unit_years.year = this_survey.year
     left join survey_releases as previous_survey on unit_years.year - 1 = previous_survey.year
