@@ -1,4 +1,7 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='year') }}
+{{ config(
+    materialized='incremental',
+    **by_year_incremental()
+) }}
 -- ASIF city × year × industry × ownership cells, unsuppressed, with what disclosure control
 -- needs: the number of contributing firms and the largest contributions (gross output).
 -- Industries: harmonised 2011 divisions, 'C' = manufacturing of the year's vintage, and ICT
@@ -115,7 +118,7 @@ ownership_cells as (
         coalesce(sum(value_added) filter (where va_method <> 'reported'), 0)
             as value_added_imputed,
         count(*) filter (where gross_output > 0) as n_contributors,
-        max(gross_output, 2) as top_contributions
+        {{ largest_values('gross_output', 2) }} as top_contributions
     from firm_contributions
     group by city_code, unit_kind, year, industry_level, industry_code, ownership_group
 ),
@@ -135,8 +138,7 @@ total_cells as (
         sum(export_value) as export_value,
         sum(value_added_imputed) as value_added_imputed,
         sum(n_contributors) as n_contributors,
-        list_slice(list_reverse_sort(flatten(list(top_contributions))), 1, 2)
-            as top_contributions
+        {{ largest_values_of_arrays('top_contributions', 2) }} as top_contributions
     from ownership_cells
     group by city_code, unit_kind, year, industry_level, industry_code
 ),

@@ -11,6 +11,6 @@ select
     gross_output,
     n_contributors,
     top_contributions,
-    {{ sdc_primary_status('n_contributors', 'list_sum(top_contributions)', 'gross_output') }}
+    {{ sdc_primary_status('n_contributors', array_total('top_contributions'), 'gross_output') }}
         as primary_status
 from {{ ref('int_asif_industry_cells') }}

@@ -37,7 +37,7 @@ fdi_city_cells as (
         'fdi_city' as source,
         sum(value_thousand_yuan) filter (where measure = 'gross_output') as gross_output,
         sum(value_thousand_yuan) filter (where measure = 'value_added') as value_added,
-        string_agg(distinct release_id, ',' order by release_id) as release_ids
+        {{ sorted_distinct_list('release_id', ',') }} as release_ids
     from {{ ref('int_fdi_city_cells_harmonised') }}
     where
         ownership in ('total', 'domestic', 'hmt', 'foreign')
