@@ -1,9 +1,9 @@
-"""No DuckDB-only SQL outside the dispatch macros: every model and data test, and every macro but the
-`duckdb__` implementations of a dispatched macro, is free of the constructs below, which Spark
-either rejects or reads differently (docs/scale-out.md#portable-sql). The Spark tests prove the
-models build there; this scan names the construct and the file before anyone runs Spark.
-Each pattern is also shown to catch a sample, so none can pass vacuously. (`qualify` is not
-on the list: Spark 4.3 reads it as DuckDB does; int_firm_panel uses it and matches.)"""
+"""No DuckDB-only SQL outside the dispatch macros: every model and data test, and every
+macro but the `duckdb__` implementations of a dispatched macro, is free of the constructs
+below, which Spark rejects or reads differently (docs/scale-out.md, Portable SQL). The Spark
+tests prove the models build there; this scan names the construct and the file before anyone
+runs Spark. Each pattern is shown to catch a sample, so none passes vacuously. (`qualify` is
+not on the list: Spark 4.3 reads it as DuckDB does; int_firm_panel uses it and matches.)"""
 
 from __future__ import annotations
 

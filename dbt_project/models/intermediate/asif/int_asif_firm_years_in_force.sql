@@ -14,7 +14,9 @@ releases_in_force as (
 -- from staging (fct_data_quality's rows_read) and stays out of the firm-level models
 firm_years as (
     select
-        {{ all_columns_except(ref('stg_asif__firm_years'), ['built_from', 'firm_id_rows_dropped']) }}
+        {{ all_columns_except(
+            ref('stg_asif__firm_years'), ['built_from', 'firm_id_rows_dropped']
+        ) }}
     from {{ ref('stg_asif__firm_years') }}
 )
 

@@ -157,9 +157,7 @@ imputed as (
             when uses_own_vat_share then vat_payable / panel_last_vat_share
             when panel_last_va_ratio is not null then gross_output * panel_last_va_ratio
             when borrows_with_vat
-                then sqrt(
-                    gross_output * median_va_ratio * vat_payable / median_vat_share
-                )
+                then sqrt(gross_output * median_va_ratio * vat_payable / median_vat_share)
             else gross_output * median_va_ratio
         end as imputed_value_added
     from ratio_inputs
@@ -190,10 +188,8 @@ select
     sales,
     va_method,
     va_ratio_source,
-    coalesce(
-        observed_value_added,
-        cast(round(imputed_value_added, 3) as decimal(18, 3))
-    ) as value_added,
+    coalesce(observed_value_added, cast(round(imputed_value_added, 3) as decimal(18, 3)))
+        as value_added,
     va_method = 'ratio_imputed'
     and not uses_own_vat_share
     and panel_last_va_ratio is null

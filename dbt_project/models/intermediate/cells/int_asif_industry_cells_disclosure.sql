@@ -21,6 +21,9 @@
 -- hidden, and it is never chosen itself: choosing it hides its geography parent (Suzhou).
 -- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
 {#- the CTEs every pass reads -#}
+{%- set prelude_ctes = [
+    'year_inputs', 'years_to_build', 'cells', 'member_cells', 'remainder_links', 'remainder_parents'
+] -%}
 {%- set prelude %}
 year_inputs as (
     select
@@ -165,10 +168,10 @@ step_{{ i }} as (
 {%- do passes_sql.append(pass_sql) %}
 {%- endfor %}
 
--- the passes in a chain (cte_chain: on Spark each pass is computed once, as a table)
+-- the passes in a chain (cte_chain: on Spark the prelude and each pass are written once, as tables)
 with
 
-{{ cte_chain(prelude, passes_sql, 'pass_') }},
+{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_') }},
 
 final_group_state as (
     {{ sdc_group_state('pass_' ~ passes) | indent(4) }}

@@ -139,7 +139,7 @@ contributions as (
         select
             city_code,
             year,
-            {{ unnest_list('populations') }} as population,
+            {{ list_elements('populations') }} as population,
             firm_id,
             gross_output
         from firm_populations
