@@ -1,8 +1,8 @@
 {#- SQL that DuckDB and Spark spell differently, one macro each, dispatched on the target's
     adapter (adapter.dispatch, namespace citygvc): the duckdb__ implementation is the SQL the
-    models always ran on DuckDB, the spark__ one gives the same values on Spark (docs/scale-
-    out.md#portable-sql). This file: aggregates and window values: a value at the smallest key,
-    first and last non-null values, sums of the largest values, digests. -#}
+    models always ran on DuckDB, the spark__ one gives the same values on Spark
+    (docs/scale-out.md#portable-sql). This file: aggregates and window values: a value at the
+    smallest key, first and last non-null values, sums of the largest values, digests. -#}
 
 
 {#- value_at_min(value, key): `value` of the row with the smallest `key` in the group. -#}

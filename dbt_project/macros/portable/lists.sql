@@ -1,8 +1,8 @@
 {#- SQL that DuckDB and Spark spell differently, one macro each, dispatched on the target's
     adapter (adapter.dispatch, namespace citygvc): the duckdb__ implementation is the SQL the
-    models always ran on DuckDB, the spark__ one gives the same values on Spark (docs/scale-
-    out.md#portable-sql). This file: lists (DuckDB) and arrays (Spark): building, unnesting and
-    summing them. -#}
+    models always ran on DuckDB, the spark__ one gives the same values on Spark
+    (docs/scale-out.md#portable-sql). This file: lists (DuckDB) and arrays (Spark): building,
+    unnesting and summing them. -#}
 
 
 {#- list_elements(list): one row per element of the list `list` (in a select list; no row for

@@ -1,8 +1,8 @@
 {#- SQL that DuckDB and Spark spell differently, one macro each, dispatched on the target's
     adapter (adapter.dispatch, namespace citygvc): the duckdb__ implementation is the SQL the
-    models always ran on DuckDB, the spark__ one gives the same values on Spark (docs/scale-
-    out.md#portable-sql). This file: relations: incremental configuration, column lists and
-    chains of CTEs. -#}
+    models always ran on DuckDB, the spark__ one gives the same values on Spark
+    (docs/scale-out.md#portable-sql). This file: relations: incremental configuration, column
+    lists and chains of CTEs. -#}
 
 
 {#- by_year_incremental(): the config of a model rebuilt a year at a time: DuckDB deletes the

@@ -1,7 +1,7 @@
 {#- SQL that DuckDB and Spark spell differently, one macro each, dispatched on the target's
     adapter (adapter.dispatch, namespace citygvc): the duckdb__ implementation is the SQL the
-    models always ran on DuckDB, the spark__ one gives the same values on Spark (docs/scale-
-    out.md#portable-sql). This file: text: matching, splitting and joining strings. -#}
+    models always ran on DuckDB, the spark__ one gives the same values on Spark
+    (docs/scale-out.md#portable-sql). This file: text: matching, splitting and joining strings. -#}
 
 
 {#- full_match(expr, pattern): true when the whole of `expr` matches the regular expression
