@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.ingest import gx as gx_validation
 from orchestration.ingest.catalog import Release, open_catalog, validate_catalog
 from orchestration.ingest.load import IngestOutcome, ingest_release
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
+from orchestration.warehouse import dbt as dbt_manifest
 
 KUNSHAN, DONGGUAN, SUZHOU = "320583", "441900", "320500"
 # The seven ICT segments of division 39 (seeds/ict_segments), in their published order.
@@ -241,3 +243,22 @@ class Warehouse:
 
     def rows(self, sql: str, *params: object) -> list[tuple]:
         return self.con.execute(sql, list(params)).fetchall()
+
+
+def force_failing_suite(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, suite: str) -> None:
+    """A copy of the reviewed GX suites in which `suite` gains a critical expectation no data
+    can meet (zero rows), put in force for the test. Suites are part of the code fingerprint,
+    so the next refresh builds and checks again."""
+    suites = tmp_path / "expectations"
+    shutil.copytree(EXPECTATIONS_DIR, suites)
+    spec = json.loads((suites / f"{suite}.json").read_text())
+    spec["expectations"].append(
+        {
+            "type": "expect_table_row_count_to_be_between",
+            "kwargs": {"min_value": 0, "max_value": 0},
+            "meta": {"severity": "critical", "description": "forced failure (test)"},
+        }
+    )
+    (suites / f"{suite}.json").write_text(json.dumps(spec))
+    monkeypatch.setattr(gx_validation, "EXPECTATIONS_DIR", suites)
+    monkeypatch.setattr(dbt_manifest, "EXPECTATIONS_DIR", suites)

@@ -4,18 +4,13 @@ good publish left it (docs/architecture.md, docs/quality-gates.md)."""
 from __future__ import annotations
 
 import hashlib
-import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from orchestration.cli import refresh
-from orchestration.ingest import gx as gx_validation
 from orchestration.pipeline.refresh import EXIT_FAILURE
-from orchestration.settings import EXPECTATIONS_DIR
-from orchestration.warehouse import dbt as dbt_manifest
-from tests.helpers import copy_data_dir, hide_location_env, make_settings
+from tests.helpers import copy_data_dir, force_failing_suite, hide_location_env, make_settings
 
 
 def _serve_snapshot(serve: Path) -> dict[str, str]:
@@ -42,19 +37,7 @@ def test_failing_gate_fails_the_run_and_keeps_the_last_publish(
 
     # A reviewed suite gains a critical expectation the data cannot meet. The suite is part
     # of the code fingerprint, so the next refresh rebuilds and re-checks the marts.
-    suites = tmp_path / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, suites)
-    spec = json.loads((suites / f"{suite}.json").read_text())
-    spec["expectations"].append(
-        {
-            "type": "expect_table_row_count_to_be_between",
-            "kwargs": {"min_value": 0, "max_value": 0},
-            "meta": {"severity": "critical", "description": "forced failure (test)"},
-        }
-    )
-    (suites / f"{suite}.json").write_text(json.dumps(spec))
-    monkeypatch.setattr(gx_validation, "EXPECTATIONS_DIR", suites)
-    monkeypatch.setattr(dbt_manifest, "EXPECTATIONS_DIR", suites)
+    force_failing_suite(monkeypatch, tmp_path, suite)
 
     lines: list[str] = []
     assert refresh(settings, echo=lines.append) == EXIT_FAILURE

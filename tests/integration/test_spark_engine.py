@@ -7,20 +7,15 @@ publish as on DuckDB (docs/scale-out.md)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.cli import refresh
-from orchestration.ingest import gx as gx_validation
 from orchestration.pipeline.refresh import EXIT_FAILURE
-from orchestration.settings import EXPECTATIONS_DIR
-from orchestration.warehouse import dbt as dbt_manifest
-from tests.helpers import hide_location_env, make_settings, run_refresh
+from tests.helpers import force_failing_suite, hide_location_env, make_settings, run_refresh
 from tools.spark_mirror.compare import differing_rows
 
 MARTS = (
@@ -142,19 +137,7 @@ def test_a_failing_gate_on_spark_stops_the_publish(
     hide_location_env(monkeypatch, "restored-after-test")
     monkeypatch.setenv("CITYGVC_ENGINE", "spark")  # the refresh exports it; restored after
     before = _serve_snapshot(settings.serve_dir)
-    suites = tmp_path / "expectations"
-    shutil.copytree(EXPECTATIONS_DIR, suites)
-    spec = json.loads((suites / "staging_asif_profile.json").read_text())
-    spec["expectations"].append(
-        {
-            "type": "expect_table_row_count_to_be_between",
-            "kwargs": {"min_value": 0, "max_value": 0},
-            "meta": {"severity": "critical", "description": "forced failure (test)"},
-        }
-    )
-    (suites / "staging_asif_profile.json").write_text(json.dumps(spec))
-    monkeypatch.setattr(gx_validation, "EXPECTATIONS_DIR", suites)
-    monkeypatch.setattr(dbt_manifest, "EXPECTATIONS_DIR", suites)
+    force_failing_suite(monkeypatch, tmp_path, "staging_asif_profile")
 
     lines: list[str] = []
     assert refresh(settings, echo=lines.append) == EXIT_FAILURE
