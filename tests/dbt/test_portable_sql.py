@@ -3,7 +3,8 @@ macro but the `duckdb__` implementations of a dispatched macro, is free of the c
 below, which Spark rejects or reads differently (docs/scale-out.md, Portable SQL). The Spark
 tests prove the models build there; this scan names the construct and the file before anyone
 runs Spark. Each pattern is shown to catch a sample, so none passes vacuously. (`qualify` is
-not on the list: Spark 4.3 reads it as DuckDB does; int_firm_panel uses it and matches.)"""
+not on the list: Spark 4.3 reads it as DuckDB does; int_firm_ids_linked uses it and
+matches.)"""
 
 from __future__ import annotations
 

@@ -65,33 +65,40 @@
 {%- endmacro %}
 
 
-{#- cte_chain(prelude, prelude_ctes, links, prefix): the CTEs of a chain of passes, for a
-    `with` list: `prelude` (CTEs every pass may read, named in `prelude_ctes`), then `links`,
-    where links[k] is CTEs ending in `<prefix><k>`, which reads `<prefix><k-1>`. DuckDB: all of
-    them, as written (each link's materialized CTEs are computed once). Spark inlines CTEs, and
-    a view (cached or not) keeps the plan of what it reads, so a chain whose links each read
-    the previous one several times grows a plan exponential in its length. There each prelude
-    CTE and then each link is written once, by its own statement, to a Parquet table in the
-    model's scratch schema (`<schema>_scratch.<model>__<name>`), which what follows reads; a
+{#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after): the CTEs of a chain of
+    passes, for a `with` list: `prelude` (CTEs every pass may read, named in `prelude_ctes`),
+    then `links`, where links[k] is CTEs ending in `<prefix><k>`, which reads `<prefix><k-1>`
+    and the prelude only. The links cycle through `settles_after` kinds, so once that many
+    links in a row leave the state unchanged it is a fixed point of every kind, and the rest of
+    the chain would only copy it. DuckDB: all of them, as written (each link's materialized
+    CTEs are computed once). Spark inlines CTEs, and a view (cached or not) keeps the plan of
+    what it reads, so a chain whose links each read the previous one several times grows a
+    plan exponential in its length. There each prelude CTE and then each link is written once,
+    by its own statement, to a Parquet table in the model's scratch schema
+    (`<schema>_scratch.<model>__<name>`), which what follows reads, and compared with the link
+    before; the chain stops once settled, and `<prefix><last>` reads the settled state. A
     link's table is dropped once the next one is written. The prelude tables and the last link
     stay for the model's select and are replaced on its next build. -#}
-{% macro cte_chain(prelude, prelude_ctes, links, prefix) -%}
-    {{ return(adapter.dispatch('cte_chain', 'citygvc')(prelude, prelude_ctes, links, prefix)) }}
+{% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
+    {{ return(adapter.dispatch('cte_chain', 'citygvc')(
+        prelude, prelude_ctes, links, prefix, settles_after
+    )) }}
 {%- endmacro %}
 
-{% macro duckdb__cte_chain(prelude, prelude_ctes, links, prefix) -%}
+{% macro duckdb__cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
 {{ prelude }},
 
 {{ links | join(',\n\n') }}
 {%- endmacro %}
 
-{% macro spark__cte_chain(prelude, prelude_ctes, links, prefix) -%}
+{% macro spark__cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
     {%- set scratch = this.schema ~ '_scratch.' ~ this.identifier ~ '__' -%}
     {%- set read_back = [] -%}
     {%- for name in prelude_ctes -%}
         {%- do read_back.append(name ~ ' as (select * from ' ~ scratch ~ name ~ ')') -%}
     {%- endfor -%}
     {%- set shared = read_back | join(',\n') -%}
+    {%- set chain = namespace(last=0, unchanged=0) -%}
     {%- if execute -%}
         {%- do run_query('create database if not exists ' ~ this.schema ~ '_scratch') -%}
         {%- for name in prelude_ctes -%}
@@ -101,23 +108,43 @@
                 ~ '\nselect * from ' ~ name
             ) -%}
         {%- endfor -%}
-        {%- for link in links -%}
+        {#- a longer chain of an earlier build may have left its last link -#}
+        {%- for k in range(links | length) -%}
+            {%- do run_query('drop table if exists ' ~ scratch ~ prefix ~ k) -%}
+        {%- endfor -%}
+        {%- for link in links if chain.unchanged < settles_after -%}
+            {%- set k = loop.index0 -%}
             {%- set previous -%}
-                {%- if not loop.first %},
-{{ prefix }}{{ loop.index0 - 1 }} as (select * from {{ scratch ~ prefix ~ (loop.index0 - 1) }})
+                {%- if k > 0 %},
+{{ prefix }}{{ k - 1 }} as (select * from {{ scratch ~ prefix ~ (k - 1) }})
                 {%- endif -%}
             {%- endset -%}
-            {%- do run_query('drop table if exists ' ~ scratch ~ prefix ~ loop.index0) -%}
             {%- do run_query(
-                'create table ' ~ scratch ~ prefix ~ loop.index0 ~ ' using parquet as with '
-                ~ shared ~ previous ~ ',\n' ~ link ~ '\nselect * from ' ~ prefix ~ loop.index0
+                'create table ' ~ scratch ~ prefix ~ k ~ ' using parquet as with '
+                ~ shared ~ previous ~ ',\n' ~ link ~ '\nselect * from ' ~ prefix ~ k
             ) -%}
-            {%- if not loop.first -%}
-                {%- do run_query('drop table ' ~ scratch ~ prefix ~ (loop.index0 - 1)) -%}
+            {%- if k > 0 -%}
+                {%- set changed = run_query(
+                    citygvc.rows_differing(scratch ~ prefix ~ k, scratch ~ prefix ~ (k - 1))
+                ).columns[0].values()[0] -%}
+                {%- set chain.unchanged = 0 if changed else chain.unchanged + 1 -%}
+                {%- do run_query('drop table ' ~ scratch ~ prefix ~ (k - 1)) -%}
             {%- endif -%}
+            {%- set chain.last = k -%}
         {%- endfor -%}
     {%- endif -%}
 {{ shared }},
 
-{{ prefix }}{{ links | length - 1 }} as (select * from {{ scratch ~ prefix ~ (links | length - 1) }})
+{{ prefix }}{{ links | length - 1 }} as (select * from {{ scratch ~ prefix ~ chain.last }})
+{%- endmacro %}
+
+
+{#- rows_differing(a, b): a query counting the rows of `a` and `b` (tables of the same
+    columns) that the other lacks, duplicates counted. -#}
+{% macro rows_differing(a, b) -%}
+select count(*) from (
+    (select * from {{ a }} except all select * from {{ b }})
+    union all
+    (select * from {{ b }} except all select * from {{ a }})
+)
 {%- endmacro %}

@@ -188,7 +188,7 @@ select
     sales,
     va_method,
     va_ratio_source,
-    coalesce(observed_value_added, cast(round(imputed_value_added, 3) as decimal(18, 3)))
+    coalesce(observed_value_added, {{ rounded_decimal('imputed_value_added', 18, 3) }})
         as value_added,
     va_method = 'ratio_imputed'
     and not uses_own_vat_share

@@ -34,12 +34,12 @@ benchmarked as (
         benchmarks.year is not null as is_benchmarked,
         case
             when benchmarks.year is not null
-                then cast(round(
-                    cast(estimates.value_added as double)
-                    * cast(benchmarks.residual_value_added as double)
-                    / cast(benchmarks.donor_estimated_value_added as double),
-                    3
-                ) as decimal(18, 3))
+                then {{ rounded_decimal(
+                    'cast(estimates.value_added as double)'
+                    ~ ' * cast(benchmarks.residual_value_added as double)'
+                    ~ ' / cast(benchmarks.donor_estimated_value_added as double)',
+                    18, 3
+                ) }}
         end as benchmarked_value_added
     from estimates
     left join benchmarks
@@ -139,7 +139,7 @@ select
     case
         when is_benchmarked then benchmarked_value_added
         when uses_benchmark_vat_share
-            then cast(round(vat_payable / nearest_benchmark_vat_share, 3) as decimal(18, 3))
+            then {{ rounded_decimal('vat_payable / nearest_benchmark_vat_share', 18, 3) }}
         else value_added
     end as value_added
 from final

@@ -168,10 +168,11 @@ step_{{ i }} as (
 {%- do passes_sql.append(pass_sql) %}
 {%- endfor %}
 
--- the passes in a chain (cte_chain: on Spark the prelude and each pass are written once, as tables)
+-- the passes in a chain (cte_chain: on Spark the prelude and each pass are written once, as
+-- tables, until a cycle of the four group types hides nothing more)
 with
 
-{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_') }},
+{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length) }},
 
 final_group_state as (
     {{ sdc_group_state('pass_' ~ passes) | indent(4) }}
