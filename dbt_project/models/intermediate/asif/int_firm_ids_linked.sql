@@ -1,10 +1,10 @@
--- Re-registration links of the firm panel (docs/schemas.md), one row per firm_id that
--- continues another: a firm_id first seen in year t whose (name, city units, harmonised 2011
--- class) equals that of a firm_id last seen in t−1 is the same firm re-registered. Only
--- one-to-one matches link, so an ambiguous name never merges two firms. Presence uses every
--- staged row (a firm dropped by cleaning was still in the survey). A table of its own so that
--- int_firm_panel's recursion reads a stored relation (Spark re-plans an inlined CTE on every
--- step of a recursion).
+-- Every surveyed firm_id of the firm panel (docs/schemas.md) with its first and last survey
+-- year and, when it re-registers another, the firm_id it continues: a firm_id first seen in
+-- year t whose (name, city units, harmonised 2011 class) equals that of a firm_id last seen in
+-- t−1 is the same firm re-registered. Only one-to-one matches link, so an ambiguous name
+-- never merges two firms. Presence uses every staged row (a firm dropped by cleaning was
+-- still in the survey). A table of its own so that int_firm_panel's recursion reads a stored
+-- relation (Spark re-plans an inlined CTE on every step of a recursion).
 with
 
 survey_rows as (
@@ -153,6 +153,9 @@ links as (
 )
 
 select
-    firm_id,
-    predecessor_firm_id
-from links
+    presence.firm_id,
+    presence.first_year,
+    presence.last_year,
+    links.predecessor_firm_id
+from presence
+left join links on presence.firm_id = links.firm_id

@@ -168,8 +168,7 @@ step_{{ i }} as (
 {%- do passes_sql.append(pass_sql) %}
 {%- endfor %}
 
--- the passes in a chain (cte_chain: on Spark the prelude and each pass are written once, as
--- tables, until a cycle of the four group types hides nothing more)
+-- the passes in a chain (cte_chain: on Spark written as tables until a cycle hides no more)
 with
 
 {{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length) }},
