@@ -97,15 +97,15 @@ def copy_data_dir(data: Path, dest: Path) -> Path:
     return dest
 
 
-# The Spark engine's dbt, in its own venv (dbt_project/spark/setup_spark_venv.sh).
-SPARK_DBT = DBT_PROJECT_DIR.parent / ".venv-spark" / "bin" / "dbt"
+# The Spark engine's venv (dbt_project/spark/setup_spark_venv.sh) and the script that runs
+# several dbt invocations on one Spark session there.
+SPARK_PYTHON = DBT_PROJECT_DIR.parent / ".venv-spark" / "bin" / "python"
+SPARK_SESSION_STEPS = Path(__file__).parent / "integration" / "spark_session_steps.py"
 
 
-def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None, dbt: Path | None = None) -> None:
-    """The dbt CLI of this venv (or `dbt`) on the warehouse of `data_dir` (target/ and logs/
-    inside it)."""
-    argv = [
-        str(dbt or Path(sys.executable).with_name("dbt")),
+def dbt_args(data_dir: Path, *args: str) -> list[str]:
+    """`args` for the dbt project on the warehouse of `data_dir` (target/ and logs/ inside it)."""
+    return [
         *args,
         "--project-dir",
         str(DBT_PROJECT_DIR),
@@ -116,11 +116,25 @@ def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None, dbt: Path | N
         "--log-path",
         str(data_dir / "logs"),
     ]
+
+
+def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
+    """The dbt CLI of this venv on the warehouse of `data_dir`."""
+    argv = [str(Path(sys.executable).with_name("dbt")), *dbt_args(data_dir, *args)]
     if vars_ is not None:
         argv += ["--vars", json.dumps(vars_)]
     env = {**os.environ, "CITYGVC_DATA_DIR": str(data_dir)}
     result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}"
+
+
+def run_spark_session_steps(data_dir: Path, steps: list[dict]) -> None:
+    """tests/integration/spark_session_steps.py's `steps` in the Spark venv, on the warehouse
+    of `data_dir` (Spark bound to the loopback interface)."""
+    env = {**os.environ, "CITYGVC_DATA_DIR": str(data_dir), "SPARK_LOCAL_IP": "127.0.0.1"}
+    argv = [str(SPARK_PYTHON), str(SPARK_SESSION_STEPS), json.dumps(steps)]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"Spark steps failed:\n{(result.stdout + result.stderr)[-4000:]}"
 
 
 def served_hashes(serve: Path) -> dict[str, str]:
