@@ -5,7 +5,6 @@ Prints the first differences; exits 1 when any model differs."""
 
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
@@ -32,36 +31,42 @@ def _schema_of(con: duckdb.DuckDBPyConnection, model: str) -> str:
     return found[0]
 
 
-def _close(a: object, b: object) -> bool:
-    if isinstance(a, float) and isinstance(b, float):
-        if math.isnan(a) or math.isnan(b):
-            return math.isnan(a) and math.isnan(b)
-        return a == b or abs(a - b) <= RELATIVE * max(abs(a), abs(b))
-    return a == b
+def _same(column: str, kind: str) -> str:
+    """SQL: the `column` of rows a and b hold the same value (floats within RELATIVE)."""
+    a, b = f"a.{column}", f"b.{column}"
+    if kind not in FLOATS:
+        return f"{a} is not distinct from {b}"
+    # a null on one side only makes the comparisons null: coalesce says "not the same"
+    return (
+        f"({a} is not distinct from {b} or coalesce((isnan({a}) and isnan({b})) "
+        f"or abs({a} - {b}) <= {RELATIVE} * greatest(abs({a}), abs({b})), false))"
+    )
 
 
 def differing_rows(
     con: duckdb.DuckDBPyConnection, left: str, right: str, label: str, limit: int = 5
 ) -> list[str]:
     """What differs between the relations `left` and `right` (SQL that DuckDB reads; the
-    columns of `left`, by name): empty when they hold the same rows."""
+    columns of `left`, by name): empty when they hold the same rows. Both sides are sorted by
+    every column (exact ones first) and paired in that order, in SQL."""
     described = con.execute(f"describe select * from {left}").fetchall()
-    exact = [f'"{c}"' for c, kind, *_ in described if kind not in FLOATS]
-    floats = [f'"{c}"' for c, kind, *_ in described if kind in FLOATS]
-    listed = ", ".join(exact + floats)
-    order = ", ".join(f"{c} nulls first" for c in exact + floats)
-    rows = [
-        con.execute(f"select {listed} from {r} order by {order}").fetchall() for r in (left, right)
-    ]
-    if len(rows[0]) != len(rows[1]):
-        return [f"{label}: {len(rows[0])} rows against {len(rows[1])}"]
-    found = []
-    for a_row, b_row in zip(*rows, strict=True):
-        if not all(_close(a, b) for a, b in zip(a_row, b_row, strict=True)):
-            found.append(f"{label}: {a_row} | {b_row}")
-            if len(found) == limit:
-                break
-    return found
+    columns = sorted(((f'"{c}"', kind) for c, kind, *_ in described), key=lambda x: x[1] in FLOATS)
+    listed = ", ".join(c for c, _ in columns)
+    order = ", ".join(f"{c} nulls first" for c, _ in columns)
+    counts = [con.execute(f"select count(*) from {r}").fetchone()[0] for r in (left, right)]
+    if counts[0] != counts[1]:
+        return [f"{label}: {counts[0]} rows against {counts[1]}"]
+    numbered = "select {listed}, row_number() over (order by {order}) as row_number__ from {r}"
+    rows = con.execute(
+        f"with a as ({numbered.format(listed=listed, order=order, r=left)}), "
+        f"b as ({numbered.format(listed=listed, order=order, r=right)}) "
+        f"select {', '.join(f'a.{c}' for c, _ in columns)}, "
+        f"{', '.join(f'b.{c}' for c, _ in columns)} "
+        "from a inner join b on a.row_number__ = b.row_number__ "
+        f"where not ({' and '.join(_same(c, kind) for c, kind in columns)}) "
+        f"order by a.row_number__ limit {limit}"
+    ).fetchall()
+    return [f"{label}: {row[: len(columns)]} | {row[len(columns) :]}" for row in rows]
 
 
 def differences(data: Path, model: str, limit: int = 5) -> list[str]:
