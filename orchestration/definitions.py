@@ -11,7 +11,8 @@ from orchestration.defs.publish.freshness import freshness_checks, freshness_sch
 from orchestration.defs.refresh import refresh_job
 from orchestration.defs.resources import CitygvcSettings, dbt_resource
 from orchestration.defs.schedules import daily_refresh_schedule
-from orchestration.defs.transform.assets import dbt_models, dbt_staging
+from orchestration.defs.transform.assets import dbt_indicators, dbt_models, dbt_staging
+from orchestration.defs.transform.complexity import complexity_values
 from orchestration.defs.transform.gates import asset_checks
 from orchestration.defs.transform.jobs import transform_job
 from orchestration.settings import Settings
@@ -20,7 +21,15 @@ from orchestration.settings import Settings
 def build_definitions(settings: Settings) -> Definitions:
     freshness = freshness_checks()
     return Definitions(
-        assets=[raw_asif, raw_fdi_city, dbt_staging, dbt_models, published_marts],
+        assets=[
+            raw_asif,
+            raw_fdi_city,
+            dbt_staging,
+            dbt_models,
+            complexity_values,
+            dbt_indicators,
+            published_marts,
+        ],
         asset_checks=[*asset_checks(), *freshness],
         jobs=[ingest_asif_job, ingest_fdi_city_job, transform_job, refresh_job],
         sensors=[release_catalog_sensor, run_failure_alert_sensor],

@@ -128,6 +128,17 @@ def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
     assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}"
 
 
+def build_with_complexity(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
+    """`dbt build ARGS` as a refresh runs it: the models the complexity step does not feed,
+    the step (orchestration/complexity) on what they built, then the models that read its
+    values."""
+    from orchestration.complexity.step import run_complexity_step
+
+    run_dbt(data_dir, "build", *args, "--exclude", "source:complexity+", vars_=vars_)
+    run_complexity_step(data_dir / "warehouse.duckdb")
+    run_dbt(data_dir, "build", *args, "--select", "source:complexity+", vars_=vars_)
+
+
 def run_spark_session_steps(data_dir: Path, steps: list[dict]) -> None:
     """tests/integration/spark_session_steps.py's `steps` in the Spark venv, on the warehouse
     of `data_dir` (Spark bound to the loopback interface)."""

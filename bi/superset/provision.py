@@ -6,9 +6,10 @@ every object is found by name and updated, never duplicated. Creates
   read_only, no file system access, configuration locked), exposed in SQL Lab, no DML;
 - a dataset per published mart, described by its dbt description (the table comment of the
   served file), and the virtual dataset `city_indicator_series`
-  (fct_city_indicators with city names) behind the starter charts;
+  (fct_city_indicators with city names and each series' newest year) behind the starter charts;
 - one saved query per ready SQL file of bi/sql/;
-- the starter dashboard "citygvc: Kunshan vs Dongguan" (slug citygvc) with the seed's series.
+- the starter dashboard "citygvc: Kunshan vs Dongguan" (slug citygvc) with the seed's series
+  and the ECI ranking of all cities in the newest year.
 
 Environment: CITYGVC_DATA_DIR, SUPERSET_PORT, SUPERSET_ADMIN_USER, SUPERSET_ADMIN_PASSWORD
 (setup.sh exports them all) and SUPERSET_SERVER_PID (to stop waiting if the server died).
@@ -49,7 +50,10 @@ SERIES_SQL = """select
     indicators.value,
     indicators.unit,
     indicators.obs_status,
-    indicators.conf_status
+    indicators.conf_status,
+    indicators.year = max(indicators.year) over (
+        partition by indicators.indicator_id, indicators.breakdown, indicators.source
+    ) as is_newest_year
 from marts.fct_city_indicators as indicators
 inner join marts.dim_city on indicators.city_code = dim_city.city_code"""
 
@@ -211,8 +215,17 @@ def _where(indicator: str, breakdown: str | None, extra: str = "") -> str:
     return where + extra
 
 
+# Every city's ECI in the newest year of the series (is_newest_year of the series dataset, so
+# a publish with a newer year moves the chart along); another year: filter on `year` instead.
+ECI_RANKING_WHERE = (
+    "indicator_id = 'eci' and breakdown = 'total' and source = 'asif' and is_newest_year"
+)
+
+
 def chart_specs() -> list[dict]:
-    """The seed's series: two lines per city and source, and a stacked segment mix per city."""
+    """The seed's series: two lines per city and source, and a stacked segment mix per city;
+    then the ECI ranking of all cities (bars, highest first). A spec without `x_axis` is a
+    series over `year`; `form_data` is added to the chart's form data as it is."""
     return [
         {
             "name": "ICT share of manufacturing output: Kunshan vs Dongguan",
@@ -241,15 +254,34 @@ def chart_specs() -> list[dict]:
             }
             for code, city in zip(HEADLINE_CITIES, ("Kunshan", "Dongguan"), strict=True)
         ),
+        {
+            "name": "ECI ranking of cities (ASIF, newest year)",
+            "viz_type": "echarts_timeseries_bar",
+            "x_axis": "city",
+            "groupby": [],
+            "where": ECI_RANKING_WHERE,
+            "y_axis_format": ".2f",
+            "sort_desc": True,
+            "form_data": {
+                "orientation": "horizontal",
+                "x_axis_sort": "value",
+                "x_axis_sort_asc": False,
+                "show_value": True,
+                "show_legend": False,
+            },
+        },
     ]
 
 
 def chart_body(spec: dict, dataset_id: int, dashboard_id: int) -> dict:
     metric = {"expressionType": "SQL", "sqlExpression": "MAX(value)", "label": "value"}
+    x_axis = spec.get("x_axis", "year")
+    # a series: by year; a ranking (sort_desc): highest value first
+    orderby = [[metric, False]] if spec.get("sort_desc") else [[x_axis, True]]
     form_data = {
         "datasource": f"{dataset_id}__table",
         "viz_type": spec["viz_type"],
-        "x_axis": "year",
+        "x_axis": x_axis,
         "metrics": [metric],
         "groupby": spec["groupby"],
         "adhoc_filters": [
@@ -259,20 +291,22 @@ def chart_body(spec: dict, dataset_id: int, dashboard_id: int) -> dict:
         "y_axis_format": spec["y_axis_format"],
         "show_legend": True,
         "rich_tooltip": True,
-        "stack": spec["viz_type"] == "echarts_timeseries_bar",
+        "stack": spec["viz_type"] == "echarts_timeseries_bar" and x_axis == "year",
+        **spec.get("form_data", {}),
     }
-    # What the chart's data endpoint runs: one row per year and series, value = the published
-    # value (one row per key, so MAX only picks it; NULL where suppressed).
+    # What the chart's data endpoint runs: one row per x value (year, or city) and series,
+    # value = the published value (one row per key, so MAX only picks it; NULL where
+    # suppressed).
     query_context = {
         "datasource": {"id": dataset_id, "type": "table"},
         "force": False,
         "queries": [
             {
-                "columns": ["year", *spec["groupby"]],
+                "columns": [x_axis, *spec["groupby"]],
                 "metrics": [metric],
                 "filters": [],
                 "extras": {"where": spec["where"], "having": ""},
-                "orderby": [["year", True]],
+                "orderby": orderby,
                 "row_limit": 10000,
             }
         ],
@@ -297,12 +331,14 @@ NOTES = """### citygvc: Kunshan vs Dongguan
 Published marts, read only (`serve/citygvc.duckdb`). Sources: **asif** (firm survey,
 1998-2013) and **fdi_city** (city yearbooks, 2010-2020). Gaps are values withheld by
 disclosure control (`conf_status` C/D) or not computable (`obs_status` O); `obs_status` B
-marks a break in series. SQL Lab has the ready queries of `bi/sql/` as saved queries
+marks a break in series. The ECI ranking shows every city in the newest ASIF year (ECI is
+standardised within a year). SQL Lab has the ready queries of `bi/sql/` as saved queries
 ("citygvc: ..."), including any city's profile."""
 
 
 def position_json(charts: list[tuple[int, str]]) -> dict:
-    """Notes on top, the two line charts full width, the segment mixes side by side."""
+    """Notes on top, the two line charts full width, the segment mixes side by side, then the
+    ECI ranking full width."""
     layout: dict[str, Any] = {
         "DASHBOARD_VERSION_KEY": "v2",
         "ROOT_ID": {"type": "ROOT", "id": "ROOT_ID", "children": ["GRID_ID"]},
@@ -318,11 +354,12 @@ def position_json(charts: list[tuple[int, str]]) -> dict:
         ("CHART", f"CHART-{chart_id}", {"chartId": chart_id, "sliceName": name})
         for chart_id, name in charts
     ]
-    for item in items[:2]:
+    for item in (*items[:2], *items[4:]):
         item[2].update(width=12, height=60)
-    for item in items[2:]:
+    for item in items[2:4]:
         item[2].update(width=6, height=60)
-    for index, row in enumerate([[notes], items[:1], items[1:2], items[2:]]):
+    rows = [[notes], items[:1], items[1:2], items[2:4], items[4:]]
+    for index, row in enumerate(row for row in rows if row):
         row_id = f"ROW-{index}"
         layout["GRID_ID"]["children"].append(row_id)
         layout[row_id] = {

@@ -1,21 +1,25 @@
 """The seed study's findings as measurable conditions, the published series they are checked
 against (`load_data`) and their verdicts (`evaluate`): computed from the published values
-against the thresholds the seed states; no outcome is written down here."""
+against the thresholds the seed states; no outcome is written down here. Beside them, the
+economic complexity of both cities (`complexity_sentences`): descriptive, from the data."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
-from orchestration.report.series import CITIES, DONGGUAN, KUNSHAN, city_series
+from orchestration.report.series import CITIES, DONGGUAN, KUNSHAN, city_series, ict_group_mean
 
 ICT_SHARE = ("ict_share_mfg_output", "asif", "total")
 FDI_ASIF = ("fdi_dependency_ict_va", "asif", "total")
 FDI_CITY = ("fdi_dependency_ict_va", "fdi_city", "total")
 SEGMENT_INDICATOR = "ict_segment_share"
+ECI = ("eci", "asif", "total")
+# Averaged over the ICT groups (division 39) of marts.fct_city_industry_indicators.
+RELATEDNESS_INDICATOR = "relatedness_density"
 # docs/marts.md order (upstream to downstream of the value chain); unknown ids follow sorted.
 SEGMENTS = (
     "computers",
@@ -133,6 +137,8 @@ class ReportData:
     fdi_city: pd.DataFrame
     segments: pd.DataFrame
     indicators: pd.DataFrame
+    eci: pd.DataFrame
+    ict_relatedness: pd.DataFrame
 
 
 def _window(frame: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
@@ -142,8 +148,8 @@ def _window(frame: pd.DataFrame, years: tuple[int, int]) -> pd.DataFrame:
 def load_data(con: duckdb.DuckDBPyConnection) -> ReportData:
     indicators = con.execute(
         "select indicator_id, title, formula, caveats from marts.dim_indicator "
-        "where indicator_id in (?, ?, ?) order by indicator_id",
-        [ICT_SHARE[0], SEGMENT_INDICATOR, FDI_CITY[0]],
+        "where indicator_id in (?, ?, ?, ?, ?) order by indicator_id",
+        [ICT_SHARE[0], SEGMENT_INDICATOR, FDI_CITY[0], ECI[0], RELATEDNESS_INDICATOR],
     ).df()
     return ReportData(
         ict_share=_window(city_series(con, *ICT_SHARE[:2]), ASIF_YEARS),
@@ -151,6 +157,8 @@ def load_data(con: duckdb.DuckDBPyConnection) -> ReportData:
         fdi_city=_window(city_series(con, *FDI_CITY[:2]), FDI_CITY_YEARS),
         segments=_window(city_series(con, SEGMENT_INDICATOR, "asif", None), ASIF_YEARS),
         indicators=indicators,
+        eci=_window(city_series(con, *ECI[:2]), ASIF_YEARS),
+        ict_relatedness=_window(ict_group_mean(con, RELATEDNESS_INDICATOR), ASIF_YEARS),
     )
 
 
@@ -223,3 +231,77 @@ def segment_order(frame: pd.DataFrame) -> list[str]:
     """The segments in `frame`: SEGMENTS order, then unknown ids sorted."""
     present = set(frame["breakdown"])
     return [s for s in SEGMENTS if s in present] + sorted(present - set(SEGMENTS))
+
+
+# Economic complexity: descriptive sentences, every number from the published values ---------
+
+
+def eci_text(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def density_text(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _published(frame: pd.DataFrame, city: str) -> pd.DataFrame:
+    """The city's rows with a value (suppressed and not computable ones dropped), by year."""
+    rows = frame[(frame["city_code"] == city) & frame["value"].notna()]
+    return rows.sort_values("year")
+
+
+def trend_sentence(frame: pd.DataFrame, label: str, text: Callable[[float], str]) -> str:
+    """`label` of each city in its first and last year with a published value."""
+    parts = []
+    for city, name in CITIES.items():
+        rows = _published(frame, city)
+        if rows.empty:
+            parts.append(f"{name} none published")
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        if first["year"] == last["year"]:
+            parts.append(f"{name} {text(first['value'])} in {first['year']} only")
+            continue
+        change = last["value"] - first["value"]
+        direction = "up" if change > 0 else "down" if change < 0 else "unchanged"
+        amount = "" if change == 0 else f" {text(abs(change))}"
+        parts.append(
+            f"{name} {text(first['value'])} in {first['year']} → {text(last['value'])} in "
+            f"{last['year']} ({direction}{amount})"
+        )
+    return f"{label}: {'; '.join(parts)}."
+
+
+def lead_sentence(frame: pd.DataFrame, label: str) -> str:
+    """In how many years with both cities published Kunshan's `label` is above Dongguan's,
+    and which city is ahead in the last such year."""
+    both = _published(frame, KUNSHAN).merge(
+        _published(frame, DONGGUAN), on="year", suffixes=("_k", "_d")
+    )
+    k, d = CITIES[KUNSHAN], CITIES[DONGGUAN]
+    if both.empty:
+        return f"No year has both {k}'s and {d}'s {label} published."
+    above = int((both["value_k"] > both["value_d"]).sum())
+    last = both.iloc[-1]
+    if last["value_k"] == last["value_d"]:
+        ahead = f"in {last['year']} both are equal"
+    else:
+        leader = k if last["value_k"] > last["value_d"] else d
+        ahead = f"in {last['year']} {leader}'s is higher"
+    return (
+        f"{k}'s {label} is above {d}'s in {above} of the {len(both)} years with both "
+        f"published; {ahead}."
+    )
+
+
+def complexity_sentences(data: ReportData) -> list[str]:
+    """Kunshan vs Dongguan on ECI and on the mean relatedness density of the ICT groups: each
+    city's first and last published value, and which city is ahead how often."""
+    return [
+        trend_sentence(data.eci, "ECI", eci_text),
+        lead_sentence(data.eci, "ECI"),
+        trend_sentence(
+            data.ict_relatedness, "Mean relatedness density of the ICT groups", density_text
+        ),
+        lead_sentence(data.ict_relatedness, "mean relatedness density of the ICT groups"),
+    ]

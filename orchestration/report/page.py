@@ -4,13 +4,16 @@ tables with their flags, and the indicator definitions (plain HTML, deterministi
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
 from orchestration.report.findings import (
     FindingResult,
     ReportData,
+    complexity_sentences,
+    density_text,
+    eci_text,
     segment_leaders,
     segment_order,
     summary,
@@ -31,7 +34,17 @@ _FLAG_TEXT = (
 )
 
 
-def _cell(frame: pd.DataFrame, city: str, year: int, breakdown: str | None = None) -> str:
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}"
+
+
+def _cell(
+    frame: pd.DataFrame,
+    city: str,
+    year: int,
+    breakdown: str | None = None,
+    text: Callable[[float], str] = _percent,
+) -> str:
     rows = frame[(frame["city_code"] == city) & (frame["year"] == year)]
     if breakdown is not None:
         rows = rows[rows["breakdown"] == breakdown]
@@ -41,9 +54,9 @@ def _cell(frame: pd.DataFrame, city: str, year: int, breakdown: str | None = Non
     if row["conf_status"] in ("C", "D"):
         return f"<span class=flag>{html.escape(row['conf_status'])}</span>"
     flags = str(row["obs_flags"] or row["obs_status"])
-    text = "–" if pd.isna(row["value"]) else f"{row['value'] * 100:.1f}"
+    value = "–" if pd.isna(row["value"]) else text(row["value"])
     flag = "" if flags == "A" else f" <span class=flag>{html.escape(flags)}</span>"
-    return f"{text}{flag}"
+    return f"{value}{flag}"
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], css: str = "") -> str:
@@ -118,6 +131,21 @@ def _segment_tables(data: ReportData) -> str:
     return "".join(tables)
 
 
+def _complexity_table(data: ReportData) -> str:
+    years = sorted(set(data.eci["year"]) | set(data.ict_relatedness["year"]))
+    rows = [
+        [
+            str(y),
+            *(_cell(data.eci, c, y, text=eci_text) for c in CITIES),
+            *(_cell(data.ict_relatedness, c, y, text=density_text) for c in CITIES),
+        ]
+        for y in years
+    ]
+    k, d = CITIES[KUNSHAN], CITIES[DONGGUAN]
+    header = ["year", f"{k} ECI", f"{d} ECI", f"{k} ICT relatedness", f"{d} ICT relatedness"]
+    return _table(header, rows)
+
+
 def _definitions(data: ReportData) -> str:
     return "".join(
         f"<dt>{html.escape(r.indicator_id)} — {html.escape(str(r.title))}</dt>"
@@ -132,13 +160,15 @@ def render_html(data: ReportData, results: Sequence[FindingResult], manifest: di
     fingerprint = html.escape(str(manifest.get("fingerprint", "unknown")))
     loaded = sum(1 for r in manifest.get("releases", []) if r.get("status") == "loaded")
     leaders = "".join(f"<li>{html.escape(s)}</li>" for s in segment_leaders(data))
+    complexity = "".join(f"<li>{html.escape(s)}</li>" for s in complexity_sentences(data))
     flags = "".join(f"<li><b>{html.escape(k)}</b> {html.escape(v)}</li>" for k, v in _FLAG_TEXT)
     return f"""{_HEAD}<body>
 <h1>Kunshan vs Dongguan: the seed's findings, regenerated from the published marts</h1>
 <p>Source: <code>serve/{SERVED_DB}</code>, publish <code>{publish}</code> (fingerprint
 <code>{fingerprint}</code>; releases loaded: {loaded}). Values are read from
-<code>marts.fct_city_indicators</code>; verdicts compare them with the thresholds the study
-states.</p>
+<code>marts.fct_city_indicators</code> (relatedness density from
+<code>marts.fct_city_industry_indicators</code>); verdicts compare them with the thresholds
+the study states.</p>
 <p id="summary"><b>{html.escape(summary(results))}</b></p>
 <h2>Findings</h2>
 {_findings_table(results)}
@@ -150,6 +180,15 @@ states.</p>
 {_fdi_table(data)}
 <h2>ICT segment mix (share of ICT gross output, ASIF, %)</h2>
 {_segment_tables(data)}
+<h2>Economic complexity and relatedness to ICT (ASIF)</h2>
+<p>ECI is standardised each year across the matrix locations (municipalities and
+prefecture-level cities; Kunshan, a county-level city, is projected onto them): mean 0,
+standard deviation 1, so compare the two cities within a year rather than a city across years.
+ICT relatedness is the mean relatedness density of the ICT groups (the groups of division 39,
+<code>marts.dim_industry.is_ict</code>): how close the city's specialisations are to them, from
+0 to 1; empty when a group's value is withheld.</p>
+<ul id="complexity">{complexity}</ul>
+{_complexity_table(data)}
 <h2>Flags</h2>
 <ul>{flags}</ul>
 <h2>Definitions</h2>

@@ -1,5 +1,6 @@
 """The replication figure: the Kunshan vs Dongguan series with their flags and the seed's
-thresholds, and each city's ICT segment mix. matplotlib is imported when a figure is drawn
+thresholds, each city's ICT segment mix, and both cities' ECI and relatedness density of the
+ICT groups. matplotlib is imported when a figure is drawn
 (it costs about a second; the rest of the report package does not need it)."""
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ def _flags(row: pd.Series) -> set[str]:
     return set(filter(None, str(row["obs_flags"] or "").replace(" ", "").split(",")))
 
 
-def _plot_series(axis, frame: pd.DataFrame, city: str, linestyle: str, label: str) -> None:
+def _plot_series(
+    axis, frame: pd.DataFrame, city: str, linestyle: str, label: str, scale: float = 100
+) -> None:
+    """One city's series (times `scale`: 100 for percent) with its flags."""
     rows = frame[frame["city_code"] == city]
     colour = CITY_COLOURS[city]
-    values = rows["value"].astype(float) * 100
+    values = rows["value"].astype(float) * scale
     axis.plot(
         rows["year"],
         values,
@@ -49,13 +53,21 @@ def _plot_series(axis, frame: pd.DataFrame, city: str, linestyle: str, label: st
     )
     for _, row in rows.iterrows():
         if pd.isna(row["value"]):
-            # Suppressed or not computable: an x on the axis, never a fake 0 on the line.
-            axis.plot(row["year"], 0, marker="x", color=colour, markersize=6, clip_on=False)
+            # Suppressed or not computable: an x on the x axis, never a fake 0 on the line.
+            axis.plot(
+                row["year"],
+                0,
+                marker="x",
+                color=colour,
+                markersize=6,
+                clip_on=False,
+                transform=axis.get_xaxis_transform(),
+            )
             continue
         for flag in sorted(_flags(row) & FLAG_MARKERS.keys()):
             axis.plot(
                 row["year"],
-                row["value"] * 100,
+                row["value"] * scale,
                 marker=FLAG_MARKERS[flag][0],
                 markersize=8,
                 markerfacecolor="none",
@@ -111,9 +123,9 @@ def draw_figure(
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    fig = Figure(figsize=(12, 8.5), dpi=100, layout="constrained")
+    fig = Figure(figsize=(12, 12.5), dpi=100, layout="constrained")
     fig.suptitle(f"Kunshan vs Dongguan — {summary(results)}\n{subtitle}", fontsize=10)
-    (share_ax, fdi_ax), (seg_k, seg_d) = fig.subplots(2, 2)
+    (share_ax, fdi_ax), (seg_k, seg_d), (eci_ax, density_ax) = fig.subplots(3, 2)
 
     for city, name in CITIES.items():
         _plot_series(share_ax, data.ict_share, city, "solid", name)
@@ -137,10 +149,31 @@ def draw_figure(
         _segment_bars(axis, data.segments, city)
         axis.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
-    for axis in (share_ax, fdi_ax, seg_k, seg_d):
+    _complexity_panels(data, eci_ax, density_ax)
+
+    for axis in (share_ax, fdi_ax, seg_k, seg_d, eci_ax, density_ax):
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", metadata={"Software": None})
+
+
+def _complexity_panels(data: ReportData, eci_ax, density_ax) -> None:
+    """Both cities' ECI (0 = the year's mean city) and the mean relatedness density of their
+    ICT groups, flags marked as on the share panels."""
+    for city, name in CITIES.items():
+        _plot_series(eci_ax, data.eci, city, "solid", name, scale=1)
+        _plot_series(density_ax, data.ict_relatedness, city, "solid", name, scale=1)
+    eci_ax.axhline(0, color="grey", linewidth=0.8)
+    eci_ax.set_title("Economic complexity index (ASIF, standardised each year)", fontsize=10)
+    eci_ax.set_ylabel("ECI (SD from the year's mean)")
+    density_ax.set_title(
+        "Relatedness density of the ICT groups (division 39, mean; ASIF)", fontsize=10
+    )
+    density_ax.set_ylabel("density (0–1)")
+    density_ax.set_ylim(bottom=0)
+    for axis in (eci_ax, density_ax):
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=7, loc="best")
 
 
 def _segment_bars(axis, frame: pd.DataFrame, city: str) -> None:

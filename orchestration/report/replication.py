@@ -3,7 +3,8 @@
 Reads the *published* marts (serve/citygvc.duckdb, read only — what BI tools see) and writes
 `report/replication.png` and `report/replication.html` under the data directory: the Kunshan vs
 Dongguan series of the seed study (ICT share of manufacturing, the ICT segment mix, FDI
-dependency 2000–2020) with their flags, and whether each of the seed's findings holds. The
+dependency 2000–2020) with their flags, whether each of the seed's findings holds, and both
+cities' economic complexity (ECI, the mean relatedness density of the ICT groups). The
 verdicts are computed from the published values against the thresholds the seed states; no
 outcome is written down here. Same published files → byte-identical report.
 

@@ -1,5 +1,6 @@
 """The Kunshan/Dongguan series of the published marts, shared by the replication report and the
-publish metadata a monitor reads."""
+publish metadata a monitor reads: city indicators (`city_series`) and the mean of a city x group
+indicator over the ICT groups of division 39 (`ict_group_mean`)."""
 
 from __future__ import annotations
 
@@ -43,4 +44,69 @@ def city_series(
         order by city_code, breakdown, year
         """,
         params,
+    ).df()
+
+
+# The worst SDMX observation status first (docs/marts.md: B > O > E > P > A).
+STATUS_PRECEDENCE = ("B", "O", "E", "P", "A")
+
+
+def ict_group_mean(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str,
+    cities: Iterable[str] = (KUNSHAN, DONGGUAN),
+) -> pd.DataFrame:
+    """Per city and year, the mean of a marts.fct_city_industry_indicators indicator over the
+    ICT groups (marts.dim_industry: industry_level 'group', is_ict — the groups of division
+    39), with the columns of `city_series` but `breakdown` ('ict_groups') plus `groups` (ICT
+    groups with a row). The worst status of the groups is the mean's; when any group's value is
+    withheld (conf_status C/D) the mean is NULL with that code, so every published mean is
+    over the same groups and none lets a withheld value be worked back."""
+    cities = list(cities)
+    statuses = " ".join(
+        f"when bool_or(ict.obs_status = '{code}') then '{code}'" for code in STATUS_PRECEDENCE
+    )
+    return con.execute(
+        f"""
+        with ict as (
+            select ind.*
+            from marts.fct_city_industry_indicators as ind
+            inner join marts.dim_industry as industry
+                on ind.industry_level = industry.industry_level
+                and ind.industry_code = industry.industry_code
+            where ind.indicator_id = ? and ind.industry_level = 'group' and industry.is_ict
+              and ind.city_code in ({", ".join("?" * len(cities))})
+        ),
+
+        flags as (
+            select city_code, year, string_agg(distinct flag, ',' order by flag) as flags
+            from (
+                select city_code, year,
+                    unnest(string_split(coalesce(obs_flags, obs_status), ',')) as flag
+                from ict
+            ) as split
+            where flag <> 'A'
+            group by city_code, year
+        )
+
+        select
+            ict.city_code,
+            ict.year,
+            'ict_groups' as breakdown,
+            case when bool_and(ict.conf_status not in ('C', 'D')) then avg(ict.value) end
+                as value,
+            case {statuses} end as obs_status,
+            coalesce(any_value(flags.flags), 'A') as obs_flags,
+            case
+                when bool_or(ict.conf_status = 'C') then 'C'
+                when bool_or(ict.conf_status = 'D') then 'D'
+                else 'F'
+            end as conf_status,
+            count(*) as groups
+        from ict
+        left join flags on ict.city_code = flags.city_code and ict.year = flags.year
+        group by ict.city_code, ict.year
+        order by ict.city_code, ict.year
+        """,
+        [indicator_id, *cities],
     ).df()

@@ -133,6 +133,17 @@ def _raw_view_sql(raw_dir: Path, dataset: str) -> str:
 DDL = """
 create schema if not exists raw;
 create schema if not exists ops;
+create schema if not exists complexity;
+
+-- The complexity step's values (orchestration/complexity/step.py), which dbt reads as the
+-- source complexity.complexity_values; empty until the step first runs.
+create table if not exists complexity.complexity_values (
+    year integer,
+    city_code varchar,
+    industry_code varchar,
+    indicator_id varchar,
+    value double
+);
 
 -- The warehouse's record of every release it has seen (the refresh compares the catalog
 -- with this table, not with a sensor cursor).

@@ -38,10 +38,6 @@ Yearbook tables 2012: fdi-2012-r1 Kunshan (long, 万元) and Dongguan (wide, 亿
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -50,9 +46,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.warehouse.raw_store import write_part
 from orchestration.warehouse.schema import connect, raw_empty_sql, raw_release_dir
+from tests.helpers import build_with_complexity
 
 KUNSHAN, SUZHOU, DONGGUAN, SHENZHEN = "320583", "320500", "441900", "440300"
 
@@ -315,33 +311,11 @@ def build_warehouse(data_dir: Path) -> None:
         )
 
 
-def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
-    """Run dbt against data_dir's warehouse in a child process (dbt-duckdb keeps its
-    connection open for the life of the process); target and logs stay in data_dir."""
-    argv = [
-        str(Path(sys.executable).with_name("dbt")),
-        *args,
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(data_dir / "target"),
-        "--log-path",
-        str(data_dir / "logs"),
-    ]
-    if vars_:
-        argv += ["--vars", json.dumps(vars_)]
-    env = {**os.environ, "CITYGVC_DATA_DIR": str(data_dir)}
-    result = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout[-4000:]}"
-
-
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory) -> Iterator[duckdb.DuckDBPyConnection]:
     data_dir = tmp_path_factory.mktemp("dbt_models")
     build_warehouse(data_dir)
-    run_dbt(data_dir, "build", vars_={"disclosure": "on", "va_imputation_min_donors": 1})
+    build_with_complexity(data_dir, vars_={"disclosure": "on", "va_imputation_min_donors": 1})
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     yield con
     con.close()

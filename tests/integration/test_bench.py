@@ -230,6 +230,8 @@ def test_dagster_runs_reads_steps_from_the_event_log(tmp_path: Path) -> None:
     [
         ("raw__asif", "ingest"),
         ("dbt_models", "dbt"),
+        ("dbt_indicators", "dbt"),
+        ("complexity__complexity_values", "complexity"),
         ("marts__fct_city_indicators_gx_mart_fct_city_indicators", "gx_checks"),
         ("serve__published_marts", "publish"),
     ],
@@ -310,7 +312,8 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
         assert breakdown["steps_s"]["dbt"] > 0 and breakdown["steps_s"]["gx_checks"] > 0
         assert breakdown["ingest_phases_s"]["read"] > 0
         assert breakdown["ingest_phases_s"]["gx"] > 0
-        assert set(breakdown["dbt_layers_s"]) == {"staging", "models"}
+        assert set(breakdown["dbt_layers_s"]) == {"staging", "models", "indicators"}
+        assert breakdown["steps_s"]["complexity"] > 0
         assert breakdown["gx_s"]["gates"] > 0 and breakdown["publish_s"] > 0
     # The full refresh ingests 5 releases, the incremental one only the 2 held back.
     full, incremental = (

@@ -15,7 +15,9 @@ import pandas as pd
 import pytest
 
 from orchestration.defs.publish.metadata import (
+    COMPLEXITY,
     HEADLINES,
+    complexity_table,
     data_quality_metadata,
     headline_metadata,
     headline_table,
@@ -23,7 +25,13 @@ from orchestration.defs.publish.metadata import (
 from orchestration.report.findings import FAILS, FINDINGS, HOLDS, UNKNOWN, Condition
 from orchestration.report.replication import main, write_report
 from orchestration.settings import REPO_ROOT, Settings
-from tests.unit.defs.test_monitoring import DONGGUAN, KUNSHAN, build_marts, indicator_rows
+from tests.unit.defs.test_monitoring import (
+    DONGGUAN,
+    KUNSHAN,
+    build_marts,
+    group_rows,
+    indicator_rows,
+)
 
 MANIFEST = {
     "publish_id": "0123456789abcdef",
@@ -32,10 +40,12 @@ MANIFEST = {
 }
 
 
-def _published(tmp_path: Path, rows: list[tuple] | None = None) -> Settings:
+def _published(
+    tmp_path: Path, rows: list[tuple] | None = None, groups: list[tuple] | None = None
+) -> Settings:
     """A data dir whose serve/ holds hand-made marts and a manifest."""
     settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
-    build_marts(settings.serve_dir / "citygvc.duckdb", rows)
+    build_marts(settings.serve_dir / "citygvc.duckdb", rows, groups)
     (settings.serve_dir / "manifest.json").write_text(json.dumps(MANIFEST))
     return settings
 
@@ -97,6 +107,52 @@ def test_segment_sentences_follow_the_data(tmp_path: Path) -> None:
     assert "Dongguan&#x27;s largest published ICT segment: telecom equipment 50.0 % in 1998" in page
 
 
+def test_complexity_section_follows_the_data(tmp_path: Path) -> None:
+    # test_monitoring's hand values: ECI 0.5 - 0.9 t (Kunshan) and -1.0 + 2.1 t (Dongguan),
+    # t = (year - 1998) / 15; ICT groups' mean density 0.40 - 0.20 t and 0.30 + 0.15 t.
+    page = write_report(_published(tmp_path)).page.read_text()
+    assert (
+        "ECI: Kunshan 0.50 in 1998 → -0.40 in 2013 (down 0.90); "
+        "Dongguan -1.00 in 1998 → 1.10 in 2013 (up 2.10)." in page
+    )
+    # 0.5 - 0.9 t > -1.0 + 2.1 t while t < 0.5: 1998-2005
+    assert (
+        "Kunshan&#x27;s ECI is above Dongguan&#x27;s in 8 of the 16 years with both published; "
+        "in 2013 Dongguan&#x27;s is higher." in page
+    )
+    assert (
+        "Mean relatedness density of the ICT groups: Kunshan 0.400 in 1998 → 0.200 in 2013 "
+        "(down 0.200); Dongguan 0.300 in 1998 → 0.450 in 2013 (up 0.150)." in page
+    )
+    # 0.40 - 0.20 t > 0.30 + 0.15 t while t < 2/7: 1998-2002
+    assert "ICT groups is above Dongguan&#x27;s in 5 of the 16 years" in page
+    # the table: 2003 is a break (B) in both series; 0.20 / -0.30 and 0.333 / 0.350
+    assert (
+        "<tr><td>2003</td><td>0.20 <span class=flag>B</span></td>"
+        "<td>-0.30 <span class=flag>B</span></td><td>0.333 <span class=flag>B</span></td>"
+        "<td>0.350 <span class=flag>B</span></td></tr>" in page
+    )
+    assert "<dt>eci — Economic complexity index (ECI)</dt>" in page
+
+
+def test_a_withheld_ict_group_withholds_the_mean(tmp_path: Path) -> None:
+    # Dongguan 2013's group 396 is suppressed: its 2013 mean is withheld, and the sentences
+    # compare the years with both means published (1998-2012).
+    groups = [
+        (*r[:5], None, r[6], r[7], r[8], "C", r[10])
+        if (r[0], r[1], r[3], r[4]) == (DONGGUAN, 2013, "396", "relatedness_density")
+        else r
+        for r in group_rows()
+    ]
+    page = write_report(_published(tmp_path, groups=groups)).page.read_text()
+    assert "Dongguan 0.300 in 1998 → 0.440 in 2012 (up 0.140)" in page
+    assert "in 5 of the 15 years with both published; in 2012 Dongguan&#x27;s is higher." in page
+    assert (
+        "<tr><td>2013</td><td>-0.40</td><td>1.10</td><td>0.200</td>"
+        "<td><span class=flag>C</span></td></tr>" in page
+    )
+
+
 def test_report_is_byte_identical_for_the_same_marts(tmp_path: Path) -> None:
     settings = _published(tmp_path)
     first = write_report(settings, tmp_path / "one")
@@ -140,6 +196,47 @@ def _truth_verdict(truth: pd.DataFrame, condition: Condition) -> str:
     return HOLDS if (above if condition.above else below) else FAILS
 
 
+def _complexity_from_marts(served: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Kunshan's and Dongguan's ECI, and the mean relatedness density of their groups of
+    division 39 (codes 39x), per year, straight from the published marts."""
+    with duckdb.connect(str(served), read_only=True) as con:
+        eci = con.execute(
+            "select city_code, year, value from marts.fct_city_indicators "
+            "where indicator_id = 'eci' and breakdown = 'total' and source = 'asif' "
+            f"and city_code in ('{KUNSHAN}', '{DONGGUAN}') order by all"
+        ).df()
+        density = con.execute(
+            "select city_code, year, avg(value) as value, count(*) as groups, "
+            "count(value) as published from marts.fct_city_industry_indicators "
+            "where indicator_id = 'relatedness_density' and industry_level = 'group' "
+            "and industry_code like '39_' "
+            f"and city_code in ('{KUNSHAN}', '{DONGGUAN}') group by all order by all"
+        ).df()
+    # a mean over fewer groups than exist is withheld
+    density.loc[density["published"] < density["groups"], "value"] = None
+    return eci, density
+
+
+def _check_complexity_section(served: Path, page: str) -> None:
+    """The report's ECI and ICT relatedness figures, recomputed here from the marts."""
+    eci, density = _complexity_from_marts(served)
+    assert not eci.empty and not density.empty
+    assert set(density["groups"]) == {8}  # the eight groups of division 39
+    for frame, digits in ((eci, 2), (density, 3)):
+        wide = frame.pivot(index="year", columns="city_code", values="value").dropna()
+        for city, name in ((KUNSHAN, "Kunshan"), (DONGGUAN, "Dongguan")):
+            rows = frame[(frame["city_code"] == city) & frame["value"].notna()]
+            first, last = rows.iloc[0], rows.iloc[-1]
+            assert (
+                f"{name} {first['value']:.{digits}f} in {first['year']} → "
+                f"{last['value']:.{digits}f} in {last['year']}"
+            ) in page
+            for row in rows.itertuples():
+                assert f">{row.value:.{digits}f}" in page, (name, row.year)
+        above = int((wide[KUNSHAN] > wide[DONGGUAN]).sum())
+        assert f"above Dongguan&#x27;s in {above} of the {len(wide)} years" in page
+
+
 @pytest.mark.slow
 def test_make_report_after_a_fresh_run_agrees_with_ground_truth(demo_run: Path) -> None:
     run = subprocess.run(
@@ -165,6 +262,7 @@ def test_make_report_after_a_fresh_run_agrees_with_ground_truth(demo_run: Path) 
         expected = [_truth_verdict(truth, c) for c in finding.conditions]
         assert [e.verdict for e in result.evidence] == expected, finding.text
         assert f"[{result.verdict}] {finding.text}" in run.stdout
+    _check_complexity_section(demo_run / "serve" / "citygvc.duckdb", html_text)
     # the CLI's page and a second rendering of the same publish are the same bytes
     assert (demo_run / "report-again" / "replication.html").read_text() == html_text
     assert (demo_run / "report-again" / "replication.png").read_bytes() == png.read_bytes()
@@ -192,3 +290,20 @@ def test_monitoring_metadata_on_the_demo_publish(demo_run: Path, tmp_path: Path)
                 assert f"{expected * 100:.1f} %" in table, (headline.label, city, year)
     rows = [line for line in quality["data_quality"].value.splitlines() if line.startswith("| ")]
     assert {row.split("|")[1].strip() for row in rows[1:]} == set(loaded)
+
+    # the complexity table: ECI and the ICT groups' mean density, recomputed from the marts
+    with duckdb.connect(str(demo_run / "serve" / "citygvc.duckdb"), read_only=True) as con:
+        complexity = complexity_table(con)
+    eci, density = _complexity_from_marts(demo_run / "serve" / "citygvc.duckdb")
+    for headline, frame, digits in zip(COMPLEXITY, (eci, density), (2, 3), strict=True):
+        latest = int(frame["year"].max())
+        for year in (*headline.years, latest):
+            label = str(year) if year in headline.years else f"{year} (latest)"
+            cells = []
+            for city in (KUNSHAN, DONGGUAN):
+                hit = frame[(frame["city_code"] == city) & (frame["year"] == year)]
+                assert not hit.empty and pd.notna(hit["value"].iloc[0]), (city, year)
+                cells.append(f"{hit['value'].iloc[0]:.{digits}f}")
+            line = f"| {headline.label} | asif | {label} | {cells[0]} ("
+            row = next(r for r in complexity.splitlines() if r.startswith(line))
+            assert f"| {cells[1]} (" in row, row

@@ -24,8 +24,10 @@ MARTS = (
     "dim_industry",
     "dim_release",
     "fct_city_indicators",
+    "fct_city_industry_indicators",
     "fct_city_industry_year",
     "fct_data_quality",
+    "fct_industry_indicators",
     "fct_source_reconciliation",
 )
 

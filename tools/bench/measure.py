@@ -240,6 +240,8 @@ def step_category(step_key: str) -> str:
         return "ingest"
     if step_key.startswith("dbt_"):
         return "dbt"
+    if step_key.startswith("complexity__"):
+        return "complexity"
     if "_gx_" in step_key:
         return "gx_checks"
     if step_key.startswith("serve__"):

@@ -10,6 +10,7 @@ weights, segment map, registration groups). Conventions (README "Ground truth"):
   in the catalog.
 - fdi_city: the cells as the tables print them, converted to thousand yuan.
 - Kunshan (320583) is a unit of its own and part of Suzhou (320500).
+- RCA, ECI / PCI, relatedness, variety, shift-share and EG: truth_geography.py.
 - NULL when a denominator is 0, and `top4_share_ict` below 4 ICT firms.
 """
 
@@ -19,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.warehouse.seeds import load_seed
+from tools.sample_releases.truth_geography import GeographyTruth
 
 KUNSHAN = "320583"
 SEGMENTS = (
@@ -158,6 +160,7 @@ class AsifTruth:
         self.flags = _flags()
         self.weights = _class_weights()
         self.groups = load_seed("registration_types").set_index("code").ownership_group
+        self.geography = GeographyTruth()
         self.parts: list[pd.DataFrame] = []
         self.previous: tuple[int, np.ndarray, pd.DataFrame] | None = None
 
@@ -186,13 +189,15 @@ class AsifTruth:
             _rows(big_share, "ict_share_mfg_output", "threshold_20m", year),
         ]
         n_ict = ict.groupby("city_code").size().reindex(units, fill_value=0)
+        harm = self._harmonised(mfg)
         self.parts += [
             *self._segments(ict, ict_go, units, year),
             *_ict_rows(ict, ict_go, units, year),
-            *self._structure(ict, mfg, units, n_ict, year),
+            *self._structure(ict, mfg, harm, units, n_ict, year),
             _rows(_ratio(ict_go, mfg_go) / lq_base, "lq_ict", "total", year),
             _rows(n_ict.astype(float), "firms_ict", "total", year),
             *self._turnover(recs.firm_key.to_numpy(), ict, units, n_ict, year),
+            *self.geography.add(year, harm, units),
         ]
 
     def _classified(self, records: pd.DataFrame) -> pd.DataFrame:
@@ -217,6 +222,13 @@ class AsifTruth:
         kunshan = kept[kept.county_code == KUNSHAN].assign(city_code=KUNSHAN)
         return pd.concat([kept, kunshan], ignore_index=True)
 
+    def _harmonised(self, mfg: pd.DataFrame) -> pd.DataFrame:
+        """Manufacturing firm-years split over 2011 classes: `part` = weight x gross output."""
+        harm = mfg.merge(self.weights, on=["industry_vintage", "industry_code"])
+        harm["division"] = harm.to_code.str.slice(0, 2)
+        harm["part"] = harm.gross_output * harm.weight
+        return harm
+
     def _segments(
         self, ict: pd.DataFrame, ict_go: pd.Series, units: pd.Index, year: int
     ) -> list[pd.DataFrame]:
@@ -231,16 +243,19 @@ class AsifTruth:
         return out
 
     def _structure(
-        self, ict: pd.DataFrame, mfg: pd.DataFrame, units: pd.Index, n_ict: pd.Series, year: int
+        self,
+        ict: pd.DataFrame,
+        mfg: pd.DataFrame,
+        harm: pd.DataFrame,
+        units: pd.Index,
+        n_ict: pd.Series,
+        year: int,
     ) -> list[pd.DataFrame]:
         """Concentration: top-4 share of ICT output, HHI of harmonised manufacturing divisions."""
         ict_go = _total(ict, "gross_output", units)
         ranked = ict.sort_values(["city_code", "gross_output"], ascending=[True, False])
         top4 = ranked.groupby("city_code").head(4).groupby("city_code").gross_output.sum()
         top4 = _ratio(top4.reindex(units, fill_value=0), ict_go).where(n_ict >= 4)
-        harm = mfg.merge(self.weights, on=["industry_vintage", "industry_code"])
-        harm["division"] = harm.to_code.str.slice(0, 2)
-        harm["part"] = harm.gross_output * harm.weight
         div = harm.groupby(["city_code", "division"]).part.sum()
         shares = div / div.groupby(level="city_code").transform("sum")
         hhi = (shares**2).groupby(level="city_code").sum().reindex(units)

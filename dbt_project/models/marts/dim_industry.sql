@@ -1,7 +1,7 @@
 -- Industries of fct_city_industry_year: GB/T 4754-2011 divisions (the harmonised
--- classification) plus 'C', the manufacturing total, and the seven ICT segments of division
--- 39 (docs/marts.md), each with the lowest confidence of the 1994 groups that reach it
--- (1998-2002 data are harmonised by group; docs/methodology.md).
+-- classification) plus 'C', the manufacturing total, their three-digit groups, and the seven
+-- ICT segments of division 39 (docs/marts.md), each with the lowest confidence of the 1994
+-- groups that reach it (1998-2002 data are harmonised by group; docs/methodology.md).
 with
 
 -- 1 low, 2 medium, 3 high, per 2011 class reached by a 1994 group
@@ -36,6 +36,13 @@ ranks_1994 as (
     where left(class_2011, 2) in (select manufacturing_divisions.code from manufacturing_divisions)
     union all
     select
+        'group' as industry_level,
+        left(class_2011, 3) as industry_code,
+        min(rank_1994) as rank_1994
+    from classes_from_1994
+    group by left(class_2011, 3)
+    union all
+    select
         'ict_segment' as industry_level,
         segment_map.segment as industry_code,
         min(classes_from_1994.rank_1994) as rank_1994
@@ -65,6 +72,22 @@ manufacturing_total as (
         'Manufacturing (total)' as name_en,
         false as is_ict,
         null as segment
+),
+
+-- the groups of the 2011 divisions (industry_groups_2011)
+groups as (
+    select
+        'group' as industry_level,
+        industry_groups.group_code as industry_code,
+        industry_groups.name_zh,
+        industry_groups.name_en,
+        industry_groups.division_code = '39' as is_ict,
+        null as segment
+    from {{ ref('industry_groups_2011') }} as industry_groups
+    where
+        industry_groups.division_code in (
+            select divisions.industry_code from divisions
+        )
 ),
 
 -- segment titles are the names of docs/marts.md's segments (the seed names their classes)
@@ -110,6 +133,8 @@ from (
     select * from divisions
     union all
     select * from manufacturing_total
+    union all
+    select * from groups
     union all
     select * from segments
 ) as industries

@@ -1,6 +1,7 @@
 """Dagster metadata a monitor wants on every materialization (issue 8): the Kunshan/Dongguan
-headline values as a markdown table plus a plot, and the `fct_data_quality` figures of the
-releases just loaded.
+headline values as a markdown table plus a plot, their economic complexity (ECI and the mean
+relatedness density of the ICT groups) as a second table, and the `fct_data_quality` figures of
+the releases just loaded.
 
 The functions take an open DuckDB connection (the warehouse for the assets, the served file for
 the report) and only read schema `marts`. matplotlib is imported lazily: most code paths that
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from math import isnan
 from pathlib import Path
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING
 import duckdb
 from dagster import MetadataValue
 
-from orchestration.report.series import CITIES, CITY_COLOURS, DONGGUAN, KUNSHAN, city_series
+from orchestration.report.series import (
+    CITIES,
+    CITY_COLOURS,
+    DONGGUAN,
+    KUNSHAN,
+    city_series,
+    ict_group_mean,
+)
 from orchestration.settings import Settings
 
 if TYPE_CHECKING:  # pandas costs ~0.4 s to import; frames arrive from DuckDB's .df()
@@ -30,16 +38,32 @@ MONITORING_DIR = "monitoring"
 HEADLINE_PNG = "headline.png"
 
 
+def percent_text(value: float) -> str:
+    return f"{value * 100:.1f} %"
+
+
+def index_text(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def density_text(value: float) -> str:
+    return f"{value:.3f}"
+
+
 @dataclass(frozen=True)
 class Headline:
     """One row of the headline table: an indicator series and the years a monitor looks at
-    (the seed's years; the newest year with data is added as "latest")."""
+    (the seed's years; the newest year with data is added as "latest"). With `ict_groups` the
+    series is the indicator of marts.fct_city_industry_indicators averaged over the ICT groups
+    (series.ict_group_mean; `breakdown` only labels it)."""
 
     indicator_id: str
     source: str
     breakdown: str
     label: str
     years: tuple[int, ...]
+    text: Callable[[float], str] = percent_text
+    ict_groups: bool = False
 
 
 HEADLINES = (
@@ -50,6 +74,24 @@ HEADLINES = (
         "fdi_dependency_ict_va", "fdi_city", "total", "FDI share of ICT value added", (2010, 2020)
     ),
 )
+# Economic complexity in the seed's ASIF years (and the latest): ECI is standardised within
+# each year, so the two cities compare within a row.
+COMPLEXITY = (
+    Headline("eci", "asif", "total", "ECI (standardised each year)", (2000, 2009), index_text),
+    Headline(
+        "relatedness_density",
+        "asif",
+        "ict_groups",
+        "Relatedness density of the ICT groups (mean)",
+        (2000, 2009),
+        density_text,
+        ict_groups=True,
+    ),
+)
+STATUS_NOTE = (
+    "Status in parentheses: A normal, B break in series, E value added imputed, "
+    "P provisional, O not computable; suppressed cells show their disclosure code."
+)
 
 
 def _missing(value: object) -> bool:
@@ -59,8 +101,9 @@ def _missing(value: object) -> bool:
     return isinstance(value, float) and isnan(value)
 
 
-def format_cell(row: pd.Series | None) -> str:
-    """A value as a monitor reads it: percent with its SDMX status; a NULL says why."""
+def format_cell(row: pd.Series | None, text: Callable[[float], str] = percent_text) -> str:
+    """A value as a monitor reads it (percent unless `text` says otherwise) with its SDMX
+    status; a NULL says why."""
     if row is None:
         return "no data"
     status = row["obs_status"]
@@ -68,7 +111,7 @@ def format_cell(row: pd.Series | None) -> str:
         return f"suppressed ({row['conf_status']})"
     if _missing(row["value"]):
         return f"not computable ({status})"
-    return f"{row['value'] * 100:.1f} % ({status})"
+    return f"{text(row['value'])} ({status})"
 
 
 def _lookup(frame: pd.DataFrame, city: str, year: int) -> pd.Series | None:
@@ -76,30 +119,52 @@ def _lookup(frame: pd.DataFrame, city: str, year: int) -> pd.Series | None:
     return None if hit.empty else hit.iloc[0]
 
 
-def headline_table(con: duckdb.DuckDBPyConnection) -> str:
-    """Markdown table of the headline values of Kunshan and Dongguan."""
+def _series(con: duckdb.DuckDBPyConnection, headline: Headline) -> pd.DataFrame:
+    if headline.ict_groups:
+        return ict_group_mean(con, headline.indicator_id)
+    return city_series(con, headline.indicator_id, headline.source, (headline.breakdown,))
+
+
+def _markdown_table(con: duckdb.DuckDBPyConnection, headlines: Iterable[Headline]) -> str:
+    """Markdown: one row per headline and year, a column per city, and the status note."""
     lines = [
         f"| indicator | source | year | {CITIES[KUNSHAN]} ({KUNSHAN}) | "
         f"{CITIES[DONGGUAN]} ({DONGGUAN}) |",
         "|---|---|---|---|---|",
     ]
-    for headline in HEADLINES:
-        frame = city_series(con, headline.indicator_id, headline.source, (headline.breakdown,))
+    for headline in headlines:
+        frame = _series(con, headline)
         rows = [(year, str(year)) for year in headline.years]
         latest = None if frame.empty else int(frame["year"].max())
         if latest is not None and latest not in headline.years:
             rows.append((latest, f"{latest} (latest)"))
         for year, label in rows:
-            cells = [format_cell(_lookup(frame, city, year)) for city in (KUNSHAN, DONGGUAN)]
+            cells = [
+                format_cell(_lookup(frame, city, year), headline.text)
+                for city in (KUNSHAN, DONGGUAN)
+            ]
             lines.append(
                 f"| {headline.label} | {headline.source} | {label} | {cells[0]} | {cells[1]} |"
             )
     lines.append("")
-    lines.append(
-        "Status in parentheses: A normal, B break in series, E value added imputed, "
-        "P provisional, O not computable; suppressed cells show their disclosure code."
-    )
+    lines.append(STATUS_NOTE)
     return "\n".join(lines)
+
+
+def headline_table(con: duckdb.DuckDBPyConnection) -> str:
+    """Markdown table of the headline values of Kunshan and Dongguan."""
+    return _markdown_table(con, HEADLINES)
+
+
+def complexity_table(con: duckdb.DuckDBPyConnection) -> str:
+    """Markdown table of Kunshan's and Dongguan's ECI and the mean relatedness density of
+    their ICT groups (COMPLEXITY), or why it is not there yet."""
+    if not _has_table(con, "marts", "fct_city_industry_indicators"):
+        return (
+            "marts.fct_city_industry_indicators is not built yet: the complexity figures "
+            "appear after the next transform-and-publish run."
+        )
+    return _markdown_table(con, COMPLEXITY)
 
 
 def headline_plot(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
@@ -138,7 +203,8 @@ def headline_metadata(
     con: duckdb.DuckDBPyConnection, settings: Settings
 ) -> dict[str, MetadataValue]:
     """Metadata for the publish asset: the headline table, the plot inline (the Dagster UI
-    renders base64 images in markdown metadata) and the plot's path under data/monitoring."""
+    renders base64 images in markdown metadata), the plot's path under data/monitoring and the
+    complexity table."""
     png = headline_plot(con, settings.data_dir / MONITORING_DIR / HEADLINE_PNG)
     encoded = base64.b64encode(png.read_bytes()).decode()
     return {
@@ -147,6 +213,7 @@ def headline_metadata(
             f"![Kunshan vs Dongguan headline series](data:image/png;base64,{encoded})"
         ),
         "headline_plot_path": MetadataValue.path(str(png)),
+        "complexity": MetadataValue.md(complexity_table(con)),
     }
 
 

@@ -1,8 +1,9 @@
 """dbt assets, split at the gate between staging and the models built on it: the blocking GX
 gates on the staged tables stop the intermediate models from being built (a blocking check
 cannot stop models inside the same `dbt build`). Intermediate models and marts are one
-`dbt build` — no gate sits between them (the mart gates block the publish) — so a refresh
-starts dbt twice, not three times (each start costs seconds of imports and connection)."""
+`dbt build` (no gate sits between them; the mart gates block the publish), except what reads
+the complexity step's values (`source:complexity+`): the step runs between the two builds
+(orchestration/defs/transform/complexity.py), so a refresh starts dbt three times."""
 
 import json
 import time
@@ -24,7 +25,13 @@ from orchestration.warehouse.timings import DBT_PHASE
 _SOURCE_KEYS = {("raw", "asif"): ["raw", "asif"], ("raw", "fdi_city"): ["raw", "fdi_city"]}
 LAYERS = ("staging", "intermediate", "marts")
 # The schemas each dbt step builds (seeds with staging).
-STEP_SCHEMAS = {"staging": ("seeds", "staging"), "models": ("intermediate", "marts")}
+STEP_SCHEMAS = {
+    "staging": ("seeds", "staging"),
+    "models": ("intermediate", "marts"),
+    "indicators": ("staging", "intermediate", "marts"),
+}
+# The models built after the complexity step: everything that reads its values.
+AFTER_COMPLEXITY = "source:complexity+"
 
 
 class CitygvcTranslator(DagsterDbtTranslator):
@@ -110,6 +117,7 @@ _translator = CitygvcTranslator()
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="resource_type:seed path:models/staging",
+    exclude=AFTER_COMPLEXITY,
     name="dbt_staging",
     dagster_dbt_translator=_translator,
     pool="warehouse",
@@ -122,9 +130,22 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: Ci
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="path:models/intermediate path:models/marts",
+    exclude=AFTER_COMPLEXITY,
     name="dbt_models",
     dagster_dbt_translator=_translator,
     pool="warehouse",
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
     yield from _build(context, dbt, citygvc, "models")
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    select=AFTER_COMPLEXITY,
+    name="dbt_indicators",
+    dagster_dbt_translator=_translator,
+    pool="warehouse",
+)
+def dbt_indicators(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    yield from _build(context, dbt, citygvc, "indicators")

@@ -75,6 +75,20 @@ GATES = (
         "City × industry × year mart: code lists and non-negative additive measures.",
         ("city_code", "year", "industry_level", "industry_code", "ownership", "source"),
     ),
+    GxGate(
+        AssetKey(["marts", "fct_city_industry_indicators"]),
+        "mart_fct_city_industry_indicators",
+        "select * from marts.fct_city_industry_indicators",
+        "City × group indicator mart: RCA and relatedness density in range, free RCA shown.",
+        ("city_code", "year", "industry_level", "industry_code", "indicator_id"),
+    ),
+    GxGate(
+        AssetKey(["marts", "fct_industry_indicators"]),
+        "mart_fct_industry_indicators",
+        "select * from marts.fct_industry_indicators",
+        "Group indicator mart: PCI, ubiquity and the Ellison–Glaeser index in range.",
+        ("year", "industry_level", "industry_code", "indicator_id"),
+    ),
 )
 
 

@@ -29,6 +29,8 @@ HEADLINE_METRICS = {
     "fdi_dependency_ict_output_asif": ("fdi_dependency_ict_output", "total", "asif"),
     "mfg_output_asif": ("mfg_output", "total", "asif"),
     "ict_output_fdi_city": ("ict_output", "total", "fdi_city"),
+    "eci_asif": ("eci", "total", "asif"),
+    "diversity_asif": ("diversity", "total", "asif"),
 }
 
 
@@ -139,6 +141,53 @@ def test_mf_query_returns_the_published_values(demo_run: Path, tmp_path: Path) -
     assert {year: v for year, v in aggregated.items() if v is not None} == {
         year: pytest.approx(float(v), rel=1e-12) for year, v in cells.items()
     }
+
+    # the ICT groups' mean relatedness density of every city and year = the mean over the
+    # published values of the groups of division 39 (codes 39x), computed here
+    density = _mf_query(
+        project,
+        env,
+        tmp_path / "density.csv",
+        "--metrics",
+        "ict_relatedness_density_mean,withheld_group_values",
+        "--group-by",
+        "city,metric_time__year",
+    )
+    with duckdb.connect(str(served), read_only=True) as con:
+        expected_density = {
+            (city, year): (mean, withheld)
+            for city, year, mean, withheld in con.execute(
+                "select city_code, year, avg(value), "
+                "count(*) filter (where conf_status in ('C', 'D')) "
+                "from marts.fct_city_industry_indicators "
+                "where indicator_id = 'relatedness_density' and industry_level = 'group' "
+                "and industry_code like '39_' group by city_code, year"
+            ).fetchall()
+        }
+    got_density = {
+        (r["city"], int(r["metric_time__year"][:4])): _number(r["ict_relatedness_density_mean"])
+        for r in density
+        if r["ict_relatedness_density_mean"]
+    }
+    assert (KUNSHAN, 2013) in got_density and len(got_density) > 20
+    assert got_density == {
+        key: pytest.approx(mean, rel=1e-12)
+        for key, (mean, _) in expected_density.items()
+        if mean is not None
+    }
+    # withheld_group_values counts every group's withheld values, not only the ICT groups'
+    withheld = {
+        (r["city"], int(r["metric_time__year"][:4])): _number(r["withheld_group_values"])
+        for r in density
+    }
+    with duckdb.connect(str(served), read_only=True) as con:
+        assert withheld == {
+            (city, year): float(count)
+            for city, year, count in con.execute(
+                "select city_code, year, count(*) filter (where conf_status in ('C', 'D')) "
+                "from marts.fct_city_industry_indicators group by city_code, year"
+            ).fetchall()
+        }
 
     # the semantic layer only read: served file and warehouse untouched
     assert {p: (_sha256(p), p.stat().st_mtime_ns) for p in before} == before

@@ -188,7 +188,7 @@ def test_saved_queries_and_starter_dashboard(superset: tuple[Api, Path, Path]) -
 
     dashboard = api.get("/api/v1/dashboard/citygvc")["result"]
     charts = api.get(f"/api/v1/dashboard/{dashboard['id']}/charts")["result"]
-    assert len(charts) == 4
+    assert len(charts) == 5
     share_chart = next(c for c in charts if c["slice_name"].startswith("ICT share"))
     chart_data = api.get(f"/api/v1/chart/{share_chart['id']}/data/")["result"][0]["data"]
     with duckdb.connect(str(data / "serve" / SERVED_DB), read_only=True) as con:
@@ -200,6 +200,21 @@ def test_saved_queries_and_starter_dashboard(superset: tuple[Api, Path, Path]) -
         ).fetchall()
     got = sorted((r["year"], r["city"], r["source"], r["value"]) for r in chart_data)
     assert got == [tuple(r) for r in expected]
+
+    # the ECI ranking: every city's ECI in the newest ASIF year, highest first
+    ranking = next(c for c in charts if c["slice_name"].startswith("ECI ranking"))
+    ranking_data = api.get(f"/api/v1/chart/{ranking['id']}/data/")["result"][0]["data"]
+    with duckdb.connect(str(data / "serve" / SERVED_DB), read_only=True) as con:
+        expected = con.execute(
+            "select c.name_en, i.value from marts.fct_city_indicators i "
+            "join marts.dim_city c using (city_code) where i.indicator_id = 'eci' "
+            "and i.breakdown = 'total' and i.source = 'asif' and i.year = ("
+            "select max(year) from marts.fct_city_indicators "
+            "where indicator_id = 'eci' and breakdown = 'total' and source = 'asif') "
+            "order by i.value desc nulls last, c.name_en"
+        ).fetchall()
+    assert len(expected) > 2
+    assert [(r["city"], r["value"]) for r in ranking_data] == [tuple(r) for r in expected]
 
 
 @pytest.mark.slow

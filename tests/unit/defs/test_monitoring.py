@@ -32,6 +32,7 @@ from orchestration.defs.publish.freshness import (
 from orchestration.defs.publish.metadata import (
     HEADLINE_PNG,
     MONITORING_DIR,
+    complexity_table,
     data_quality_metadata,
     headline_metadata,
     headline_table,
@@ -72,6 +73,23 @@ SEGMENTS = {
     KUNSHAN: {"computers": 0.6, "parts_peripherals": 0.25, "components_devices": 0.15},
     DONGGUAN: {"computers": 0.2, "telecom_equipment": 0.5, "components_devices": 0.3},
 }
+# Economic complexity: ECI crosses over (Kunshan above Dongguan in 1998-2005, 8 of 16 years);
+# the ICT groups' relatedness density is BASE + an offset per group, the offsets summing to 0,
+# so the mean over the eight ICT groups is BASE (Kunshan above Dongguan in 1998-2002).
+ECI = {KUNSHAN: {1998: 0.5, 2013: -0.4}, DONGGUAN: {1998: -1.0, 2013: 1.1}}
+DENSITY_BASE = {KUNSHAN: {1998: 0.40, 2013: 0.20}, DONGGUAN: {1998: 0.30, 2013: 0.45}}
+ICT_GROUP_OFFSETS = {
+    "391": -0.07,
+    "392": -0.05,
+    "393": -0.03,
+    "394": -0.01,
+    "395": 0.01,
+    "396": 0.03,
+    "397": 0.05,
+    "399": 0.07,
+}
+# Groups outside division 39 (not ICT), with a density far from the ICT ones.
+OTHER_GROUPS = {"381": 0.9, "401": 0.8}
 
 
 def indicator_rows() -> list[tuple]:
@@ -140,13 +158,56 @@ def indicator_rows() -> list[tuple]:
                 _linear(FDI_CITY[city], year),
                 "B" if year in FDI_BREAKS else "A",
             )
+    for city in (KUNSHAN, DONGGUAN):
+        for year in range(1998, 2014):
+            flags = "B" if year in ASIF_BREAKS else "A"
+            add(city, year, "eci", "total", "asif", _linear(ECI[city], year), flags)
     # another city, which the headline ignores
     add("320500", 2009, "ict_share_mfg_output", "total", "asif", 0.5)
+    add("320500", 2013, "eci", "total", "asif", 3.0)
     return rows
 
 
-def build_marts(path: Path, rows: list[tuple] | None = None) -> Path:
-    """A DuckDB file with marts.fct_city_indicators, dim_indicator and fct_data_quality."""
+def group_rows() -> list[tuple]:
+    """marts.fct_city_industry_indicators: relatedness density of every ICT group and two
+    other groups, and an rca row per group (which the ICT mean of density ignores)."""
+    rows = []
+    for city in (KUNSHAN, DONGGUAN, "320500"):
+        for year in range(1998, 2014):
+            flags = "B" if year in ASIF_BREAKS else "A"
+            base = _linear(DENSITY_BASE.get(city, {1998: 0.6}), year)
+            values = {
+                **{g: base + off for g, off in ICT_GROUP_OFFSETS.items()},
+                **OTHER_GROUPS,
+            }
+            for group, value in values.items():
+                for indicator, unit, number in (
+                    ("relatedness_density", "share", value),
+                    ("rca", "ratio", 5.0),
+                ):
+                    rows.append(
+                        (
+                            city,
+                            year,
+                            "group",
+                            group,
+                            indicator,
+                            number,
+                            unit,
+                            flags[0],
+                            flags,
+                            "F",
+                            f"asif-{year}-r1",
+                        )
+                    )
+    return rows
+
+
+def build_marts(
+    path: Path, rows: list[tuple] | None = None, groups: list[tuple] | None = None
+) -> Path:
+    """A DuckDB file with marts.fct_city_indicators (`rows`), fct_city_industry_indicators
+    (`groups`), dim_industry, dim_indicator and fct_data_quality."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(path)) as con:
         con.execute("create schema marts")
@@ -164,6 +225,35 @@ def build_marts(path: Path, rows: list[tuple] | None = None) -> Path:
         )
         con.execute(
             """
+            create table marts.fct_city_industry_indicators (
+                city_code varchar, year integer, industry_level varchar,
+                industry_code varchar, indicator_id varchar, value double, unit varchar,
+                obs_status varchar, obs_flags varchar, conf_status varchar,
+                release_ids varchar)
+            """
+        )
+        con.executemany(
+            "insert into marts.fct_city_industry_indicators "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            groups if groups is not None else group_rows(),
+        )
+        con.execute(
+            """
+            create table marts.dim_industry (
+                industry_level varchar, industry_code varchar, name_zh varchar,
+                name_en varchar, is_ict boolean, segment varchar, concordance_1994 varchar)
+            """
+        )
+        con.executemany(
+            "insert into marts.dim_industry values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                ("division", "39", "计算机、通信和其他电子设备制造业", "ICT", True, None, None),
+                *(("group", g, g, f"group {g}", True, None, "high") for g in ICT_GROUP_OFFSETS),
+                *(("group", g, g, f"group {g}", False, None, "high") for g in OTHER_GROUPS),
+            ],
+        )
+        con.execute(
+            """
             create table marts.dim_indicator as select * from (values
                 ('ict_share_mfg_output', 'ICT share of manufacturing gross output',
                  'ict_output / mfg_output', 'share', 'ICT gross output', 'mfg output',
@@ -171,7 +261,11 @@ def build_marts(path: Path, rows: list[tuple] | None = None) -> Path:
                 ('ict_segment_share', 'ICT segment share', 'segment / ICT output', 'share',
                  'segment output', 'ICT output', 'split codes weighted'),
                 ('fdi_dependency_ict_va', 'FDI dependency of ICT value added',
-                 'FIE ICT VA / ICT VA', 'share', 'FIE ICT VA', 'ICT VA', 'E when imputed')
+                 'FIE ICT VA / ICT VA', 'share', 'FIE ICT VA', 'ICT VA', 'E when imputed'),
+                ('eci', 'Economic complexity index (ECI)', 'eigenvector method', 'index',
+                 null, null, 'standardised each year'),
+                ('relatedness_density', 'Relatedness density of a group',
+                 'sum_h M_ch phi_gh / sum_h phi_gh', 'share', null, null, 'zero diagonal')
             ) as t(indicator_id, title, formula, unit, numerator, denominator, caveats)
             """
         )
@@ -326,6 +420,59 @@ def test_headline_table_says_why_a_value_is_missing(tmp_path: Path) -> None:
     assert by_year["2021 (latest)"] == ["not computable (O)", "no data"]
 
 
+def test_complexity_table_shows_eci_and_ict_relatedness_with_status(marts) -> None:
+    rows = _table_rows(complexity_table(marts))
+    by_key = {(r[0], r[2]): r[3:] for r in rows}
+    eci = "ECI (standardised each year)"
+    density = "Relatedness density of the ICT groups (mean)"
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        (eci, "asif", "2000"),
+        (eci, "asif", "2009"),
+        (eci, "asif", "2013 (latest)"),
+        (density, "asif", "2000"),
+        (density, "asif", "2009"),
+        (density, "asif", "2013 (latest)"),
+    ]
+    # ECI: 0.5 - 0.9 t and -1.0 + 2.1 t, t = (year - 1998) / 15
+    assert by_key[(eci, "2000")] == ["0.38 (A)", "-0.72 (A)"]
+    assert by_key[(eci, "2009")] == ["-0.16 (A)", "0.54 (A)"]
+    assert by_key[(eci, "2013 (latest)")] == ["-0.40 (A)", "1.10 (A)"]
+    # the mean of the eight ICT groups is the base line: 0.40 - 0.20 t and 0.30 + 0.15 t
+    # (the groups 381 and 401 and the rca rows are left out)
+    assert by_key[(density, "2000")] == ["0.373 (A)", "0.320 (A)"]
+    assert by_key[(density, "2009")] == ["0.253 (A)", "0.410 (A)"]
+    assert by_key[(density, "2013 (latest)")] == ["0.200 (A)", "0.450 (A)"]
+
+
+def test_complexity_table_withholds_a_mean_over_a_suppressed_group(tmp_path: Path) -> None:
+    groups = [
+        (*r[:5], None, r[6], r[7], r[8], "C", r[10])
+        if (r[0], r[1], r[3], r[4]) == (DONGGUAN, 2009, "396", "relatedness_density")
+        else r
+        for r in group_rows()
+    ]
+    # a break in one group makes the year's mean a break too
+    groups = [
+        (*r[:7], "B", "B", *r[9:])
+        if (r[0], r[1], r[3], r[4]) == (KUNSHAN, 2000, "391", "relatedness_density")
+        else r
+        for r in groups
+    ]
+    path = build_marts(tmp_path / "m.duckdb", groups=groups)
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = _table_rows(complexity_table(con))
+    by_key = {(r[0], r[2]): r[3:] for r in rows}
+    density = "Relatedness density of the ICT groups (mean)"
+    assert by_key[(density, "2009")] == ["0.253 (A)", "suppressed (C)"]
+    assert by_key[(density, "2000")] == ["0.373 (B)", "0.320 (A)"]
+
+
+def test_complexity_table_before_the_group_mart_exists(tmp_path: Path) -> None:
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as con:
+        con.execute("create schema marts")
+        assert "not built yet" in complexity_table(con)
+
+
 def test_headline_metadata_embeds_the_plot_it_writes(marts, tmp_path: Path) -> None:
     settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
     metadata = headline_metadata(marts, settings)
@@ -336,6 +483,7 @@ def test_headline_metadata_embeds_the_plot_it_writes(marts, tmp_path: Path) -> N
     encoded = markdown.split("data:image/png;base64,", 1)[1].rstrip(")")
     assert base64.b64decode(encoded) == png.read_bytes()
     assert "| ICT share of manufacturing output | asif | 2009 |" in metadata["headline"].value
+    assert metadata["complexity"].value == complexity_table(marts)
     # Same data, same bytes: the plot carries no software or date stamp.
     first = png.read_bytes()
     headline_metadata(marts, settings)

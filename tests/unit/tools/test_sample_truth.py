@@ -85,6 +85,22 @@ def test_headline_cells_pass_the_default_disclosure_rules(firm_years: pd.DataFra
                 assert len(cell) >= 3 and top_two <= 0.85 * cell.gross_output.sum(), (city, year)
 
 
+GEOGRAPHY = (
+    "eci",
+    "diversity",
+    "related_variety",
+    "unrelated_variety",
+    "shift_share_national",
+    "shift_share_industry_mix",
+    "shift_share_competitive",
+    "rca",
+    "relatedness_density",
+    "pci",
+    "ubiquity",
+    "eg_index",
+)
+
+
 def test_truth_has_every_indicator_breakdown_and_source(truth: pd.DataFrame) -> None:
     asif = {
         ("mfg_output", "total"),
@@ -121,14 +137,24 @@ def test_truth_has_every_indicator_breakdown_and_source(truth: pd.DataFrame) -> 
         ("asif", asif, range(1998, 2014)),
         ("fdi_city", fdi, range(2010, 2021)),
     ):
-        part = truth[truth.source == source]
+        part = truth[(truth.source == source) & ~truth.indicator_id.isin(GEOGRAPHY)]
         assert set(zip(part.indicator_id, part.breakdown, strict=True)) == expected
         per_cell = part.groupby(["city_code", "year"]).size()
         assert (per_cell == len(expected)).all()
         assert set(part.year) == set(years)
         assert {KUNSHAN, DONGGUAN, SUZHOU} <= set(part.city_code)
     cities = set(load_seed("cities").city_code)
-    assert set(truth.city_code) <= cities
+    assert set(truth.city_code.dropna()) <= cities
+    # economic geography: asif only, groups as breakdowns, year × group rows without a city
+    geography = truth[truth.indicator_id.isin(GEOGRAPHY)]
+    assert set(geography.source) == {"asif"}
+    assert set(geography.indicator_id) == set(GEOGRAPHY)
+    no_city = geography.city_code.isna()
+    assert set(geography[no_city].indicator_id) == {"pci", "ubiquity", "eg_index"}
+    assert not geography[~no_city].indicator_id.isin(["pci", "ubiquity", "eg_index"]).any()
+    by_group = geography.indicator_id.isin(["rca", "relatedness_density", "pci", "ubiquity"])
+    assert geography[by_group].breakdown.str.fullmatch("[0-9]{3}").all()
+    assert (geography[~by_group & ~no_city].breakdown == "total").all()
     # entry and exit need the previous year's release
     first = truth[
         (truth.year == 1998) & truth.indicator_id.isin(["entry_rate_ict", "exit_rate_ict"])

@@ -1,7 +1,8 @@
 {{ config(materialized='incremental', **by_year_incremental()) }}
 -- Each kept ASIF firm-year's industry in the harmonised classification (GB/T 4754-2011):
 -- its class of the year's vintage (1994: its group) crosswalked to 2011 classes with fixed weights,
--- summed to harmonised divisions and, for classes of division 39, to ICT segments. A firm
+-- summed to harmonised divisions, to their three-digit groups and, for classes of division 39,
+-- to ICT segments. A firm
 -- whose code splits contributes weight × its values to each target (e.g. 2002 class 4014:
 -- 0.4 telecom_equipment, 0.6 handsets). Incremental by year (the year's release).
 with
@@ -71,6 +72,16 @@ select
     built_from
 from harmonised_classes
 group by year, firm_id, built_from, division_2011
+union all
+select
+    year,
+    firm_id,
+    'group' as industry_level,
+    left(class_2011, 3) as industry_code,
+    sum(weight) as weight,
+    built_from
+from harmonised_classes
+group by year, firm_id, built_from, left(class_2011, 3)
 union all
 select
     year,

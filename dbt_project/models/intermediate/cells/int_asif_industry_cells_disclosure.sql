@@ -2,7 +2,7 @@
     (groups of one type are disjoint, so a pass never hides two cells for one problem); the
     final check re-tests every group and flags cells of groups still unsafe (a test fails). -#}
 {{ config(materialized='incremental', **by_year_incremental()) }}
-{%- set group_types = ['ownership', 'segment', 'division', 'geography'] -%}
+{%- set group_types = ['ownership', 'segment', 'group', 'division', 'geography'] -%}
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}

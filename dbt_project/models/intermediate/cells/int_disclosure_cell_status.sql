@@ -29,11 +29,13 @@ manufacturing_codes as (
     select 'C' as code
 ),
 
-hhi_cells as (
+share_cells as (
     select
         city_code,
         year,
-        'derived/hhi_mfg' as cell_id,
+        case industry_level
+            when 'division' then 'derived/hhi_mfg' else 'derived/mfg_groups'
+        end as cell_id,
         -- C (primary) outranks D (secondary) outranks F (free)
         case
             when bool_or(conf_status = 'C') then 'C'
@@ -42,10 +44,19 @@ hhi_cells as (
         end as conf_status
     from published_cells
     where
-        industry_level = 'division'
-        and ownership = 'total'
-        and industry_code in (select manufacturing_codes.code from manufacturing_codes)
-    group by city_code, year
+        ownership = 'total'
+        and (
+            (
+                industry_level = 'division'
+                and industry_code in (select manufacturing_codes.code from manufacturing_codes)
+            )
+            or (
+                industry_level = 'group'
+                and left(industry_code, 2)
+                in (select manufacturing_codes.code from manufacturing_codes)
+            )
+        )
+    group by city_code, year, industry_level
 )
 
 select
@@ -67,4 +78,4 @@ select
     year,
     cell_id,
     conf_status
-from hhi_cells
+from share_cells

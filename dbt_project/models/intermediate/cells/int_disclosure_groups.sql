@@ -5,6 +5,7 @@
 --   ownership : total = domestic + hmt + foreign, per unit × year × industry;
 --   division  : manufacturing 'C' = its harmonised divisions, per unit × year × ownership;
 --   segment   : division 39 = its ICT segments, per unit × year × ownership;
+--   group     : each division = its three-digit groups, per unit × year × ownership;
 --   geography : parent unit = its county-level units + its unpublished remainder (Suzhou =
 --               Kunshan + rest of Suzhou), per year × industry × ownership.
 -- The remainder (rest of Suzhou) is a unit of its own in the first three: it is published in
@@ -92,6 +93,22 @@ segment_members as (
     where industry_level = 'ict_segment' or (industry_level = 'division' and industry_code = '39')
 ),
 
+group_members as (
+    select
+        'group' as group_type,
+        concat_ws(
+            '/', city_code, unit_kind, year, ownership, left(industry_code, 2)
+        ) as group_key,
+        cell_id,
+        year,
+        built_from,
+        case when industry_level = 'division' then 'parent' else 'child' end as member_role
+    from cells
+    where
+        industry_level = 'group'
+        or (industry_level = 'division' and industry_code <> 'C')
+),
+
 geography_members as (
     select
         'geography' as group_type,
@@ -120,6 +137,8 @@ members as (
     select * from division_members
     union all
     select * from segment_members
+    union all
+    select * from group_members
     union all
     select * from geography_members
 )

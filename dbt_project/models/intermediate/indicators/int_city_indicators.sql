@@ -12,15 +12,7 @@
 with
 
 indicators as (
-    select
-        *,
-        'asif' as source
-    from {{ ref('int_city_indicators_asif') }}
-    union all
-    select
-        *,
-        'fdi_city' as source
-    from {{ ref('int_city_indicators_fdi_city') }}
+    select * from {{ ref('int_city_indicators_unioned') }}
 ),
 
 definitions as (
@@ -149,8 +141,7 @@ select
     source,
     value,
     unit,
-    coalesce(nullif(left(flag_codes, 1), ''), 'A') as obs_status,
-    coalesce(nullif(flag_codes, ''), 'A') as obs_flags,
+    {{ obs_status_columns('flag_codes') }},
     conf_status,
     release_ids,
     numerator,

@@ -1,6 +1,7 @@
 -- The published ASIF cells the city indicators read directly, per city unit and year: gross
--- output of each manufacturing division (2011 codes; the Herfindahl terms) and of each ICT
--- segment (the segment shares). Unit cells of all ownerships together ('total'); the
+-- output of each manufacturing division (2011 codes; the Herfindahl terms and shift-share),
+-- of each manufacturing group (variety, complexity) and of each ICT segment (the segment
+-- shares). Unit cells of all ownerships together ('total'); the
 -- remainders are never published.
 with
 
@@ -25,5 +26,10 @@ where
         or (
             industry_level = 'division'
             and industry_code in (select manufacturing_divisions.code from manufacturing_divisions)
+        )
+        or (
+            industry_level = 'group'
+            and left(industry_code, 2)
+            in (select manufacturing_divisions.code from manufacturing_divisions)
         )
     )
