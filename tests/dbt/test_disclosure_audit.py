@@ -3,33 +3,68 @@
 
 The attacker (docs/methodology.md, disclosure control: "an audit via LP … can check that
 suppressed cells' feasible intervals stay wide") knows every published table and the public
-contract of docs/marts.md. Per block of ASIF cells that can share a relation — a city and its
-county-level cities (Suzhou with Kunshan) × year — the unknowns are the suppressed values
-(C and D rows, value NULL) of the four magnitudes; the published values are constants and
-the relations the publish implies are constraints:
+contract of docs/marts.md. The unknowns are the suppressed values (C and D rows, value NULL)
+of the four magnitudes of every cell — divisions, three-digit groups and ICT segments, all
+ownerships; the published values are constants and the relations the publish implies are
+constraints:
 
 - ownership: total = domestic + hmt + foreign (per city × year × industry);
 - division: manufacturing 'C' = divisions 13–41 (docs/marts.md: section C of GB/T 4754-2011
   minus 42 recycling and 43 repair), per city × year × ownership;
 - segment: division 39 (ICT) = its seven segments, per city × year × ownership;
+- group: each division = its three-digit groups (the group code's first two digits), per
+  city × year × ownership;
 - geography: a prefecture's cell ≥ its county-level city's cell (the unpublished remainder is
   ≥ 0) and = when their published firm counts are equal (the remainder has no firms);
 - a cell without a row has no firms: a known zero;
 - published ratio indicators of `fct_city_indicators` whose numerator and denominator are
-  cells (`ict_share_mfg_output`, `ict_segment_share`, `fdi_dependency_ict_{output,va}` by
-  registration type, `export_intensity_ict`, `va_ratio_ict`): numerator = value ×
-  denominator; the levels `mfg_output`, `ict_output`;
+  sums of cells (`ict_share_mfg_output`, `ict_segment_share`, `fdi_dependency_ict_{output,va}`
+  by registration type, `export_intensity_ict`, `va_ratio_ict`, and per GVC sector of the
+  seed dbt_project/seeds/sectors.csv `sector_share_mfg_output`,
+  `fdi_dependency_sector_{output,va}`, `export_intensity_sector`, `sector_segment_share`:
+  a sector = its divisions, a segment = its division, group or ICT-segment cells):
+  numerator = value × denominator; the levels `mfg_output`, `ict_output`;
 - `top4_share_ict` × ICT output bounds every ICT cell with at most four (weighted) firms;
+- rca (`fct_city_industry_indicators`, published only for F group cells): rca_cg =
+  (x_cg / X_c) / (X_g / X) on gross output (ownership total), X_c the city unit's
+  manufacturing total (= Σ of its manufacturing group cells: the relations test checks
+  the identity through the group and division relations), X_g = Σ_c' x_c'g and X = Σ_c' X_c'
+  over the matrix locations c' (prefecture-level cities and municipalities of dim_city; a
+  county-level city like Kunshan has its own rca against the same X_g / X). With X_c and X
+  published it is linear: x_cg = rca · (X_c / X) · Σ_c' x_c'g. It couples the cities of a
+  year (and reveals each national group total X_g that has one published rca), so the
+  systems are per year;
+- presence: the attacker is granted M_cg = [rca_cg ≥ 1] of every city unit × group
+  (`relatedness_density`, always published, is a linear system in a city's M_ch over all
+  groups, and `diversity` / `ubiquity` count them: conservative), so each group cell without
+  a published rca adds x_cg ≥ (X_c / X) · Σ_c' x_c'g when present and ≤ when absent;
+- shift-share (`shift_share_*`, published with the manufacturing total), linear in cells
+  given the growth rates, which the attacker is granted too (conservative: G follows from
+  the published manufacturing totals, G_i from the national group totals the rca reveal
+  only where every group of division i has one or is published in full — about three
+  quarters of the demo's division × years):
+  national + industry mix + competitive = X_c(t) − X_c(t−1), national = G · X_c(t−1),
+  national + industry mix = Σ_i G_i · X_ci(t−1) over the manufacturing divisions i;
 - every magnitude is non-negative.
 The other published numbers are no linear function of ASIF cells and add nothing here:
-populations that are not cells (cap25, 20-million threshold, the top-4 complement), `hhi_mfg`
-and `lq_ict` (published only when every cell they use is free), firm counts and rates,
-`fct_data_quality` (city-wide shares of a total no table publishes), the yearbook source
-(`fdi_city`, a different frame) and `fct_source_reconciliation` (published indicators again).
+populations that are not cells (cap25, 20-million threshold, the top-4 complement), `hhi_mfg`,
+`lq_ict`, `unrelated_variety` (entropy of the division shares) and `related_variety`
+(entropies of the group shares) — all published only when every cell they use is free, so
+they say nothing about a hidden cell; `eci`, `pci`, `diversity`, `ubiquity` and
+`relatedness_density`, functions of the presence M alone (granted above; the tests check the
+published values are the ones this M implies); `eg_index` (C below the minimum firm count),
+a quadratic function of the group's city shares and of the firm Herfindahl index, which is
+never published (one equation with an unknown of its own per group × year); firm counts and
+rates, `fct_data_quality` (city-wide shares of a total no table publishes), the yearbook
+source (`fdi_city`, a different frame) and `fct_source_reconciliation` (published indicators
+again). Where X_c or X is hidden the rca and presence relations would be bilinear and are
+left out (none in the demo: every manufacturing total is published).
 
-For each C cell the audit solves the smallest and largest value the attacker cannot exclude
+For each C cell the audit bounds the smallest and largest value the attacker cannot exclude
 (HiGHS LPs through `scipy.optimize.milp` without integer variables — the same solver as
-`linprog(method="highs")`, with less per-call overhead for thousands of small LPs).
+`linprog(method="highs")`, with less per-call overhead for thousands of LPs), on each
+independent system of hidden values (a connected component of the relations: a city family
+× year without rca, a whole year with it — ~2,700 unknowns on the demo).
 
 Protection rule. The primary rule is the (2, k) dominance rule on gross output with the
 public default k (docs/marts.md, `orchestration.settings`). Its protection level (Handbook on
@@ -47,9 +82,10 @@ last test). The other magnitudes of a C cell share its suppression pattern, but 
 is evaluated on gross output only (int_asif_industry_cells_disclosure), so no protection
 level is promised for them.
 
-The tests first check the attacker model (what is NULL in serve/, and that every relation
-is exact on the warehouse's unsuppressed values), then give the audit teeth: with the D
-cells' true values published (no secondary suppression) it must recover C cells exactly.
+The tests first check the attacker model (what is NULL in serve/, that every relation is
+exact on the warehouse's unsuppressed values, that the presence granted is the one behind
+the published densities), then give the audit teeth: with the D cells' true values published
+(no secondary suppression) it must recover C cells exactly.
 """
 
 from __future__ import annotations
@@ -66,7 +102,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from orchestration.settings import DEFAULT_SDC_DOMINANCE
+from orchestration.settings import DEFAULT_SDC_DOMINANCE, SEEDS_DIR
 from tests.helpers import ICT_SEGMENTS
 
 pytestmark = pytest.mark.slow
@@ -79,6 +115,10 @@ K = DEFAULT_SDC_DOMINANCE
 
 # LP answers are vertices of a problem scaled to ~1; allow this much of the block's scale
 REL_TOL = 1e-7
+# joint pushes of gross output per system: at most this many, while each certifies at least
+# this share of the sides still open
+MAX_PUSHES = 40
+MIN_GAIN = 0.02
 
 
 # --------------------------------------------------------------------------------------
@@ -89,6 +129,10 @@ class Publish:
     cells: pd.DataFrame  # KEY, firms, MEASURES (NaN when suppressed), conf_status, row
     indicators: pd.DataFrame  # published (non-NULL) ASIF indicator values
     children: pd.DataFrame  # county-level city → parent prefecture
+    rca: pd.DataFrame  # published (non-NULL) rca: city_code, year, industry_code, value
+    matrix: frozenset[str]  # the matrix locations: prefecture-level cities, municipalities
+    # published relatedness_density, ubiquity and pci (city_code ''), diversity (industry_code '')
+    presence_values: pd.DataFrame  # city_code, year, industry_code, indicator_id, value
 
 
 def load_publish(data: Path) -> Publish:
@@ -105,12 +149,157 @@ def load_publish(data: Path) -> Publish:
         children = con.sql(
             "select city_code, parent_code from marts.dim_city where level = 'county_city'"
         ).df()
+        rca = con.sql(
+            "select city_code, year, industry_code, value "
+            "from marts.fct_city_industry_indicators "
+            "where indicator_id = 'rca' and industry_level = 'group' and value is not null"
+        ).df()
+        matrix = con.sql(
+            "select city_code from marts.dim_city where level in ('prefecture', 'municipality')"
+        ).df()
+        presence_values = con.sql(
+            """
+            select city_code, year, industry_code, indicator_id, value
+            from marts.fct_city_industry_indicators
+            where indicator_id = 'relatedness_density' and value is not null
+            union all
+            select '', year, industry_code, indicator_id, value
+            from marts.fct_industry_indicators
+            where indicator_id in ('ubiquity', 'pci') and value is not null
+            union all
+            select city_code, year, '', indicator_id, value
+            from marts.fct_city_indicators
+            where indicator_id = 'diversity' and source = 'asif' and value is not null
+            """
+        ).df()
     for column in ("firms", *MEASURES):
         cells[column] = cells[column].astype("float64")
-    cells["year"] = cells["year"].astype("int64")
-    indicators["year"] = indicators["year"].astype("int64")
+    for frame in (cells, indicators, rca, presence_values):
+        frame["year"] = frame["year"].astype("int64")
     cells["row"] = np.arange(len(cells))
-    return Publish(cells, indicators, children)
+    matrix_codes = frozenset(matrix["city_code"])
+    return Publish(cells, indicators, children, rca, matrix_codes, presence_values)
+
+
+@dataclass
+class Knowledge:
+    """What the attacker is granted beyond serve/ (conservative; taken from the warehouse):
+    the presence M_cg = [RCA_cg ≥ 1] of every city unit × group with an RCA (relatedness
+    density and diversity reveal it; a test checks they are what this M implies) and the
+    national growth G and division growth G_i of the shift-share over the matrix locations
+    (module docstring)."""
+
+    presence: pd.DataFrame  # city_code, year, industry_code, present
+    growth: pd.DataFrame  # year, industry_code ('C' = all manufacturing), growth
+
+
+def implied_by_presence(knowledge: Knowledge, matrix: frozenset[str]) -> pd.DataFrame:
+    """relatedness_density, ubiquity and diversity as the presence M implies them
+    (orchestration.complexity, independently re-derived): per year, the matrix groups are
+    those of the matrix locations' RCAs; φ_gh = co-occurrences / max(ubiquity_g,
+    ubiquity_h) over the matrix locations, φ_gg = 0; density NaN where Σ_h φ_gh = 0."""
+    frames = []
+    for year, year_presence in knowledge.presence.groupby("year"):
+        in_matrix = year_presence["city_code"].isin(matrix)
+        groups = pd.Index(sorted(year_presence.loc[in_matrix, "industry_code"].unique()))
+        cities = pd.Index(sorted(year_presence["city_code"].unique()))
+        m = np.zeros((len(cities), len(groups)))
+        matrix_group = groups.get_indexer(year_presence["industry_code"]) >= 0
+        known = year_presence[matrix_group]
+        m[cities.get_indexer(known["city_code"]), groups.get_indexer(known["industry_code"])] = (
+            known["present"].to_numpy(dtype=float)
+        )
+        m_matrix = m[cities.isin(list(matrix))]
+        ubiquity = m_matrix.sum(axis=0)
+        larger = np.maximum.outer(ubiquity, ubiquity)
+        phi = np.divide(m_matrix.T @ m_matrix, larger, out=np.zeros_like(larger), where=larger > 0)
+        np.fill_diagonal(phi, 0.0)
+        weights = phi.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            density = (m @ phi.T) / weights[np.newaxis, :]
+        diversity = year_presence.groupby("city_code")["present"].sum()
+        frames += [
+            pd.DataFrame(
+                {
+                    "city_code": np.repeat(cities, len(groups)),
+                    "industry_code": np.tile(groups, len(cities)),
+                    "indicator_id": "relatedness_density",
+                    "value": density.ravel(),
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "city_code": "",
+                    "industry_code": groups,
+                    "indicator_id": "ubiquity",
+                    "value": ubiquity,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "city_code": diversity.index,
+                    "industry_code": "",
+                    "indicator_id": "diversity",
+                    "value": diversity.to_numpy(dtype=float),
+                }
+            ),
+        ]
+        for frame in frames[-3:]:
+            frame.insert(1, "year", int(year))
+    implied = pd.concat(frames, ignore_index=True)
+    return implied[implied["value"].notna()]
+
+
+def case_reveals_presence(pub: Publish) -> bool:
+    """Whether any published value lets the attacker solve for presence M."""
+    values = pub.presence_values
+    return bool(values["indicator_id"].isin(["relatedness_density", "pci"]).any())
+
+
+def load_knowledge(data: Path) -> Knowledge:
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        presence = con.sql(
+            "select city_code, year, industry_code, value >= 1 as present "
+            "from intermediate.int_group_indicators "
+            "where indicator_id = 'rca' and city_code is not null and value is not null"
+        ).df()
+        # as int_city_year_shift_share computes them (previous year's output > 0)
+        growth = con.sql(
+            """
+            with national as (
+                select o.year, o.industry_code, sum(o.gross_output) as output
+                from intermediate.int_city_year_published_outputs as o
+                inner join marts.dim_city as c on o.city_code = c.city_code
+                where
+                    o.industry_level = 'division'
+                    and c.level in ('prefecture', 'municipality')
+                group by all
+                union all
+                select o.year, 'C', sum(o.gross_output)
+                from intermediate.int_city_year_published_outputs as o
+                inner join marts.dim_city as c on o.city_code = c.city_code
+                where
+                    o.industry_level = 'division'
+                    and c.level in ('prefecture', 'municipality')
+                group by all
+            ),
+            years as (select distinct year from national)
+            select
+                years.year,
+                previous.industry_code,
+                cast(coalesce(current.output, 0) - previous.output as double)
+                / cast(previous.output as double) as growth
+            from years
+            inner join national as previous on years.year - 1 = previous.year
+            left join national as current
+                on years.year = current.year and previous.industry_code = current.industry_code
+            where previous.output <> 0
+            """
+        ).df()
+    for frame in (presence, growth):
+        frame["year"] = frame["year"].astype("int64")
+    presence["present"] = presence["present"].astype(bool)
+    return Knowledge(presence, growth)
 
 
 def load_truth(data: Path, cells: pd.DataFrame) -> pd.DataFrame:
@@ -177,8 +366,9 @@ class _RelationBuilder:
         is_eq: np.ndarray | bool = True,
         const: np.ndarray | None = None,
     ) -> None:
-        """One constraint per distinct `group` (0..n-1), renumbered after those so far."""
-        n = int(group.max()) + 1 if len(group) else 0
+        """One constraint per distinct `group` (0..n-1; n = len(const) when given),
+        renumbered after those so far."""
+        n = len(const) if const is not None else int(group.max()) + 1 if len(group) else 0
         m_arr = np.broadcast_to(np.asarray(m), row.shape)
         self.parts.append((self.n + group, row, m_arr, coef))
         self.const.append(np.zeros(n) if const is None else const)
@@ -200,6 +390,27 @@ class _RelationBuilder:
         for m in range(len(MEASURES)):
             self.add(kind, group, row, m, coef)
 
+    def listed(
+        self,
+        kind: str,
+        terms: list[tuple[int, int, int, float]],
+        consts: list[float],
+        is_eq: list[bool] | bool = True,
+    ) -> None:
+        """Constraints given term by term: (constraint 0..len(consts)-1, row, m, coef)."""
+        if not consts:
+            return
+        t = np.array(terms, dtype=np.float64).reshape(-1, 4)
+        self.add(
+            kind,
+            t[:, 0].astype(int),
+            t[:, 1].astype(int),
+            t[:, 2].astype(int),
+            t[:, 3],
+            np.asarray(is_eq),
+            np.asarray(consts, dtype=np.float64),
+        )
+
     def build(self, upper: pd.DataFrame) -> Relations:
         return Relations(
             con=np.concatenate([p[0] for p in self.parts]).astype(np.int64),
@@ -213,9 +424,22 @@ class _RelationBuilder:
         )
 
 
-def _indicator_specs() -> dict[tuple[str, str], tuple[list, list]]:
+def load_sectors() -> pd.DataFrame | None:
+    """The GVC sectors seed (sector_id, segment, industry_level, industry_code,
+    division_code), or None while it does not exist."""
+    path = SEEDS_DIR / "sectors.csv"
+    if not path.exists():
+        return None
+    columns = ["sector_id", "segment", "industry_level", "industry_code", "division_code"]
+    return pd.read_csv(path, dtype=str)[columns]
+
+
+def _indicator_specs(
+    sectors: pd.DataFrame | None = None,
+) -> dict[tuple[str, str], tuple[list, list]]:
     """(indicator_id, breakdown) → numerator and denominator as cells (level, code,
-    ownership, measure), as int_city_indicators_asif computes them."""
+    ownership, measure), as int_city_indicators_asif and int_city_indicators_sectors compute
+    them."""
     ict_total = ("division", "39", "total", GO)
     specs: dict[tuple[str, str], tuple[list, list]] = {
         ("ict_share_mfg_output", "total"): ([ict_total], [("division", "C", "total", GO)]),
@@ -237,10 +461,37 @@ def _indicator_specs() -> dict[tuple[str, str], tuple[list, list]]:
                 [("division", "39", owner, m) for owner in owners],
                 [("division", "39", "total", m)],
             )
+    for sector_id, seed in [] if sectors is None else sectors.groupby("sector_id"):
+        # a sector = its divisions' cells; a segment = its codes' cells (int_sector_parts)
+        divisions = sorted(seed["division_code"].unique())
+
+        def cells(own: str, m: int, divisions: list = divisions) -> list:
+            return [("division", division, own, m) for division in divisions]
+
+        specs[("sector_share_mfg_output", sector_id)] = (
+            cells("total", GO),
+            [("division", "C", "total", GO)],
+        )
+        specs[("export_intensity_sector", sector_id)] = (cells("total", EX), cells("total", GO))
+        for suffix, m in (("output", GO), ("va", VA)):
+            variants = (("", ["hmt", "foreign"]), (":hmt", ["hmt"]), (":foreign", ["foreign"]))
+            for qualifier, owners in variants:
+                specs[(f"fdi_dependency_sector_{suffix}", sector_id + qualifier)] = (
+                    [cell for owner in owners for cell in cells(owner, m)],
+                    cells("total", m),
+                )
+        for segment, codes in seed.groupby("segment"):
+            parts = codes[["industry_level", "industry_code"]].to_numpy()
+            specs[("sector_segment_share", f"{sector_id}:{segment}")] = (
+                [(lvl, cd, "total", GO) for lvl, cd in parts],
+                cells("total", GO),
+            )
     return specs
 
 
-def build_relations(pub: Publish) -> Relations:
+def build_relations(
+    pub: Publish, knowledge: Knowledge, sectors: pd.DataFrame | None = None
+) -> Relations:
     cells = pub.cells
     level, code, owner = cells["industry_level"], cells["industry_code"], cells["ownership"]
     rel = _RelationBuilder()
@@ -265,6 +516,13 @@ def build_relations(pub: Publish) -> Relations:
         ["city_code", "year", "ownership"],
         level == "division",
     )
+    rel.additive(
+        "group",
+        cells.assign(division=code.str[:2]),
+        (level == "group") | ((level == "division") & (code != "C")),
+        ["city_code", "year", "ownership", "division"],
+        level == "division",
+    )
 
     # geography: prefecture − county-level city = the unpublished remainder ≥ 0; = 0 when the
     # published firm counts are equal (the remainder has no firms)
@@ -286,16 +544,17 @@ def build_relations(pub: Publish) -> Relations:
 
     # published indicators: numerator − value × denominator = 0; levels: cell = value
     row_of = dict(zip(map(tuple, cells[KEY].to_numpy()), cells["row"], strict=True))
-    specs = _indicator_specs()
+    _complexity_relations(rel, pub, knowledge, row_of)
+    specs = _indicator_specs(sectors)
     levels = {
         "mfg_output": ("division", "C", "total", GO),
         "ict_output": ("division", "39", "total", GO),
     }
-    terms: list[tuple[int, int, int, float]] = []
-    consts: list[float] = []
+    listed: dict[str, tuple[list, list]] = {"indicator": ([], []), "sector": ([], [])}
     upper: list[tuple[int, int, float]] = []
     for ind in pub.indicators.itertuples(index=False):
         where = (ind.city_code, ind.year)
+        terms, consts = listed["sector" if "sector" in ind.indicator_id else "indicator"]
         if (ind.indicator_id, ind.breakdown) in specs:
             numerator, denominator = specs[(ind.indicator_id, ind.breakdown)]
             for sign, parts in ((1.0, numerator), (-float(ind.value), denominator)):
@@ -316,17 +575,108 @@ def build_relations(pub: Publish) -> Relations:
             small = in_block & ((level == "ict_segment") | (code == "39"))
             small &= cells["firms"] <= 4 + 1e-9
             upper += [(r, GO, float(ind.value) * ict_output) for r in cells.loc[small, "row"]]
-    if consts:
-        t = np.array(terms)
-        rel.add(
-            "indicator",
-            t[:, 0].astype(int),
-            t[:, 1].astype(int),
-            t[:, 2].astype(int),
-            t[:, 3],
-            const=np.array(consts),
-        )
+    for kind, (terms, consts) in listed.items():
+        rel.listed(kind, terms, consts)
+    _shift_share_relations(rel, pub, knowledge, row_of)
     return rel.build(pd.DataFrame(upper, columns=["row", "m", "bound"]))
+
+
+def _complexity_relations(
+    rel: _RelationBuilder, pub: Publish, knowledge: Knowledge, row_of: dict
+) -> None:
+    """rca and presence as linear constraints on gross output (ownership total).
+
+    rca_cg = (x_cg / X_c) / (X_g / X), X_c the city unit's manufacturing total (= Σ of its
+    manufacturing group cells), X_g = Σ x_c'g and X = Σ X_c' over the matrix locations c'.
+    With X_c and X published (manufacturing totals), s_c = X_c / X is a constant and a
+    published rca is x_cg − rca · s_c · Σ_c' x_c'g = 0; a known presence without a published
+    rca is x_cg − s_c · Σ_c' x_c'g ≥ 0 (present) or ≤ 0 (absent). Where X_c or X is hidden
+    the relation is bilinear and left out (none in the demo)."""
+    cells = pub.cells
+    groups = cells[(cells["industry_level"] == "group") & (cells["ownership"] == "total")]
+    is_c = (cells["industry_code"] == "C") & (cells["ownership"] == "total")
+    mfg = cells[is_c].set_index(["city_code", "year"])["gross_output"]
+    in_matrix = cells["city_code"].isin(pub.matrix)
+    national = cells[is_c & in_matrix].groupby("year")["gross_output"].sum(skipna=False)
+    matrix_rows = (
+        groups[groups["city_code"].isin(pub.matrix)]
+        .groupby(["year", "industry_code"])["row"]
+        .apply(list)
+        .to_dict()
+    )
+
+    def share(city: str, year: int) -> float:
+        # a city unit without a manufacturing row has no groups either
+        return float(mfg.get((city, year), np.nan)) / float(national.get(year, np.nan))
+
+    published = set()
+    # Presence is granted only when the publish reveals it: relatedness densities (a linear
+    # system in a city's M) or PCI (with ECI and diversity, a subset sum over M). Diversity
+    # and ubiquity alone are the margins of M, not M.
+    reveals = case_reveals_presence(pub)
+    presence = knowledge.presence if reveals else knowledge.presence.iloc[0:0]
+    for kind, frame in (("rca", pub.rca), ("presence", presence)):
+        terms: list[tuple[int, int, int, float]] = []
+        consts: list[float] = []
+        for item in frame.itertuples(index=False):
+            key = (item.city_code, item.year, item.industry_code)
+            row = row_of.get((item.city_code, item.year, "group", item.industry_code, "total"))
+            s_c = share(item.city_code, item.year)
+            if kind == "rca":
+                published.add(key)
+                factor, sign = float(item.value) * s_c, 1.0
+            elif key in published or row is None:
+                continue  # the rca says more; no cell: a known zero, absent
+            else:
+                factor, sign = s_c, 1.0 if item.present else -1.0
+            if not np.isfinite(factor):
+                continue  # X_c or X hidden: bilinear
+            n = len(consts)
+            terms.append((n, row, GO, sign))
+            terms += [(n, r, GO, -sign * factor) for r in matrix_rows[(item.year, key[2])]]
+            consts.append(0.0)
+        rel.listed(kind, terms, consts, is_eq=kind == "rca")
+
+
+def _shift_share_relations(
+    rel: _RelationBuilder, pub: Publish, knowledge: Knowledge, row_of: dict
+) -> None:
+    """The published shift-share parts of a city unit's manufacturing output change from
+    t−1 to t (int_city_year_shift_share), linear in cells given the growth rates:
+    national + industry mix + competitive = X_c(t) − X_c(t−1); national = G · X_c(t−1);
+    national + industry mix = Σ_i G_i · X_ci(t−1) over the manufacturing divisions i."""
+    parts_long = pub.indicators[pub.indicators["indicator_id"].str.startswith("shift_share_")]
+    wide = parts_long.pivot_table(
+        index=["city_code", "year"], columns="indicator_id", values="value", dropna=False
+    ).reindex(
+        columns=["shift_share_national", "shift_share_industry_mix", "shift_share_competitive"]
+    )
+    growth = knowledge.growth.set_index(["year", "industry_code"])["growth"].to_dict()
+    terms: list[tuple[int, int, int, float]] = []
+    consts: list[float] = []
+    for (city, year), parts in wide.iterrows():
+        national = parts["shift_share_national"]
+        mix = parts["shift_share_industry_mix"]
+        competitive = parts["shift_share_competitive"]
+
+        def cell(y: int, division: str, city: str = city) -> int | None:
+            return row_of.get((city, y, "division", division, "total"))
+
+        if np.isfinite(national):
+            if (r := cell(year - 1, "C")) is not None:
+                terms.append((len(consts), r, GO, growth[(year, "C")]))
+            consts.append(-national)
+        if not (np.isfinite(national) and np.isfinite(mix) and np.isfinite(competitive)):
+            continue  # the parts that weight the divisions are withheld
+        for sign, y in ((1.0, year), (-1.0, year - 1)):
+            if (r := cell(y, "C")) is not None:
+                terms.append((len(consts), r, GO, sign))
+        consts.append(-(national + mix + competitive))
+        for division in MANUFACTURING:
+            if (r := cell(year - 1, division)) is not None:
+                terms.append((len(consts), r, GO, growth[(year, division)]))
+        consts.append(-(national + mix))
+    rel.listed("shift_share", terms, consts)
 
 
 def violations(rel: Relations, values: np.ndarray) -> pd.DataFrame:
@@ -357,6 +707,7 @@ class Audit:
     results: pd.DataFrame  # one row per audited C value: KEY, measure, true, lo, hi, …, ok
     blocks: int  # city family × year blocks with at least one audited C value
     systems: int  # independent linear systems solved (connected components)
+    largest: int  # unknowns of the largest of them
     lps: int
     seconds: float
 
@@ -397,14 +748,18 @@ def run_audit(
     rel: Relations,
     values: np.ndarray,
     measures: tuple[int, ...] = tuple(range(len(MEASURES))),
-    exact_gross_output: bool = True,
+    exact_gross_output: bool = False,
+    audited: np.ndarray | None = None,
 ) -> Audit:
-    """The feasible interval of every C value of `measures` given the published `values`
-    (NaN = hidden) and the relations. Gross output gets its exact min and max (two LPs
-    each; with `exact_gross_output` off, like the others) and must clear the protection
-    level on both sides. The other magnitudes must not be pinned. Values without exact LPs
-    are certified by feasible points (every LP solution, and the truth, lies in every
-    interval); only what no point certifies gets its exact LPs."""
+    """The feasible interval of every C value of `measures` (of the cells `audited`, a mask
+    over the publish's rows; all by default) given the published `values` (NaN = hidden) and
+    the relations. Gross output must clear the protection level on both sides, the other
+    magnitudes must not be pinned. Intervals are certified by feasible points (every LP
+    solution, and the truth, lies in every interval): for gross output, joint pushes of all
+    values toward the sides they do not reach yet; only a side no point certifies gets its
+    exact LP, so every failure is exact and lo / hi are exact where they decide. With
+    `exact_gross_output` every gross output value gets its exact min and max (two LPs each:
+    ~70,000 LPs on the demo's per-year systems, tens of minutes)."""
     start = time.perf_counter()
     hidden = np.isnan(values)
     true = truth[list(MEASURES)].to_numpy()
@@ -426,6 +781,7 @@ def run_audit(
         (rel.coef[unknown], (rel.con[unknown], var_of[rel.row[unknown], rel.m[unknown]])),
         shape=(len(rel.const), n_var),
     )
+    a.eliminate_zeros()  # a relation whose hidden terms cancel says nothing about them
     ub = np.full(n_var, np.inf)
     up = rel.upper[hidden[rel.upper["row"], rel.upper["m"]]]
     np.minimum.at(ub, var_of[up["row"], up["m"]], up["bound"].to_numpy())
@@ -441,17 +797,23 @@ def run_audit(
     is_go = var_m == GO
     level = np.where(is_go, protection_level(x_true, truth["top2"].to_numpy()[var_row]), 0.0)
     is_target = (truth["conf_status"].to_numpy()[var_row] == "C") & np.isin(var_m, measures)
+    if audited is not None:
+        is_target &= audited[var_row]
     lo, hi = x_true.copy(), x_true.copy()  # the truth is a feasible point
     tol = np.zeros(n_var)  # LP answers are exact to a small share of their system's scale
     exact = np.zeros(n_var, dtype=bool)
 
-    def failing(v: np.ndarray) -> np.ndarray:
-        low_ok = lo[v] <= x_true[v] - level[v] + tol[v]
-        high_ok = hi[v] >= x_true[v] + level[v] - tol[v]
-        pinned = ~(lo[v] < x_true[v] - tol[v]) & ~(hi[v] > x_true[v] + tol[v])
-        return np.where(is_go[v], ~(low_ok & high_ok), pinned & (x_true[v] > 0))
+    def low_ok(v: np.ndarray) -> np.ndarray:
+        return lo[v] <= x_true[v] - level[v] + tol[v]
 
-    systems = lps = 0
+    def high_ok(v: np.ndarray) -> np.ndarray:
+        return hi[v] >= x_true[v] + level[v] - tol[v]
+
+    def failing(v: np.ndarray) -> np.ndarray:
+        pinned = ~(lo[v] < x_true[v] - tol[v]) & ~(hi[v] > x_true[v] + tol[v])
+        return np.where(is_go[v], ~(low_ok(v) & high_ok(v)), pinned & (x_true[v] > 0))
+
+    systems = largest = lps = 0
     vars_by_comp = pd.Series(np.arange(n_var)).groupby(comp).indices
     cons_by_comp = pd.Series(np.arange(len(rhs))).groupby(con_comp).indices
     for c, cols in vars_by_comp.items():
@@ -459,13 +821,17 @@ def run_audit(
         if not len(targets):
             continue  # nothing primary-suppressed in this system
         systems += 1
+        largest = max(largest, len(cols))
         rows = cons_by_comp.get(c, np.array([], dtype=int))
         scale = max(np.abs(rhs[rows]).max(initial=0.0), np.abs(x_true[cols]).max(), 1.0)
         tol[cols] = REL_TOL * scale
         system = _System(a[rows][:, cols], rhs[rows], is_eq[rows], ub[cols], scale)
 
         def extend(
-            v: np.ndarray, sense: float, system: _System = system, cols: np.ndarray = cols
+            v: np.ndarray,
+            sense: float | np.ndarray,
+            system: _System = system,
+            cols: np.ndarray = cols,
         ) -> bool:
             """Push the values v down (sense 1) or up (−1); False when unbounded."""
             # relative moves, weights of order 1 (HiGHS' tolerances are absolute)
@@ -478,22 +844,44 @@ def run_audit(
             hi[cols] = np.maximum(hi[cols], x)
             return True
 
-        first = is_go[targets] & exact_gross_output
-        for v in targets[first]:
-            extend(np.array([v]), 1.0)
-            if not extend(np.array([v]), -1.0):
+        def exact_sides(v: int, sides: tuple[bool, bool] = (True, True)) -> None:
+            """The exact minimum and/or maximum of value v."""
+            if sides[0]:
+                extend(np.array([v]), 1.0)
+            if sides[1] and not extend(np.array([v]), -1.0):
                 hi[v] = np.inf  # nothing caps it
-            exact[v] = True
-        rest = targets[~first]
+            exact[v] |= any(sides)
+
+        go = targets[is_go[targets]]
+        if exact_gross_output:
+            for v in go:
+                exact_sides(v)
+        else:
+            # joint pushes, each value toward a side it does not reach yet (a random one when
+            # it reaches neither), while they certify enough; then that side's exact bound
+            rng = np.random.default_rng(int(c))
+            open_before = np.inf
+            for _ in range(MAX_PUSHES):
+                low, high = ~low_ok(go), ~high_ok(go)
+                n_open = int(low.sum() + high.sum())
+                if n_open == 0 or n_open > (1 - MIN_GAIN) * open_before:
+                    break
+                open_before = n_open
+                down = low & (~high | (rng.random(len(go)) < 0.5))
+                up = high & ~down
+                pushed = np.concatenate([go[down], go[up]])
+                sense = np.concatenate([np.ones(down.sum()), -np.ones(up.sum())])
+                if not extend(pushed, sense) and down.any():
+                    extend(go[down], 1.0)  # something pushed up is uncapped: down only
+            for v in go[~(low_ok(go) & high_ok(go))]:  # (earlier answers certify some)
+                exact_sides(v, (not low_ok(v), not high_ok(v)))
+        rest = targets[~is_go[targets]]
         for sense in (1.0, -1.0):  # most values move off the truth in one push
             open_ = rest[failing(rest)]
             if len(open_):
                 extend(open_, sense)
         for v in rest[failing(rest)]:  # not moved by any point: its exact interval decides
-            extend(np.array([v]), 1.0)
-            if not extend(np.array([v]), -1.0):
-                hi[v] = np.inf
-            exact[v] = True
+            exact_sides(v)
         lps += system.lps
 
     targets = np.flatnonzero(is_target)
@@ -515,8 +903,8 @@ def run_audit(
                     "tol": tol[targets],
                     "exact": exact[targets],
                     "ok": ~failing(targets),
-                    "lower_ok": lo[targets] <= x_true[targets] - level[targets] + tol[targets],
-                    "upper_ok": hi[targets] >= x_true[targets] + level[targets] - tol[targets],
+                    "lower_ok": low_ok(targets),
+                    "upper_ok": high_ok(targets),
                     "pinned": (lo[targets] >= x_true[targets] - tol[targets])
                     & (hi[targets] <= x_true[targets] + tol[targets])
                     & (x_true[targets] > 0),
@@ -526,7 +914,7 @@ def run_audit(
         axis=1,
     )
     blocks = len(set(zip(family[rows], cells["year"].to_numpy()[rows], strict=True)))
-    return Audit(results, blocks, systems, lps, time.perf_counter() - start)
+    return Audit(results, blocks, systems, largest, lps, time.perf_counter() - start)
 
 
 # --------------------------------------------------------------------------------------
@@ -537,6 +925,8 @@ class Case:
     """Everything one audit needs (short repr: pytest prints fixtures in tracebacks)."""
 
     publish: Publish
+    knowledge: Knowledge
+    sectors: pd.DataFrame | None  # the sectors seed, None while it does not exist
     truth: pd.DataFrame  # aligned with publish.cells
     relations: Relations
 
@@ -552,8 +942,9 @@ class Case:
 
 @pytest.fixture(scope="module")
 def case(demo_run: Path) -> Case:
-    publish = load_publish(demo_run)
-    return Case(publish, load_truth(demo_run, publish.cells), build_relations(publish))
+    publish, knowledge, sectors = load_publish(demo_run), load_knowledge(demo_run), load_sectors()
+    relations = build_relations(publish, knowledge, sectors)
+    return Case(publish, knowledge, sectors, load_truth(demo_run, publish.cells), relations)
 
 
 def _table(frame: pd.DataFrame, limit: int = 40) -> str:
@@ -562,9 +953,16 @@ def _table(frame: pd.DataFrame, limit: int = 40) -> str:
     return shown + more
 
 
+def _counts(frame: pd.DataFrame) -> str:
+    """How many per level, ownership and measure (what a failure is made of)."""
+    counts = frame.groupby(["industry_level", "ownership", "measure"]).size()
+    return counts.rename("values").reset_index().to_string(index=False)
+
+
 def test_the_attacker_model_matches_the_publish(case: Case) -> None:
     """What the audit takes as published and as hidden is what serve/ holds: the four
-    magnitudes are NULL exactly for C and D cells, and the others are the true values."""
+    magnitudes are NULL exactly for C and D cells, and the others are the true values; rca
+    is published exactly for the F group cells (ownership total) that have one."""
     cells, truth = case.publish.cells, case.truth
     assert (cells["conf_status"] == truth["conf_status"]).all()
     hidden = cells["conf_status"].isin(["C", "D"]).to_numpy()
@@ -573,6 +971,42 @@ def test_the_attacker_model_matches_the_publish(case: Case) -> None:
     assert not np.isnan(values[~hidden]).any()
     assert np.allclose(values[~hidden], true[~hidden], rtol=0, atol=1e-6)
     assert (cells["conf_status"] == "C").sum() > 1000  # the demo exercises disclosure control
+    assert {"division", "group", "ict_segment"} <= set(cells["industry_level"])
+
+    keys = ["city_code", "year", "industry_code"]
+    groups = cells[(cells["industry_level"] == "group") & (cells["ownership"] == "total")]
+    with_rca = case.knowledge.presence.merge(
+        groups[[*keys, "conf_status"]], on=keys, how="left", validate="1:1"
+    )
+    assert with_rca["conf_status"].notna().all(), "an rca without its group cell"
+    shown = with_rca.merge(case.publish.rca, on=keys, how="left", validate="1:1")
+    # an RCA reveals its group's national output: it is shown only for a free cell whose
+    # group and year have no hidden matrix cell (int_group_indicator_values)
+    in_matrix = groups["city_code"].isin(case.publish.matrix)
+    hidden_national = groups[in_matrix & (groups["conf_status"] != "F")][["year", "industry_code"]]
+    national_hidden = shown.set_index(["year", "industry_code"]).index.isin(
+        pd.MultiIndex.from_frame(hidden_national.drop_duplicates())
+    )
+    expected_shown = (shown["conf_status"] == "F").to_numpy() & ~national_hidden
+    assert (shown["value"].notna().to_numpy() == expected_shown).all()
+    assert len(case.publish.rca) == shown["value"].notna().sum()
+    assert (shown["conf_status"] != "F").sum() > 1000
+
+
+def test_the_presence_granted_is_what_the_publish_implies(case: Case) -> None:
+    """The presence M the attacker is granted (Knowledge) is the one behind the published
+    presence-based values: diversity = Σ_g M_cg, ubiquity = Σ_c M_cg over the matrix
+    locations, and every relatedness density Σ_h M_ch φ_gh / Σ_h φ_gh with the proximity φ
+    of the matrix locations' M (φ_gg = 0)."""
+    implied = implied_by_presence(case.knowledge, case.publish.matrix)
+    published = case.publish.presence_values
+    published = published[published["indicator_id"] != "pci"]  # not linear in M
+    keys = ["city_code", "year", "industry_code", "indicator_id"]
+    both = published.merge(implied, on=keys, how="left", suffixes=("", "_implied"))
+    assert both["value_implied"].notna().all(), _table(both[both["value_implied"].isna()])
+    off = both[~np.isclose(both["value"], both["value_implied"], rtol=0, atol=1e-9)]
+    assert off.empty, _table(off)
+    assert {"ubiquity", "diversity"} <= set(published["indicator_id"])
 
 
 def test_the_relations_hold_on_the_unsuppressed_truth(case: Case) -> None:
@@ -581,26 +1015,41 @@ def test_the_relations_hold_on_the_unsuppressed_truth(case: Case) -> None:
     audit either infeasible or too optimistic)."""
     relations = case.relations
     broken = violations(relations, case.truth[list(MEASURES)].to_numpy())
-    assert broken.empty, f"relations the truth breaks:\n{broken.head(20)}"
-    kinds = set(relations.kind)
-    assert {"ownership", "division", "segment", "geography", "indicator"} <= kinds
+    assert broken.empty, (
+        f"relations the truth breaks:\n{broken.head(20)}\n"
+        f"{pd.Series(relations.kind[broken['id'][broken['kind'] == 'relation']]).value_counts()}"
+    )
+    kinds = pd.Series(relations.kind).value_counts()
+    expected = {"ownership", "division", "segment", "group", "geography", "indicator"}
+    expected.add("shift_share")
+    if case_reveals_presence(case.publish):
+        expected.add("presence")
+    if len(case.publish.rca):  # none on the demo: every group-year has a hidden matrix cell
+        expected.add("rca")
+    if case.sectors is not None:
+        expected.add("sector")
+    assert expected <= set(kinds.index), kinds
     assert len(relations.upper) > 0  # top-4 bounds
+    if case.sectors is None:
+        pytest.skip("dbt_project/seeds/sectors.csv does not exist yet: sector relations untested")
 
 
 def test_the_audit_recovers_primary_cells_without_secondary_suppression(case: Case) -> None:
     """The audit has teeth: publish the D cells' true values (as if secondary suppression
     were off) and it must recover C cells exactly — a C cell alone under a published parent
-    is the parent minus its published siblings."""
+    is the parent minus its published siblings. Audited on a tenth of the cells: without
+    secondary suppression most C cells fail, and each failing side costs an exact LP on its
+    year's system (all of them: ~5 minutes)."""
     values = case.published()
     secondary = (case.publish.cells["conf_status"] == "D").to_numpy()
     values[secondary] = case.truth[list(MEASURES)].to_numpy()[secondary]
-    audit = run_audit(
-        case.publish, case.truth, case.relations, values, (GO,), exact_gross_output=False
-    )
+    sample = (case.publish.cells["row"] % 10 == 0).to_numpy()
+    audit = run_audit(case.publish, case.truth, case.relations, values, (GO,), audited=sample)
     results = audit.results
     recovered = results[(results["hi"] - results["lo"]) <= 2 * results["tol"]]
     assert len(recovered) >= 100, _table(results[~results["ok"]])
     assert (~results["ok"]).sum() >= len(recovered)
+    assert {"division", "group"} <= set(recovered["industry_level"])
     # …and what it recovers is the truth
     assert np.allclose(recovered["lo"], recovered["true"], rtol=1e-6, atol=1e-3)
 
@@ -614,33 +1063,38 @@ def test_no_primary_suppressed_value_can_be_derived_from_the_publish(case: Case)
 
     Symmetric protection (both sides) is what the greedy secondary suppression guarantees
     relation by relation; jointly, over all relations at once, a few cells fall short on one
-    side (demo, seed 0: 17 of 10,251, none pinned). The bar keeps that under 0.5 % of the
-    C cells; closing it fully needs a joint (LP-based) secondary suppression."""
+    side (demo, seed 0, divisions and ICT segments only: 17 of 10,251, none pinned). The bar
+    keeps that under 0.5 % of the C cells; closing it fully needs a joint (LP-based)
+    secondary suppression. Widths are certified lower bounds (run_audit), exact where a side
+    falls short."""
     audit = run_audit(case.publish, case.truth, case.relations, case.published())
     results = audit.results
     n_c = int((case.publish.cells["conf_status"] == "C").sum())
     assert len(results) == n_c * len(MEASURES)  # every C value was audited
     go = results[results["measure"] == "gross_output"]
-    assert go["exact"].all()
     width = (go["hi"] - go["lo"]) / go["true"]
     one_sided = go[go["lower_ok"] != go["upper_ok"]]
     summary = (
         f"audited {n_c} C cells × {len(MEASURES)} magnitudes in {audit.blocks} blocks "
-        f"({audit.systems} independent systems, {audit.lps} LPs, {audit.seconds:.1f} s); "
-        f"gross output (hi − lo) / value: min {width.min():.3f}, "
-        f"median {width.median():.3f}, unbounded {int(np.isinf(width).sum())}; "
+        f"({audit.systems} independent systems, the largest {audit.largest} unknowns; "
+        f"{audit.lps} LPs, {audit.seconds:.1f} s); gross output (hi − lo) / value at least: "
+        f"min {width.min():.3f}, median {width.median():.3f}, "
+        f"unbounded {int(np.isinf(width).sum())}; exact on a side: {int(go['exact'].sum())}; "
         f"protected on one side only: {len(one_sided)}"
     )
     print(summary)
     columns = ["exact", "ok", "lower_ok", "upper_ok", "pinned"]
     derivable = results[results["pinned"]]
     assert derivable.empty, (
-        f"{summary}\n{len(derivable)} C values derivable from the publish:\n"
+        f"{summary}\n{len(derivable)} C values derivable from the publish "
+        f"({len(derivable[KEY].drop_duplicates())} cells):\n{_counts(derivable)}\n"
         + _table(derivable.drop(columns=columns))
     )
     unprotected = go[~go["lower_ok"] & ~go["upper_ok"]]
     assert unprotected.empty, (
         f"{summary}\n{len(unprotected)} C cells whose gross output the publish bounds "
-        "within the protection level on both sides:\n" + _table(unprotected.drop(columns=columns))
+        f"within the protection level on both sides:\n{_counts(unprotected)}\n"
+        + _table(unprotected.drop(columns=columns))
     )
-    assert len(one_sided) <= 0.005 * n_c, f"{summary}\n" + _table(one_sided.drop(columns=columns))
+    shown = _table(one_sided.drop(columns=columns))
+    assert len(one_sided) <= 0.005 * n_c, f"{summary}\n{_counts(one_sided)}\n{shown}"

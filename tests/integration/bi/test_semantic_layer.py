@@ -169,7 +169,8 @@ def test_mf_query_returns_the_published_values(demo_run: Path, tmp_path: Path) -
         for r in density
         if r["ict_relatedness_density_mean"]
     }
-    assert (KUNSHAN, 2013) in got_density and len(got_density) > 20
+    # with disclosure on (the demo run) every relatedness density is withheld: the metric
+    # has nothing to average, and the withheld count below says why
     assert got_density == {
         key: pytest.approx(mean, rel=1e-12)
         for key, (mean, _) in expected_density.items()

@@ -185,16 +185,51 @@ unresolved_cells as (
     select distinct member_cells.cell_id
     from member_cells
     inner join final_unsafe_groups on member_cells.group_id = final_unsafe_groups.group_id
+),
+
+-- Group cells are hidden a whole unit × year × division at a time (every group, every
+-- ownership) once one of them is: relation by relation, the passes protect a division's
+-- groups and a group's ownership parts, but not the two together (a hidden foreign group
+-- cell = the division's foreign part minus its other groups' published foreign parts, each
+-- of which is a group total minus its published domestic part). With all of a division's
+-- groups hidden, a group is bounded only by [0, its division], which protects it whenever
+-- the division cell passes the primary rule (docs/methodology.md#disclosure-control).
+group_blocks as (
+    select
+        year,
+        cell_id,
+        division_block
+    from {{ ref('int_disclosure_groups') }}
+    where
+        group_type = 'group' and member_role = 'child'
+        and year in (select years_to_build.year from years_to_build)
+),
+
+hidden_blocks as (
+    select distinct group_blocks.division_block
+    from group_blocks
+    inner join pass_{{ passes }} on group_blocks.cell_id = pass_{{ passes }}.cell_id
+    where pass_{{ passes }}.conf_status in ('C', 'D')
+),
+
+blocked_cells as (
+    select group_blocks.cell_id
+    from group_blocks
+    inner join hidden_blocks on group_blocks.division_block = hidden_blocks.division_block
 )
 
 select
     cells.cell_id,
     cells.year,
     cells.primary_status,
-    pass_{{ passes }}.conf_status,
+    case
+        when pass_{{ passes }}.conf_status = 'F' and blocked_cells.cell_id is not null then 'D'
+        else pass_{{ passes }}.conf_status
+    end as conf_status,
     unresolved_cells.cell_id is not null as is_in_unresolved_group,
     years_to_build.built_from
 from cells
 inner join pass_{{ passes }} on cells.cell_id = pass_{{ passes }}.cell_id
 inner join years_to_build on cells.year = years_to_build.year
 left join unresolved_cells on cells.cell_id = unresolved_cells.cell_id
+left join blocked_cells on cells.cell_id = blocked_cells.cell_id

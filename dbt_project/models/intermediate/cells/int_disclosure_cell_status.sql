@@ -79,3 +79,12 @@ select
     cell_id,
     conf_status
 from share_cells
+union all
+-- the division cells of the year before, for the shift-share parts that use them
+select
+    city_code,
+    year + 1 as year,
+    'derived/hhi_mfg_previous_year' as cell_id,
+    conf_status
+from share_cells
+where cell_id = 'derived/hhi_mfg'

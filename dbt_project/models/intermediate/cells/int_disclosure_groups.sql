@@ -5,7 +5,8 @@
 --   ownership : total = domestic + hmt + foreign, per unit × year × industry;
 --   division  : manufacturing 'C' = its harmonised divisions, per unit × year × ownership;
 --   segment   : division 39 = its ICT segments, per unit × year × ownership;
---   group     : each division = its three-digit groups, per unit × year × ownership;
+--   group     : each division = its three-digit groups, per unit × year × ownership (the
+--               group cells also carry their unit × year × division block);
 --   geography : parent unit = its county-level units + its unpublished remainder (Suzhou =
 --               Kunshan + rest of Suzhou), per year × industry × ownership.
 -- The remainder (rest of Suzhou) is a unit of its own in the first three: it is published in
@@ -63,7 +64,8 @@ ownership_members as (
         cell_id,
         year,
         built_from,
-        case when ownership = 'total' then 'parent' else 'child' end as member_role
+        case when ownership = 'total' then 'parent' else 'child' end as member_role,
+        cast(null as {{ dbt.type_string() }}) as division_block
     from cells
 ),
 
@@ -74,7 +76,8 @@ division_members as (
         cell_id,
         year,
         built_from,
-        case when industry_code = 'C' then 'parent' else 'child' end as member_role
+        case when industry_code = 'C' then 'parent' else 'child' end as member_role,
+        cast(null as {{ dbt.type_string() }}) as division_block
     from cells
     where
         industry_level = 'division'
@@ -88,7 +91,8 @@ segment_members as (
         cell_id,
         year,
         built_from,
-        case when industry_level = 'division' then 'parent' else 'child' end as member_role
+        case when industry_level = 'division' then 'parent' else 'child' end as member_role,
+        cast(null as {{ dbt.type_string() }}) as division_block
     from cells
     where industry_level = 'ict_segment' or (industry_level = 'division' and industry_code = '39')
 ),
@@ -102,7 +106,11 @@ group_members as (
         cell_id,
         year,
         built_from,
-        case when industry_level = 'division' then 'parent' else 'child' end as member_role
+        case when industry_level = 'division' then 'parent' else 'child' end as member_role,
+        case
+            when industry_level = 'group'
+                then concat_ws('/', city_code, unit_kind, year, left(industry_code, 2))
+        end as division_block
     from cells
     where
         industry_level = 'group'
@@ -122,7 +130,8 @@ geography_members as (
         case
             when cells.unit_kind = 'unit' and child_units.city_code is null then 'parent'
             else 'child'
-        end as member_role
+        end as member_role,
+        cast(null as {{ dbt.type_string() }}) as division_block
     from cells
     left join child_units on cells.city_code = child_units.city_code
     where
@@ -148,6 +157,9 @@ select
     group_type,
     cell_id,
     member_role,
+    -- group cells: the unit × year × division their ownership parts share (the block
+    -- int_asif_industry_cells_disclosure hides whole)
+    division_block,
     year,
     built_from
 from members

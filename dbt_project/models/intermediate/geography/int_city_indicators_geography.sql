@@ -3,8 +3,10 @@
 -- variety, and the three shift-share parts. Built from the city's group and division cells
 -- (gross output). Disclosure status: unrelated variety, like hhi_mfg, the worst of the
 -- manufacturing division cells (a function of their shares); related variety the worst of the
--- group cells; eci, diversity and shift-share that of the manufacturing total they are scaled
--- by (docs/methodology.md#disclosure-control).
+-- group cells; the industry-mix and competitive parts, weighted sums of the division cells of
+-- two years, the worst of those (the national division growth G_i is recoverable from many
+-- cities' parts); eci, diversity and the national-share part that of the manufacturing total
+-- (docs/methodology.md#disclosure-control).
 with
 
 year_releases as (
@@ -95,6 +97,10 @@ select
         "case values_long.indicator_id"
         ~ " when 'unrelated_variety' then 'derived/hhi_mfg'"
         ~ " when 'related_variety' then 'derived/mfg_groups'"
+        ~ " when 'shift_share_industry_mix'"
+        ~ " then 'derived/hhi_mfg derived/hhi_mfg_previous_year'"
+        ~ " when 'shift_share_competitive'"
+        ~ " then 'derived/hhi_mfg derived/hhi_mfg_previous_year'"
         ~ " else 'division/C/total' end"
     ) }} as disclosure_cells
 from values_long
