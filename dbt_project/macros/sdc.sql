@@ -103,3 +103,43 @@ where
         on {{ step }}.cell_id = {{ name }}_remainders.remainder_cell_id
 )
 {%- endmacro -%}
+
+
+{#- sdc_blocked_group_cells(final_pass): CTEs group_blocks, hidden_blocks and blocked_cells —
+    the published group cells of `final_pass` to hide ('D' as conf_status) because another
+    group cell of their unit × year × division (any ownership) is hidden there. Relation by relation, the passes protect a
+    division's groups and a group's ownership parts, but not the two together: a hidden
+    foreign group cell = the division's foreign part minus its other groups' published
+    foreign parts, each a group total minus its published domestic part. With all of a
+    division's groups hidden, a group is bounded only by [0, its division], which protects it
+    whenever the division cell passes the primary rule (docs/methodology.md). Reads
+    years_to_build of the model. -#}
+{%- macro sdc_blocked_group_cells(final_pass) -%}
+group_blocks as (
+    select
+        year,
+        cell_id,
+        division_block
+    from {{ ref('int_disclosure_groups') }}
+    where
+        group_type = 'group' and member_role = 'child'
+        and year in (select years_to_build.year from years_to_build)
+),
+
+hidden_blocks as (
+    select distinct group_blocks.division_block
+    from group_blocks
+    inner join {{ final_pass }} on group_blocks.cell_id = {{ final_pass }}.cell_id
+    where {{ final_pass }}.conf_status in ('C', 'D')
+),
+
+blocked_cells as (
+    select
+        group_blocks.cell_id,
+        'D' as conf_status
+    from group_blocks
+    inner join hidden_blocks on group_blocks.division_block = hidden_blocks.division_block
+    inner join {{ final_pass }} on group_blocks.cell_id = {{ final_pass }}.cell_id
+    where {{ final_pass }}.conf_status = 'F'
+)
+{%- endmacro %}

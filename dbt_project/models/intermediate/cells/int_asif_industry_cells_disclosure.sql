@@ -1,24 +1,20 @@
-{#- Secondary suppression runs as unrolled passes, one group type per pass in a fixed cycle
-    (groups of one type are disjoint, so a pass never hides two cells for one problem); the
-    final check re-tests every group and flags cells of groups still unsafe (a test fails). -#}
+{#- Unrolled passes, one group type each in a fixed cycle (a type's groups are disjoint: a
+    pass never hides two cells for one problem); the final check flags unsafe groups. -#}
 {{ config(materialized='incremental', **by_year_incremental()) }}
 {%- set group_types = ['ownership', 'segment', 'group', 'division', 'geography'] -%}
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}
 -- sqlfluff:indentation:template_blocks_indent:False
--- (the passes below are top-level CTEs built in set blocks, not a nested block)
--- Disclosure status of every ASIF cell (docs/methodology.md, disclosure control).
--- Primary 'C': from int_asif_industry_cells_primary.
--- Secondary 'D' (greedy): a group of int_disclosure_groups (parent = sum of children) is
--- unsafe when its parent is published and its hidden children could be recovered as a sum
--- that is sensitive or is one single suppressed cell, or when its parent is hidden and every
--- child published. An unsafe group gets one more suppressed member: the smallest published
--- child that makes the hidden sum pass (failing that the largest child), else the parent;
--- in geography groups the parent first, so the county-level unit (Kunshan) stays visible.
--- An unpublished remainder (rest of Suzhou) is the difference of two published cells: it is
--- hidden exactly when it is primary-suppressed or a published cell of its geography group is
--- hidden, and it is never chosen itself: choosing it hides its geography parent (Suzhou).
+-- Disclosure status of every ASIF cell (docs/methodology.md). Primary 'C':
+-- int_asif_industry_cells_primary. Secondary 'D' (greedy): a group of int_disclosure_groups
+-- (parent = Σ children) is unsafe when its parent is published and its hidden children sum
+-- to something sensitive or one suppressed cell, or its parent is hidden and every child
+-- published; it gets one more hidden member: the smallest published child making the hidden
+-- sum pass (else the largest), else the parent (geography: the parent first, so Kunshan
+-- stays visible). A remainder (rest of Suzhou), the difference of two published cells, is
+-- hidden when primary-suppressed or a published cell of its geography group is; choosing it
+-- hides Suzhou. Then whole division blocks of group cells (sdc_blocked_group_cells).
 -- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
 {#- the CTEs every pass reads -#}
 {%- set prelude_ctes = [
@@ -187,45 +183,13 @@ unresolved_cells as (
     inner join final_unsafe_groups on member_cells.group_id = final_unsafe_groups.group_id
 ),
 
--- Group cells are hidden a whole unit × year × division at a time (every group, every
--- ownership) once one of them is: relation by relation, the passes protect a division's
--- groups and a group's ownership parts, but not the two together (a hidden foreign group
--- cell = the division's foreign part minus its other groups' published foreign parts, each
--- of which is a group total minus its published domestic part). With all of a division's
--- groups hidden, a group is bounded only by [0, its division], which protects it whenever
--- the division cell passes the primary rule (docs/methodology.md#disclosure-control).
-group_blocks as (
-    select
-        year,
-        cell_id,
-        division_block
-    from {{ ref('int_disclosure_groups') }}
-    where
-        group_type = 'group' and member_role = 'child'
-        and year in (select years_to_build.year from years_to_build)
-),
-
-hidden_blocks as (
-    select distinct group_blocks.division_block
-    from group_blocks
-    inner join pass_{{ passes }} on group_blocks.cell_id = pass_{{ passes }}.cell_id
-    where pass_{{ passes }}.conf_status in ('C', 'D')
-),
-
-blocked_cells as (
-    select group_blocks.cell_id
-    from group_blocks
-    inner join hidden_blocks on group_blocks.division_block = hidden_blocks.division_block
-)
+{{ sdc_blocked_group_cells('pass_' ~ passes) }}
 
 select
     cells.cell_id,
     cells.year,
     cells.primary_status,
-    case
-        when pass_{{ passes }}.conf_status = 'F' and blocked_cells.cell_id is not null then 'D'
-        else pass_{{ passes }}.conf_status
-    end as conf_status,
+    coalesce(blocked_cells.conf_status, pass_{{ passes }}.conf_status) as conf_status,
     unresolved_cells.cell_id is not null as is_in_unresolved_group,
     years_to_build.built_from
 from cells

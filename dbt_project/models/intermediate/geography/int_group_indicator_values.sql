@@ -40,9 +40,9 @@ cell_status as (
 ),
 
 matrix_locations as (
-    select city_code
-    from {{ ref('cities') }}
-    where level in ('prefecture', 'municipality')
+    select distinct city_code
+    from {{ ref('int_city_group_outputs') }}
+    where is_matrix_location
 ),
 
 -- A published RCA reveals the group's national output X_g = X_cg · X / (RCA · X_c): with a

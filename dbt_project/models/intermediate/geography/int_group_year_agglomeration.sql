@@ -156,6 +156,7 @@ select
     group_totals.contributors,
     -- G ≈ H for a group spread like its firms: the difference cancels most digits, and the
     -- engines' last-digit differences in the exact sums would show; 12 decimals are kept
+    -- (DECIMAL(18, 12): on Spark a 38-digit division would keep only 6)
     case
         when firm_herfindahl.herfindahl < 1 and manufacturing_concentration.sum_squared_shares < 1
             then cast({{ rounded_decimal(
@@ -163,7 +164,7 @@ select
                 ~ ' + manufacturing_concentration.sum_squared_shares)'
                 ~ ' / (1 - manufacturing_concentration.sum_squared_shares)'
                 ~ ' - firm_herfindahl.herfindahl) / (1 - firm_herfindahl.herfindahl)',
-                38, 12
+                18, 12
             ) }} as double)
     end as eg_index
 from group_totals

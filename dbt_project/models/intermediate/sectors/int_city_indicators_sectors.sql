@@ -10,10 +10,8 @@
 -- Exact sums of published cells (int_city_sector_cells), the value computed once (ratio).
 -- Imputed value added (E): the sector's cells hold some. Disclosure: every cell summed in the
 -- numerator or denominator, in the ownerships used, and the complement they reveal (FDI
--- dependency: domestic; a segment share: the sector's other segments). ict rows equal the ICT
--- ids (ict_share_mfg_output, fdi_dependency_ict_*, export_intensity_ict, ict_segment_share)
--- and reveal what those do: they carry those ids' cells (indicator_measures), so their
--- conf_status is the ICT ids'.
+-- dependency: domestic; a segment share: the sector's other segments). Not for ict: its rows
+-- are the ICT ids' own, relabelled in int_city_indicators_unioned.
 {%- set fdi_measures = [('va', 'value_added'), ('output', 'gross_output')] %}
 {#- per ownership variant: the breakdown's qualifier, the numerator (m = the measure; the
     casts make (37, 15) + (37, 15) exactly (38, 15) on both engines), the cells it reveals -#}
@@ -27,15 +25,6 @@ with
 
 sector_cells as (
     select * from {{ ref('int_city_sector_cells') }}
-),
-
-ict_measures as (
-    select
-        indicator_id,
-        breakdown,
-        disclosure_cells
-    from {{ ref('indicator_measures') }}
-    where source = 'asif'
 ),
 
 -- one row per city, year and sector: its sums by ownership, the manufacturing total, and
@@ -75,8 +64,7 @@ sector_sums as (
     group by city_code, year, sector_id, release_ids
 ),
 
--- every indicator row with its exact numerator and denominator, the ICT id and breakdown it
--- equals for ict, and the cells it reveals
+-- every indicator row with its exact numerator and denominator and the cells it reveals
 indicator_rows as (
     select
         city_code,
@@ -85,8 +73,6 @@ indicator_rows as (
         release_ids,
         'sector_share_mfg_output' as indicator_id,
         sector_id as breakdown,
-        'ict_share_mfg_output' as ict_indicator_id,
-        'total' as ict_breakdown,
         gross_output_total as numerator,
         mfg_gross_output as denominator,
         false as has_imputed_value_added,
@@ -103,8 +89,6 @@ indicator_rows as (
                 release_ids,
                 'fdi_dependency_sector_{{ suffix }}' as indicator_id,
                 sector_id || '{{ qualifier }}' as breakdown,
-                'fdi_dependency_ict_{{ suffix }}' as ict_indicator_id,
-                '{{ ownership }}' as ict_breakdown,
                 {{ numerator | replace('m_', measure ~ '_') }} as numerator,
                 {{ measure }}_total as denominator,
                 {{ imputed }} as has_imputed_value_added,
@@ -120,8 +104,6 @@ indicator_rows as (
         release_ids,
         'export_intensity_sector' as indicator_id,
         sector_id as breakdown,
-        'export_intensity_ict' as ict_indicator_id,
-        'total' as ict_breakdown,
         export_value as numerator,
         gross_output_total as denominator,
         false as has_imputed_value_added,
@@ -135,8 +117,6 @@ indicator_rows as (
         segments.release_ids,
         'sector_segment_share' as indicator_id,
         segments.sector_id || ':' || segments.part as breakdown,
-        'ict_segment_share' as ict_indicator_id,
-        segments.part as ict_breakdown,
         segments.gross_output as numerator,
         sector_sums.gross_output_total as denominator,
         false as has_imputed_value_added,
@@ -160,11 +140,9 @@ select
     cast(indicator_rows.denominator as decimal(38, 6)) as denominator,
     indicator_rows.has_imputed_value_added,
     indicator_rows.release_ids,
-    {{ space_separated_list('coalesce(ict_measures.disclosure_cells, indicator_rows.cells)') }}
-        as disclosure_cells
+    {{ space_separated_list('indicator_rows.cells') }} as disclosure_cells
 from indicator_rows
-left join ict_measures
-    on
-        indicator_rows.sector_id = 'ict'
-        and indicator_rows.ict_indicator_id = ict_measures.indicator_id
-        and indicator_rows.ict_breakdown = ict_measures.breakdown
+-- ict keeps its own definition (the ICT division of each year's vintage), which a set of
+-- harmonised cells cannot express (1994 group 418, repair, is ICT but not in division 39):
+-- its rows are the ICT ids' (int_city_indicators_unioned)
+where indicator_rows.sector_id <> 'ict'
