@@ -7,13 +7,13 @@ source (macros/engine_sources.sql): the step runs the same on both engines."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from orchestration.complexity.matrix import complexity_by_year
+from orchestration.warehouse.spark_ops import export_tables
 
 INPUT = "intermediate.int_city_group_outputs"
 OUTPUT = "complexity.complexity_values"
@@ -73,18 +73,6 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> None:
         con.unregister("complexity_step_values")
 
 
-def export_for_spark(con: duckdb.DuckDBPyConnection, spark_dir: Path) -> None:
-    """The table as one Parquet file in its own folder, replacing the last export whole."""
-    target = spark_dir / "complexity" / "complexity_values"
-    fresh = target.with_name("complexity_values.new")
-    shutil.rmtree(fresh, ignore_errors=True)
-    fresh.mkdir(parents=True)
-    path = str(fresh / "data.parquet").replace("'", "''")
-    con.execute(f"copy (select * from {OUTPUT} order by all) to '{path}' (format parquet)")
-    shutil.rmtree(target, ignore_errors=True)
-    fresh.rename(target)
-
-
 def run_complexity_step(warehouse_path: Path, spark_dir: Path | None = None) -> int:
     """Read, compute, write; returns the number of values written."""
     # A plain connection: the step reads and writes its own two tables only (the warehouse's
@@ -93,5 +81,5 @@ def run_complexity_step(warehouse_path: Path, spark_dir: Path | None = None) -> 
         values = complexity_values(read_group_outputs(con))
         write_values(con, values)
         if spark_dir is not None:
-            export_for_spark(con, spark_dir)
+            export_tables(con, "complexity", ("complexity_values",), spark_dir / "complexity")
     return len(values)
