@@ -21,7 +21,13 @@ from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import record_phases
 from tools.bench import floor, pandas_peer
 from tools.bench.agreement import SERIES, compare
-from tools.bench.measure import Measurement, dagster_runs, run_measured, step_category
+from tools.bench.measure import (
+    Measurement,
+    dagster_runs,
+    dbt_invocations,
+    run_measured,
+    step_category,
+)
 from tools.bench.phases import read_phases, refresh_breakdown
 from tools.bench.run import refresh_command, split_catalog
 from tools.sample_releases.__main__ import main as generate
@@ -262,7 +268,9 @@ def test_breakdown_reads_the_refresh_phases_the_product_recorded(tmp_path: Path)
         "full_refresh", ["citygvc", "refresh"], 20.0, 1, 1, 1, 1, [], 0, time.time(),
         (0, 0, 0), (0, 0, 0), "log",
     )  # fmt: skip
-    breakdown = refresh_breakdown(measured, tmp_path / "no-dagster-home", full)
+    breakdown = refresh_breakdown(
+        measured, tmp_path / "no-dagster-home", tmp_path / "no-dbt-target", full
+    )
     assert breakdown["refresh_ids"] == ["full"] and breakdown["releases_timed"] == 2
     assert breakdown["ingest_phases_s"]["read"] == pytest.approx(2.0)
     assert breakdown["ingest_phases_s"]["gx"] == pytest.approx(4.0)
@@ -271,6 +279,24 @@ def test_breakdown_reads_the_refresh_phases_the_product_recorded(tmp_path: Path)
     assert breakdown["publish_s"] == pytest.approx(0.3)
     assert breakdown["shares"]["reading_files"] == pytest.approx(0.1)
     assert breakdown["shares"]["gx"] == pytest.approx(0.2)
+
+
+def test_dbt_invocations_are_the_steps_of_this_refresh(tmp_path: Path) -> None:
+    def results(step: str, mtime: float, nodes: list[tuple[str, float]]) -> None:
+        path = tmp_path / f"run_results_{step}.json"
+        rows = [{"unique_id": u, "execution_time": t} for u, t in nodes]
+        path.write_text(json.dumps({"elapsed_time": 9.5, "results": rows}))
+        os.utime(path, (mtime, mtime))
+
+    started = time.time() - 100
+    results("models", started + 5, [("model.p.a", 2.0), ("test.p.t", 0.5), ("model.p.b", 3.0)])
+    results("staging", started - 50, [("model.p.s", 1.0)])  # left by an earlier refresh
+    invocations = dbt_invocations(tmp_path, started, slowest=1)
+    assert set(invocations) == {"models"}
+    models = invocations["models"]
+    assert models["elapsed_s"] == 9.5 and models["nodes"] == 3
+    assert models["models_s"] == 5.0 and models["tests_s"] == 0.5
+    assert models["slowest"] == [{"node": "model.p.b", "seconds": 3.0}]
 
 
 def test_the_bench_drives_the_product_through_its_command_line() -> None:
@@ -315,6 +341,9 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
         assert set(breakdown["dbt_layers_s"]) == {"staging", "models", "indicators"}
         assert breakdown["steps_s"]["complexity"] > 0
         assert breakdown["gx_s"]["gates"] > 0 and breakdown["publish_s"] > 0
+        # each dbt step's own per-model timings, from this refresh's run
+        assert set(breakdown["dbt_invocations"]) == {"staging", "models", "indicators"}
+        assert all(i["models_s"] > 0 for i in breakdown["dbt_invocations"].values())
     # The full refresh ingests 5 releases, the incremental one only the 2 held back.
     full, incremental = (
         results["refresh_breakdown"][k] for k in ("full_refresh", "incremental_refresh")

@@ -16,7 +16,7 @@ import subprocess
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -249,27 +249,27 @@ def step_category(step_key: str) -> str:
     return "other"
 
 
-def dbt_invocations(target_dir: Path, run_ids: Iterable[str], slowest: int = 8) -> dict:
-    """The dbt invocations of these Dagster runs, from the run_results.json that dagster-dbt
-    leaves in `target/<op>-<run id[:7]>-<id>/`: elapsed time, time in models and in tests,
-    and the slowest nodes."""
+def dbt_invocations(target_dir: Path, since: float, slowest: int = 8) -> dict:
+    """The dbt steps of a refresh that started at `since` (epoch seconds), from the copy of
+    run_results.json each step leaves in the refresh's dbt folder (`run_results_<step>.json`):
+    elapsed time, time in models and in tests, and the slowest nodes."""
     invocations = {}
-    for run_id in run_ids:
-        for path in sorted(target_dir.glob(f"*-{run_id[:7]}-*/run_results.json")):
-            run_results = json.loads(path.read_text())
-            nodes = sorted(run_results["results"], key=lambda r: -r["execution_time"])
-            invocations[path.parent.name.rsplit("-", 2)[0]] = {
-                "elapsed_s": run_results["elapsed_time"],
-                "nodes": len(nodes),
-                "models_s": sum(
-                    r["execution_time"] for r in nodes if r["unique_id"].startswith("model.")
-                ),
-                "tests_s": sum(
-                    r["execution_time"] for r in nodes if r["unique_id"].startswith("test.")
-                ),
-                "slowest": [
-                    {"node": r["unique_id"], "seconds": r["execution_time"]}
-                    for r in nodes[:slowest]
-                ],
-            }
+    for path in sorted(target_dir.glob("run_results_*.json")):
+        if path.stat().st_mtime < since:
+            continue  # a step this refresh did not run
+        run_results = json.loads(path.read_text())
+        nodes = sorted(run_results["results"], key=lambda r: -r["execution_time"])
+        invocations[path.stem.removeprefix("run_results_")] = {
+            "elapsed_s": run_results["elapsed_time"],
+            "nodes": len(nodes),
+            "models_s": sum(
+                r["execution_time"] for r in nodes if r["unique_id"].startswith("model.")
+            ),
+            "tests_s": sum(
+                r["execution_time"] for r in nodes if r["unique_id"].startswith("test.")
+            ),
+            "slowest": [
+                {"node": r["unique_id"], "seconds": r["execution_time"]} for r in nodes[:slowest]
+            ],
+        }
     return invocations

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR
 from tools.bench.measure import Measurement, dagster_runs, dbt_invocations, step_category
 
 INGEST_PHASES = ("land", "read", "checks", "gx", "write")
@@ -57,7 +56,9 @@ def _step_seconds(
     return steps, sum(r.seconds for r in runs), first_event, [r.run_id for r in runs]
 
 
-def refresh_breakdown(measurement: Measurement, dagster_home: Path, phases: list[Phase]) -> dict:
+def refresh_breakdown(
+    measurement: Measurement, dagster_home: Path, dbt_target: Path, phases: list[Phase]
+) -> dict:
     """Where a refresh's wall time went: the product's phases, Dagster steps by category and
     everything outside steps (Dagster overhead)."""
     steps, in_runs, first_event, run_ids = _step_seconds(measurement, dagster_home)
@@ -97,5 +98,5 @@ def refresh_breakdown(measurement: Measurement, dagster_home: Path, phases: list
             "dbt": steps.get("dbt", 0.0) / wall,
             "dagster_overhead": overhead / wall,
         },
-        "dbt_invocations": dbt_invocations(DBT_PROJECT_DIR / "target", run_ids),
+        "dbt_invocations": dbt_invocations(dbt_target, measurement.started_at),
     }

@@ -141,6 +141,10 @@ class BenchRun:
         return self.data_dir / "dagster"
 
     @property
+    def dbt_target(self) -> Path:
+        return self.data_dir / "dbt"
+
+    @property
     def published(self) -> Path:
         return self.data_dir / "serve" / "parquet" / "fct_city_indicators.parquet"
 
@@ -198,7 +202,7 @@ def measure_all(bench: BenchRun, echo: Callable[[str], None]) -> dict[str, dict]
     shutil.copyfile(bench.published, bench.run_dir / "published_full.parquet")
     full_phases = read_phases(warehouse)
     breakdown["full_refresh"] = refresh_breakdown(
-        bench.measurements["full_refresh"], bench.dagster_home, full_phases
+        bench.measurements["full_refresh"], bench.dagster_home, bench.dbt_target, full_phases
     )
     bench.measure_tool("floor_base", "floor", echo)
     write_catalog(bench.catalog, bench.doc, bench.doc["releases"])
@@ -206,7 +210,10 @@ def measure_all(bench: BenchRun, echo: Callable[[str], None]) -> dict[str, dict]
     shutil.copyfile(bench.published, bench.run_dir / "published_incremental.parquet")
     seen = {p.refresh_id for p in full_phases}
     breakdown["incremental_refresh"] = refresh_breakdown(
-        bench.measurements["incremental_refresh"], bench.dagster_home, read_phases(warehouse, seen)
+        bench.measurements["incremental_refresh"],
+        bench.dagster_home,
+        bench.dbt_target,
+        read_phases(warehouse, seen),
     )
     for name in ("pandas_peer", "floor"):
         bench.measure_tool(name, name, echo)

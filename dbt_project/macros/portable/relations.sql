@@ -65,47 +65,46 @@
 {%- endmacro %}
 
 
-{#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after): the CTEs of a chain of
-    passes, for a `with` list: `prelude` (CTEs every pass may read, named in `prelude_ctes`),
+{#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress): the CTEs of a
+    chain of passes, for a `with` list: `prelude` (CTEs every pass may read, named in `prelude_ctes`),
     then `links`, where links[k] is CTEs ending in `<prefix><k>`, which reads `<prefix><k-1>`
     and the prelude only. The links cycle through `settles_after` kinds, so once that many
     links in a row leave the state unchanged it is a fixed point of every kind, and the rest of
-    the chain would only copy it. DuckDB: all of them, as written (each link's materialized
-    CTEs are computed once). Spark inlines CTEs, and a view (cached or not) keeps the plan of
-    what it reads, so a chain whose links each read the previous one several times grows a
-    plan exponential in its length. There each prelude CTE and then each link is written once,
-    by its own statement, to a Parquet table in the model's scratch schema
-    (`<schema>_scratch.<model>__<name>`), which what follows reads, and compared with the link
-    before; the chain stops once settled, and `<prefix><last>` reads the settled state. A
-    link's table is dropped once the next one is written. The prelude tables and the last link
-    stay for the model's select and are replaced on its next build. -#}
-{% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
-    {{ return(adapter.dispatch('cte_chain', 'citygvc')(
-        prelude, prelude_ctes, links, prefix, settles_after
-    )) }}
-{%- endmacro %}
-
-{% macro duckdb__cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
-{{ prelude }},
-
-{{ links | join(',\n\n') }}
-{%- endmacro %}
-
-{% macro spark__cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
+    the chain would only copy it. `progress` is an aggregate over a link's rows that differs
+    from the previous link's whenever the link changed anything (for passes that only ever
+    hide more cells: how many are hidden): one scan, where comparing the rows took longer than
+    the pass itself at national scale. Each prelude CTE and then each link is written once, by its
+    own statement, to a table in the model's scratch schema (`<schema>_scratch.<model>__<name>`),
+    which what follows reads, and compared with the link before; the chain stops once settled,
+    and `<prefix><last>` reads the settled state. Both engines gain: DuckDB no longer computes
+    the passes after the fixed point (at national scale most of them), and Spark, which inlines
+    CTEs and keeps the plan of what a view reads, would otherwise plan a chain whose links each
+    read the previous one several times in time exponential in its length. A link's table is
+    dropped once the next one is written; drop_cte_chain (a post-hook) drops the rest. A dbt
+    unit test gets the chain inline (its inputs exist only inside its one statement), and so
+    does anything but `dbt run` and `dbt build` (compiling must not write tables). -#}
+{% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress) -%}
     {%- set scratch = this.schema ~ '_scratch.' ~ this.identifier ~ '__' -%}
+    {%- set as_table = ' ' ~ citygvc.scratch_table_format() ~ ' as with ' -%}
     {%- set read_back = [] -%}
     {%- for name in prelude_ctes -%}
         {%- do read_back.append(name ~ ' as (select * from ' ~ scratch ~ name ~ ')') -%}
     {%- endfor -%}
     {%- set shared = read_back | join(',\n') -%}
-    {%- set chain = namespace(last=0, unchanged=0) -%}
+    {%- set chain = namespace(last=0, unchanged=0, progress=none) -%}
+    {%- if model.resource_type == 'unit_test' or flags.WHICH not in ('run', 'build') -%}
+        {#- inline: a unit test's inputs are CTEs of its one statement, and compiling (dbt
+            compile, sqlfluff) writes no tables -#}
+{{ prelude }},
+
+{{ links | join(',\n\n') }}
+    {%- else -%}
     {%- if execute -%}
-        {%- do run_query('create database if not exists ' ~ this.schema ~ '_scratch') -%}
+        {%- do run_query('create schema if not exists ' ~ this.schema ~ '_scratch') -%}
         {%- for name in prelude_ctes -%}
             {%- do run_query('drop table if exists ' ~ scratch ~ name) -%}
             {%- do run_query(
-                'create table ' ~ scratch ~ name ~ ' using parquet as with ' ~ prelude
-                ~ '\nselect * from ' ~ name
+                'create table ' ~ scratch ~ name ~ as_table ~ prelude ~ '\nselect * from ' ~ name
             ) -%}
         {%- endfor -%}
         {#- a longer chain of an earlier build may have left its last link -#}
@@ -120,31 +119,71 @@
                 {%- endif -%}
             {%- endset -%}
             {%- do run_query(
-                'create table ' ~ scratch ~ prefix ~ k ~ ' using parquet as with '
+                'create table ' ~ scratch ~ prefix ~ k ~ as_table
                 ~ shared ~ previous ~ ',\n' ~ link ~ '\nselect * from ' ~ prefix ~ k
             ) -%}
+            {%- set progress_k = run_query(
+                'select ' ~ progress ~ ' from ' ~ scratch ~ prefix ~ k
+            ).columns[0].values()[0] -%}
             {%- if k > 0 -%}
-                {%- set changed = run_query(
-                    citygvc.rows_differing(scratch ~ prefix ~ k, scratch ~ prefix ~ (k - 1))
-                ).columns[0].values()[0] -%}
-                {%- set chain.unchanged = 0 if changed else chain.unchanged + 1 -%}
+                {%- set chain.unchanged = chain.unchanged + 1
+                    if progress_k == chain.progress else 0 -%}
                 {%- do run_query('drop table ' ~ scratch ~ prefix ~ (k - 1)) -%}
             {%- endif -%}
+            {%- set chain.progress = progress_k -%}
             {%- set chain.last = k -%}
         {%- endfor -%}
+        {%- do log(this.identifier ~ ': ' ~ prefix ~ ' chain settled after ' ~ (chain.last + 1)
+            ~ ' of ' ~ (links | length) ~ ' links') -%}
     {%- endif -%}
 {{ shared }},
 
 {{ prefix }}{{ links | length - 1 }} as (select * from {{ scratch ~ prefix ~ chain.last }})
+    {%- endif -%}
 {%- endmacro %}
 
 
-{#- rows_differing(a, b): a query counting the rows of `a` and `b` (tables of the same
-    columns) that the other lacks, duplicates counted. -#}
-{% macro rows_differing(a, b) -%}
-select count(*) from (
-    (select * from {{ a }} except all select * from {{ b }})
-    union all
-    (select * from {{ b }} except all select * from {{ a }})
-)
+{#- drop_cte_chain(): a post-hook dropping what cte_chain left in the model's scratch schema
+    once the model is built (the prelude's tables and the last link). Renders no SQL. -#}
+{% macro drop_cte_chain() -%}
+    {%- if execute -%}
+        {%- set schema = this.schema ~ '_scratch' -%}
+        {%- for name in citygvc.scratch_tables(schema, this.identifier ~ '__') -%}
+            {%- do run_query('drop table if exists ' ~ schema ~ '.' ~ name) -%}
+        {%- endfor -%}
+    {%- endif -%}
 {%- endmacro %}
+
+
+{#- scratch_tables(schema, prefix): the names of the tables of `schema` starting `prefix`. -#}
+{% macro scratch_tables(schema, prefix) -%}
+    {{ return(adapter.dispatch('scratch_tables', 'citygvc')(schema, prefix)) }}
+{%- endmacro %}
+
+{% macro duckdb__scratch_tables(schema, prefix) -%}
+    {%- set found = run_query(
+        "select table_name from information_schema.tables where table_schema = '" ~ schema
+        ~ "' and starts_with(table_name, '" ~ prefix ~ "') order by table_name"
+    ) -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro spark__scratch_tables(schema, prefix) -%}
+    {%- set found = run_query('show tables in ' ~ schema ~ " like '" ~ prefix ~ "*'") -%}
+    {{ return(found.columns['tableName'].values() | list) }}
+{%- endmacro %}
+
+
+{#- scratch_table_format(): what `create table <name>` needs before `as` for a scratch table:
+    nothing on DuckDB, Parquet on Spark. -#}
+{% macro scratch_table_format() -%}
+    {{ return(adapter.dispatch('scratch_table_format', 'citygvc')()) }}
+{%- endmacro %}
+
+{% macro duckdb__scratch_table_format() -%}
+{%- endmacro %}
+
+{% macro spark__scratch_table_format() -%}
+    using parquet
+{%- endmacro %}
+

@@ -6,6 +6,7 @@ the complexity step's values (`source:complexity+`): the step runs between the t
 (orchestration/defs/transform/complexity.py), so a refresh starts dbt three times."""
 
 import json
+import shutil
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -102,6 +103,11 @@ def _build(
     finally:
         seconds = time.perf_counter() - start
         context.log.info(f"dbt build of {layer}: {seconds:.1f} s")
+        # the next step overwrites run_results.json: each step's copy stays (one per step,
+        # replaced by the next refresh) for the benchmark's per-model breakdown
+        results = target / "run_results.json"
+        if results.exists():
+            shutil.copyfile(results, target / f"run_results_{layer}.json")
         with connect(settings.warehouse_path) as con:
             if settings.engine == "spark":
                 # the gates, the publish and the summary read what Spark built, with DuckDB

@@ -35,29 +35,46 @@ def _series(con: duckdb.DuckDBPyConnection, indicators: str) -> list[tuple[str, 
     ).fetchall()
 
 
+# The pivot's aggregates: each series' value and statuses, named `<stem>_a<i>` by the pivot.
+_AGGREGATES = {"value": "", **STATUS_SUFFIXES}
+
+
+def _wide(indicators: str, stems: dict[tuple[str, str, str], str]) -> str:
+    """CTEs ending in `wide`: one row per city and year, `<stem>_a<i>` columns. PIVOT groups
+    each series' rows once; a `max(...) filter (where <series>)` per column (four per series)
+    scanned every row for each of them: 15 s against 0.5 s for the national panel's 100
+    series. Without series (empty marts) the keys only, no rows."""
+    if not stems:
+        return f"wide as (select city_code, year from read_parquet({indicators}) limit 0)"
+    series = ", ".join(
+        f"({', '.join(sql_str(part) for part in (*key, stem))})" for key, stem in stems.items()
+    )
+    using = ", ".join(f"max({column}) as a{i}" for i, column in enumerate(_AGGREGATES))
+    return (
+        "long as (select f.city_code, f.year, series.stem, f.value, f.obs_status, "
+        f"f.obs_flags, f.conf_status from read_parquet({indicators}) f inner join (values "
+        f"{series}) series (indicator_id, breakdown, source, stem) "
+        "using (indicator_id, breakdown, source)), "
+        f"wide as (pivot long on stem in ({', '.join(sql_str(s) for s in stems.values())}) "
+        f"using {using} group by city_code, year)"
+    )
+
+
 def build_panel(con: duckdb.DuckDBPyConnection, parquet_dir: Path) -> Panel:
     """Create the temporary table `panel` on `con` from the publish's Parquet files."""
     indicators = sql_str(str(parquet_dir / "fct_city_indicators.parquet"))
     cities = sql_str(str(parquet_dir / "dim_city.parquet"))
     stems = panel_stems(_series(con, indicators), KEYS)
-    selects, labels = [], dict(KEY_LABELS)
+    selects, labels = ["wide.city_code", "wide.year", "c.name_zh", "c.name_en"], dict(KEY_LABELS)
     for key, stem in stems.items():
-        match = " and ".join(
-            f"{col} = {sql_str(v)}"
-            for col, v in zip(("indicator_id", "breakdown", "source"), key, strict=True)
-        )
         name = full_name(*key)
-        selects.append(f"max(value) filter (where {match}) as {stem}")
-        labels[stem] = name
-        for column, suffix in STATUS_SUFFIXES.items():
-            selects.append(f"max({column}) filter (where {match}) as {stem}{suffix}")
-            labels[stem + suffix] = f"{name} {column}"
-    keys = "f.city_code, f.year, any_value(c.name_zh) as name_zh, any_value(c.name_en) as name_en"
+        for i, (column, suffix) in enumerate(_AGGREGATES.items()):
+            selects.append(f'wide."{stem}_a{i}" as {stem}{suffix}')
+            labels[stem + suffix] = name if column == "value" else f"{name} {column}"
     con.execute(
-        f"create or replace temp table {PANEL_TABLE} as "
-        f"select {', '.join([keys, *selects])} "
-        f"from read_parquet({indicators}) f left join read_parquet({cities}) c using (city_code) "
-        "group by f.city_code, f.year order by f.city_code, f.year"
+        f"create or replace temp table {PANEL_TABLE} as with {_wide(indicators, stems)} "
+        f"select {', '.join(selects)} from wide left join read_parquet({cities}) c "
+        "using (city_code) order by wide.city_code, wide.year"
     )
     types = dict(
         con.execute(f"select column_name, column_type from (describe {PANEL_TABLE})").fetchall()

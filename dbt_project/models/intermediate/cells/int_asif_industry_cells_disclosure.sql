@@ -164,10 +164,11 @@ step_{{ i }} as (
 {%- do passes_sql.append(pass_sql) %}
 {%- endfor %}
 
--- the passes in a chain (cte_chain: on Spark written as tables until a cycle hides no more)
+-- the passes in a chain (cte_chain: written as tables until a cycle hides no more cells)
+{%- set hidden_cells = 'sum(case when is_hidden then 1 else 0 end)' %}
 with
 
-{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length) }},
+{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length, hidden_cells) }},
 
 final_group_state as (
     {{ sdc_group_state('pass_' ~ passes) | indent(4) }}

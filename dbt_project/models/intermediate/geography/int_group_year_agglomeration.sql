@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', **by_year_incremental()) }}
 -- Ellison–Glaeser agglomeration γ of each harmonised manufacturing group and year over the
 -- matrix locations (municipalities and prefecture-level cities):
 --   G = Σ_c (s_cg − x_c)², s_cg the city's share of the group's output, x_c its share of
@@ -8,8 +9,19 @@
 -- H is firm-level and never leaves the warehouse; the firm count decides whether γ is shown.
 -- γ is rounded to 12 decimals.
 -- Shares are DOUBLE; each sum over cities or firms is exact (DECIMAL), so the bytes do not
--- depend on the engine's order of addition.
+-- depend on the engine's order of addition. Incremental by year (int_asif_year_digests).
 with
+
+year_inputs as (
+    select
+        year,
+        value_added_digest as input_key
+    from {{ ref('int_asif_year_digests') }}
+),
+
+years_to_build as (
+    {{ years_to_build('year_inputs') | indent(4) }}
+),
 
 matrix_units as (
     select
@@ -18,7 +30,9 @@ matrix_units as (
         units.city_code
     from {{ ref('int_firm_year_city_units') }} as units
     inner join {{ ref('cities') }} as cities on units.city_code = cities.city_code
-    where units.unit_kind = 'unit' and cities.level in ('prefecture', 'municipality')
+    where
+        units.unit_kind = 'unit' and cities.level in ('prefecture', 'municipality')
+        and units.year in (select years_to_build.year from years_to_build)
 ),
 
 firm_contributions as (
@@ -38,7 +52,8 @@ firm_contributions as (
             firm_years.year = matrix_units.year
             and firm_years.firm_id = matrix_units.firm_id
     where
-        firm_years.is_manufacturing
+        firm_years.year in (select years_to_build.year from years_to_build)
+        and firm_years.is_manufacturing
         and firm_years.gross_output > 0
         and group_weights.industry_level = 'group'
         and group_weights.weight > 0
@@ -166,8 +181,10 @@ select
                 ~ ' - firm_herfindahl.herfindahl) / (1 - firm_herfindahl.herfindahl)',
                 18, 12
             ) }} as double)
-    end as eg_index
+    end as eg_index,
+    years_to_build.built_from
 from group_totals
+inner join years_to_build on group_totals.year = years_to_build.year
 inner join present_city_terms
     on
         group_totals.year = present_city_terms.year
