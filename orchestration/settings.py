@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,17 @@ DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
 DEFAULT_SDC_MIN_FIRMS = 3
 DEFAULT_SDC_DOMINANCE = 85
 
+# Size caps of catalog files (docs/settings.md, docs/catalog.md). The largest file of the national
+# sample catalog (one ASIF year: ~440,000 firms x 18 columns as Stata .dta) is 84 MB, and a real
+# national ASIF year with its ~100 columns is a few hundred MB at most; a release is one ASIF
+# year or one year's city tables (a few MB). 4 GiB per file and 8 GiB per release leave ten
+# times that and more, and still refuse a file that would fill the landing disk or that no
+# reader could hold in memory.
+DEFAULT_MAX_FILE_BYTES = 4 * 2**30
+DEFAULT_MAX_RELEASE_BYTES = 8 * 2**30
+_BYTES_RE = re.compile(r"^(\d+)\s*(KiB|MiB|GiB|TiB)?$")
+_BYTE_UNITS = {None: 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
+
 # The engines dbt can build the warehouse on (docs/settings.md, docs/scale-out.md).
 ENGINES = ("duckdb", "spark")
 
@@ -34,6 +46,8 @@ class Settings:
     sdc_min_firms: int = DEFAULT_SDC_MIN_FIRMS
     sdc_dominance: int = DEFAULT_SDC_DOMINANCE
     engine: str = "duckdb"
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_release_bytes: int = DEFAULT_MAX_RELEASE_BYTES
     releases_is_default: bool = field(default=False, compare=False)
 
     @classmethod
@@ -56,6 +70,10 @@ class Settings:
             sdc_min_firms=int(env.get("CITYGVC_SDC_MIN_FIRMS") or DEFAULT_SDC_MIN_FIRMS),
             sdc_dominance=int(env.get("CITYGVC_SDC_DOMINANCE") or DEFAULT_SDC_DOMINANCE),
             engine=engine,
+            max_file_bytes=_byte_size(env, "CITYGVC_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
+            max_release_bytes=_byte_size(
+                env, "CITYGVC_MAX_RELEASE_BYTES", DEFAULT_MAX_RELEASE_BYTES
+            ),
             releases_is_default=not releases,
         )
 
@@ -133,6 +151,18 @@ class Settings:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
         os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "true")
+
+
+def _byte_size(env: dict[str, str], name: str, default: int) -> int:
+    """A positive size in bytes, optionally with a binary unit: `500000000`, `512 MiB`, `4GiB`."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    match = _BYTES_RE.match(text)
+    value = int(match.group(1)) * _BYTE_UNITS[match.group(2)] if match else 0
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number of bytes (e.g. 4GiB), not {text!r}")
+    return value
 
 
 def raw_dir_beside(warehouse_path: Path) -> Path:

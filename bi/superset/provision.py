@@ -11,8 +11,9 @@ every object is found by name and updated, never duplicated. Creates
 - the starter dashboard "citygvc: Kunshan vs Dongguan" (slug citygvc) with the seed's series
   and the ECI ranking of all cities in the newest year.
 
-Environment: CITYGVC_DATA_DIR, SUPERSET_PORT, SUPERSET_ADMIN_USER, SUPERSET_ADMIN_PASSWORD
-(setup.sh exports them all) and SUPERSET_SERVER_PID (to stop waiting if the server died).
+Environment: CITYGVC_DATA_DIR, SUPERSET_HOME (its admin_password file holds the password that
+bi/superset/credentials.sh generated), SUPERSET_PORT, SUPERSET_ADMIN_USER (setup.sh exports
+them all) and SUPERSET_SERVER_PID (to stop waiting if the server died).
 """
 
 from __future__ import annotations
@@ -415,7 +416,7 @@ def main() -> int:
     api = Superset(
         base,
         os.environ.get("SUPERSET_ADMIN_USER", "admin"),
-        os.environ.get("SUPERSET_ADMIN_PASSWORD", "admin"),
+        (Path(os.environ["SUPERSET_HOME"]) / "admin_password").read_text().rstrip("\n"),
     )
     db_id = ensure_database(api, data_dir)
     saved = ensure_saved_queries(api, db_id)

@@ -9,10 +9,12 @@
 #
 # Idempotent: the venv is (re)built only when bi/superset/requirements.lock changes, the metadata
 # database is migrated in place, and provisioning updates what it created before.
+# The admin password is random, made and printed on the first run only, then kept in
+# $SUPERSET_HOME/admin_password (owner only); delete that file for a new one (credentials.sh).
 # Environment (all optional): CITYGVC_DATA_DIR (./data), SUPERSET_HOME
-# ($CITYGVC_DATA_DIR/superset: Superset's metadata DB and secret key), SUPERSET_PORT (8088),
-# SUPERSET_ADMIN_USER / SUPERSET_ADMIN_PASSWORD (admin / admin: a local install only),
-# SUPERSET_VENV (.venv-superset), PYTHON (python3.11).
+# ($CITYGVC_DATA_DIR/superset: Superset's metadata DB, secret key and admin password),
+# SUPERSET_PORT (8088), SUPERSET_ADMIN_USER (admin), SUPERSET_ADMIN_PASSWORD (replaces the
+# stored password), SUPERSET_VENV (.venv-superset), PYTHON (python3.11).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,7 +27,6 @@ export SUPERSET_HOME="${SUPERSET_HOME:-$data_dir/superset}"
 export SUPERSET_CONFIG_PATH="$here/superset_config.py"
 export SUPERSET_PORT="${SUPERSET_PORT:-8088}"
 export SUPERSET_ADMIN_USER="${SUPERSET_ADMIN_USER:-admin}"
-export SUPERSET_ADMIN_PASSWORD="${SUPERSET_ADMIN_PASSWORD:-admin}"
 export CITYGVC_DATA_DIR="$data_dir"
 # Superset's CLI is a Flask app; without this it looks for an app in the working directory.
 export FLASK_APP="superset.app:create_app()"
@@ -38,10 +39,11 @@ case "${1:-}" in
 esac
 
 log() { echo "[superset] $*"; }
-# Quiet steps log to $SUPERSET_HOME/setup.log; on failure its tail is shown.
+# Quiet steps log to $SUPERSET_HOME/setup.log; on failure its tail is shown. Only the command
+# is named, not its arguments: some carry the admin password.
 quiet() {
   "$@" >>"$SUPERSET_HOME/setup.log" 2>&1 || {
-    echo "[superset] failed: $*" >&2; tail -n 30 "$SUPERSET_HOME/setup.log" >&2; exit 1
+    echo "[superset] failed: ${*:1:3}" >&2; tail -n 30 "$SUPERSET_HOME/setup.log" >&2; exit 1
   }
 }
 
@@ -57,21 +59,27 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -x "$venv/bin/superset"
 fi
 
 # 2. Superset's own metadata database, secret key and admin user.
-mkdir -p "$SUPERSET_HOME"
-chmod 700 "$SUPERSET_HOME"
-if [[ ! -s "$SUPERSET_HOME/secret_key" ]]; then
-  (umask 077 && "$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(48))' \
-    > "$SUPERSET_HOME/secret_key")
-fi
+bash "$here/credentials.sh"
+password_file="$SUPERSET_HOME/admin_password"
+admin_password="$(<"$password_file")"
 init_stamp="$SUPERSET_HOME/.citygvc-initialised"
 if [[ ! -f "$init_stamp" || "$(cat "$init_stamp")" != "$want" ]]; then
   log "initialising the metadata database in $SUPERSET_HOME …"
   quiet "$venv/bin/superset" db upgrade
   quiet "$venv/bin/superset" fab create-admin --username "$SUPERSET_ADMIN_USER" \
-    --firstname citygvc --lastname admin --email admin@localhost \
-    --password "$SUPERSET_ADMIN_PASSWORD"
+    --firstname citygvc --lastname admin --email admin@localhost --password "$admin_password"
   quiet "$venv/bin/superset" init
   echo "$want" > "$init_stamp"
+fi
+# create-admin leaves an existing user as it is: whenever the stored password is not the one
+# last given to Superset (a new install, a deleted password file, SUPERSET_ADMIN_PASSWORD),
+# reset the admin user's password to it. The stamp holds the file's digest, owner only.
+applied="$SUPERSET_HOME/.admin-password-applied"
+digest="$(sha256sum "$password_file" | cut -d' ' -f1)"
+if [[ ! -f "$applied" || "$(cat "$applied")" != "$digest" ]]; then
+  quiet "$venv/bin/superset" fab reset-password --username "$SUPERSET_ADMIN_USER" \
+    --password "$admin_password"
+  (umask 077 && echo "$digest" > "$applied")
 fi
 [[ "$mode" == "install" ]] && { log "installed: $venv"; exit 0; }
 
@@ -84,5 +92,6 @@ log "starting Superset on http://127.0.0.1:$SUPERSET_PORT …"
 server=$!
 trap 'kill "$server" 2>/dev/null; wait "$server" 2>/dev/null' EXIT INT TERM
 SUPERSET_SERVER_PID="$server" "$venv/bin/python" "$here/provision.py"
-log "ready: http://127.0.0.1:$SUPERSET_PORT (user $SUPERSET_ADMIN_USER); Ctrl-C stops Superset"
+log "ready: http://127.0.0.1:$SUPERSET_PORT (user $SUPERSET_ADMIN_USER, password in" \
+  "$password_file); Ctrl-C stops Superset"
 wait "$server"

@@ -2,8 +2,9 @@
 
 Loaded by Superset through SUPERSET_CONFIG_PATH, which bi/superset/setup.sh sets; SUPERSET_HOME
 (default $CITYGVC_DATA_DIR/superset) holds Superset's own metadata database and the secret key
-that setup.sh generated there on first run. Nothing here touches the warehouse: the only
-analytics database Superset gets is the published marts file, opened read only.
+that credentials.sh (run by setup.sh) generated there on first run. Nothing here touches the
+warehouse: the only analytics database Superset gets is the published marts file, opened read
+only.
 """
 
 import os
@@ -11,8 +12,8 @@ from pathlib import Path
 
 _home = Path(os.environ["SUPERSET_HOME"])
 
-# Generated once per install by setup.sh (owner-only file); a fixed key would let anyone
-# forge session cookies.
+# Random, generated once per install by credentials.sh (owner-only file); a fixed key would let
+# anyone forge session cookies.
 SECRET_KEY = (_home / "secret_key").read_text().strip()
 SQLALCHEMY_DATABASE_URI = f"sqlite:///{_home / 'superset.db'}?check_same_thread=false"
 

@@ -26,6 +26,8 @@ class CitygvcSettings(ConfigurableResource):
     sdc_min_firms: int
     sdc_dominance: int
     engine: str = "duckdb"
+    max_file_bytes: int
+    max_release_bytes: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CitygvcSettings:
@@ -37,6 +39,8 @@ class CitygvcSettings(ConfigurableResource):
             sdc_min_firms=settings.sdc_min_firms,
             sdc_dominance=settings.sdc_dominance,
             engine=settings.engine,
+            max_file_bytes=settings.max_file_bytes,
+            max_release_bytes=settings.max_release_bytes,
         )
 
     def get(self) -> Settings:
@@ -48,6 +52,8 @@ class CitygvcSettings(ConfigurableResource):
             sdc_min_firms=self.sdc_min_firms,
             sdc_dominance=self.sdc_dominance,
             engine=self.engine,
+            max_file_bytes=self.max_file_bytes,
+            max_release_bytes=self.max_release_bytes,
         )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from orchestration.ingest.caps import over_cap
 from orchestration.ingest.catalog import CatalogSource, Release
 from orchestration.ingest.checks import (
     CheckFailure,
@@ -245,8 +246,12 @@ def land_release(
     release: Release,
     code_fingerprint: str | None,
 ) -> tuple[_Ingest, LandedRelease | IngestOutcome]:
-    """Verify and land `release`: its ingest and landed files, or its quarantine outcome."""
+    """Verify and land `release`: its ingest and landed files, or its quarantine outcome (a
+    release over a size cap is quarantined without downloading anything)."""
     ingest = _Ingest(con, settings, release, code_fingerprint)
+    capped = over_cap(release, settings)
+    if capped is not None:
+        return ingest, ingest.quarantine(capped.reason, capped.message, file=capped.file)
     landed = ingest.land(source)
     if isinstance(landed, LandedRelease):
         return ingest, landed

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.caps import over_cap
 from orchestration.ingest.catalog import (
     CatalogSource,
     FetchError,
@@ -210,6 +211,10 @@ def check_release(
     verdict = Verdict(release)
     if release.dataset == "asif":
         verdict.previous = previous_from_record(recorded, release)
+    too_large = over_cap(release, settings)
+    if too_large is not None:  # refused before any download, as the refresh does
+        verdict.failures.append(CheckFailure(too_large.reason, too_large.message, too_large.file))
+        return verdict
     folder = work / release.release_id
     folder.mkdir(parents=True, exist_ok=True)
     try:

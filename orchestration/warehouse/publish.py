@@ -7,6 +7,11 @@ Parquet files, docs/exports.md) beside the served ones, audits them against the 
 and only then swaps them in: `os.replace` of the file and of two symlinks
 (`serve/parquet` → `versions/<id>/parquet`, `serve/exports` → `versions/<id>/exports`).
 BI readers never see a half-written set and never hold a lock the writer needs.
+
+Served files are readable by everyone (BI tools may run as another user) and writable by no one
+(0444): a publish never edits one in place, it swaps in new ones. Folders are 0755, writable by
+their owner only, which is what replacing, pruning and rolling back need. The modes are set
+explicitly, whatever the process umask.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from orchestration.warehouse.served_db import STORAGE_VERSION, sql_str, write_se
 SERVED_DB = "citygvc.duckdb"
 EXPORTS = "exports"  # docs/exports.md
 KEEP_VERSIONS = 5
+SERVED_FILE_MODE = 0o444
+SERVED_DIR_MODE = 0o755
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,23 @@ def _history(settings: Settings) -> list[str]:
 
 def _write_json(path: Path, doc: object) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
+    tmp.unlink(missing_ok=True)  # a killed publish's leftover is read-only
     tmp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    tmp.chmod(SERVED_FILE_MODE)
     os.replace(tmp, path)
+
+
+def _served_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(SERVED_DIR_MODE)
+
+
+def _seal(folder: Path) -> None:
+    """Give `folder` and everything in it the served modes."""
+    folder.chmod(SERVED_DIR_MODE)
+    for path in folder.rglob("*"):
+        if not path.is_symlink():
+            path.chmod(SERVED_DIR_MODE if path.is_dir() else SERVED_FILE_MODE)
 
 
 def build_version(
@@ -79,6 +101,8 @@ def build_version(
     versions = settings.serve_dir / "versions"
     final = versions / publish_id
     work = versions / f".build-{publish_id}"
+    _served_dir(settings.serve_dir)
+    _served_dir(versions)
     shutil.rmtree(work, ignore_errors=True)
     (work / "parquet").mkdir(parents=True)
     db_path = work / SERVED_DB
@@ -118,6 +142,7 @@ def build_version(
         "duckdb_storage_version": STORAGE_VERSION,
     }
     _write_json(work / "manifest.json", manifest)
+    _seal(work)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(work, final)
     return final, manifest
@@ -161,7 +186,9 @@ def swap_in(settings: Settings, version_dir: Path, manifest: dict) -> None:
     serve = settings.serve_dir
     target = serve / SERVED_DB
     staged = serve / f".{SERVED_DB}.incoming"
+    staged.unlink(missing_ok=True)  # a killed publish's leftover is read-only
     shutil.copyfile(version_dir / SERVED_DB, staged)
+    staged.chmod(SERVED_FILE_MODE)
     # A stale write-ahead log beside the target would make every later open fail.
     for wal in (serve / f"{SERVED_DB}.wal", serve / f".{SERVED_DB}.incoming.wal"):
         wal.unlink(missing_ok=True)

@@ -1,15 +1,19 @@
 """Catalog sources (docs/catalog.md): a directory (or `file://` URL) or an `http(s)://` URL holding
-`catalog.json` and the files it lists; `open_catalog` picks the client for a location."""
+`catalog.json` and the files it lists; `open_catalog` picks the client for a location.
+
+Over HTTP, every request has a connect and a read timeout, TLS certificates are always
+verified, and redirects are followed only within the catalog's own scheme, host and port."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import requests
@@ -20,6 +24,16 @@ from orchestration.ingest.catalog.model import CATALOG_FILE, CatalogError, Entry
 from orchestration.ingest.catalog.validate import check_relative_path, parse_catalog_bytes
 
 _CHUNK = 1 << 20
+# The national sample catalog's catalog.json (30 releases, ~8,000 files) is under 1 MB; a
+# catalog.json past this is no catalog and is not read into memory.
+MAX_CATALOG_BYTES = 64 * 2**20
+# Seconds to open a connection, and to wait for the next bytes of a response (not for the
+# whole download: a national ASIF year takes minutes on a slow link).
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 60.0
+# Same-origin redirects followed per request (a moved folder, a trailing slash added).
+MAX_REDIRECTS = 5
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def _checked_path(rel_path: str) -> None:
@@ -39,6 +53,18 @@ def _copy_limited(src: Iterable[bytes], out: Any, max_bytes: int | None) -> None
             return
         out.write(chunk)
         written += len(chunk)
+
+
+def _within_catalog_cap(data: bytes, where: str) -> bytes:
+    if len(data) > MAX_CATALOG_BYTES:
+        raise CatalogError(f"{where}: larger than {MAX_CATALOG_BYTES:,} bytes; not a catalog")
+    return data
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
 
 
 class CatalogSource(ABC):
@@ -64,10 +90,11 @@ class DirectorySource(CatalogSource):
     def read_catalog(self) -> dict[str, Any]:
         path = self.root / CATALOG_FILE
         try:
-            data = path.read_bytes()
+            with path.open("rb") as src:
+                data = src.read(MAX_CATALOG_BYTES + 1)
         except OSError as exc:
             raise CatalogError(f"cannot read {path}: {exc.strerror or exc}") from None
-        return parse_catalog_bytes(data, str(path))
+        return parse_catalog_bytes(_within_catalog_cap(data, str(path)), str(path))
 
     def fetch_file(self, rel_path: str, dest: Path, max_bytes: int | None = None) -> None:
         _checked_path(rel_path)
@@ -92,7 +119,9 @@ class DirectorySource(CatalogSource):
 
 class HttpSource(CatalogSource):
     """HTTP(S) catalog. Connection errors and 5xx are retried with exponential back-off
-    (urllib3 Retry, honouring Retry-After); a 4xx fails at once with the URL in the error."""
+    (urllib3 Retry, honouring Retry-After); a 4xx fails at once with the URL in the error.
+    A redirect is followed only to the same scheme, host and port (a catalog must not send
+    citygvc, and the credentials in its URL, elsewhere, nor downgrade https to http)."""
 
     RETRY_STATUSES = (500, 502, 503, 504)
 
@@ -102,7 +131,7 @@ class HttpSource(CatalogSource):
         *,
         retries: int = 5,
         backoff: float = 0.5,
-        timeout: float = 30.0,
+        timeout: float | tuple[float, float] = (CONNECT_TIMEOUT, READ_TIMEOUT),
     ) -> None:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.retries = retries
@@ -127,8 +156,32 @@ class HttpSource(CatalogSource):
         return self.base_url + quote(rel_path, safe="/")
 
     def _get(self, url: str) -> requests.Response:
+        """The response to `url` after same-origin redirects. Raises FetchError for a refused
+        redirect, CatalogError when the server cannot be reached."""
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._send(target)
+            if not response.is_redirect:
+                return response
+            location = urljoin(target, response.headers["Location"])
+            response.close()
+            if _origin(location) != _origin(url):
+                raise FetchError(
+                    self._public(url),
+                    f"redirect to {self._public(location)} refused: only redirects to the "
+                    "same scheme, host and port are followed",
+                )
+            target = location
+        raise FetchError(self._public(url), f"more than {MAX_REDIRECTS} redirects")
+
+    def _send(self, url: str) -> requests.Response:
         try:
-            response = self.session.get(url, stream=True, timeout=self.timeout)
+            # verify=True on every request: certificates are always checked (REQUESTS_CA_BUNDLE
+            # may name the CA of an internal server; nothing turns the check off). Redirects
+            # are followed by `_get`, which checks where they lead.
+            response = self.session.get(
+                url, stream=True, timeout=self.timeout, allow_redirects=False, verify=True
+            )
         except requests.RequestException as exc:
             raise CatalogError(
                 f"{self._public(url)} unreachable after {self.retries} retries: {exc}"
@@ -143,10 +196,18 @@ class HttpSource(CatalogSource):
 
     def read_catalog(self) -> dict[str, Any]:
         url = self._url(CATALOG_FILE)
-        with self._get(url) as response:
-            if response.status_code >= 400:
+        try:
+            response = self._get(url)
+        except FetchError as exc:
+            raise CatalogError(str(exc)) from None
+        with response:
+            if response.status_code >= 300:
                 raise CatalogError(f"{self._public(url)}: HTTP {response.status_code}")
-            return parse_catalog_bytes(response.content, self._public(url))
+            data = io.BytesIO()
+            _copy_limited(response.iter_content(_CHUNK), data, MAX_CATALOG_BYTES)
+            return parse_catalog_bytes(
+                _within_catalog_cap(data.getvalue(), self._public(url)), self._public(url)
+            )
 
     def fetch_file(self, rel_path: str, dest: Path, max_bytes: int | None = None) -> None:
         _checked_path(rel_path)
@@ -155,7 +216,7 @@ class HttpSource(CatalogSource):
         # retried here, with the same back-off.
         for attempt in range(self.retries + 1):
             with self._get(url) as response:
-                if response.status_code >= 400:
+                if response.status_code >= 300:
                     raise FetchError(self._public(url), f"HTTP {response.status_code}")
                 try:
                     with dest.open("wb") as out:

@@ -29,6 +29,7 @@ from orchestration.ingest.readers.headers import (
 from orchestration.ingest.readers.headers import (
     normalise_name as normalise_name,  # the FDI readers' rule, imported from here
 )
+from orchestration.ingest.readers.limits import ASIF_LIMITS
 from orchestration.ingest.readers.sources import (
     RawChunk,
     header_names,
@@ -279,19 +280,19 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
     file = file or path.name
     mapping = asif_column_map()
     if fmt == "dta":
-        names, labels, rows, encoding = read_dta_labels(path, file)
+        names, labels, rows, encoding = read_dta_labels(path, file, ASIF_LIMITS)
         if rows == 0:
             raise ReadError(file, None, None, "no data rows", "empty_file")
         chunks = iter_dta(path, file, encoding, rows)
         return _frame(file, fmt, names, labels, chunks, mapping, encoding or None)
     if fmt == "csv":
-        table, encoding = read_csv_strings(path, file)
+        table, encoding = read_csv_strings(path, file, ASIF_LIMITS)
         return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping, encoding)
     if fmt == "parquet":
-        table = read_parquet(path, file)
+        table = read_parquet(path, file, ASIF_LIMITS)
         return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)
     if fmt == "xlsx":
-        sheet = next(s for s in read_xlsx(path, file) if s.rows)
+        sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)
         plan = plan_columns(header_names(sheet), {}, mapping)
         widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}
         names, table, sheet_rows = long_sheet_table(sheet, widths)

@@ -7,7 +7,8 @@ class ReadError(Exception):
     """A file that cannot be read as a table.
 
     `reason` is a short code for the quarantine record: empty_file, truncated_file,
-    corrupt_file, encoding_error, malformed_row, no_table. `row` is the 1-based data row
+    corrupt_file, encoding_error, malformed_row, no_table, and too_many_rows,
+    too_many_columns, xlsx_too_large (readers/limits.py). `row` is the 1-based data row
     (or sheet row for xlsx), `column` the column as printed in the file."""
 
     def __init__(

@@ -28,6 +28,7 @@ from orchestration.ingest.readers.fdi_table import (
     strip_print_marks,
 )
 from orchestration.ingest.readers.fdi_wide import find_industry_header, wide_sheet
+from orchestration.ingest.readers.limits import FDI_LIMITS
 from orchestration.ingest.readers.sources import (
     Sheet,
     long_sheet_table,
@@ -114,14 +115,14 @@ def _looks_long(sheet: Sheet) -> bool:
 def _read_csv(path: Path, file: str, frame: FdiFrame) -> None:
     """A CSV file: the long layout, unless it prints a wide table (title rows, a `行业`
     header) instead of a long header."""
-    sheet, frame.encoding = read_csv_sheet(path, file)
+    sheet, frame.encoding = read_csv_sheet(path, file, FDI_LIMITS)
     # A wide table has title rows (year, city) above its `行业` header.
     if sheet.rows and not _looks_long(sheet) and (find_industry_header(sheet) or 0) > 0:
         table = wide_sheet(file, sheet, frame)
         if table is not None:
             frame.table = table
             return
-    raw, frame.encoding = read_csv_strings(path, file)
+    raw, frame.encoding = read_csv_strings(path, file, FDI_LIMITS)
     rows = pa.array(range(1, raw.num_rows + 1), pa.int64())
     frame.table = _long_table(file, raw.column_names, raw, rows, None, frame)
 
@@ -136,7 +137,7 @@ def read_fdi_city(path: Path, fmt: str, file: str | None = None) -> FdiFrame:
     if fmt not in ("xlsx", "xls"):
         raise ReadError(file, None, None, f"fdi_city tables come as csv, xlsx or xls, not {fmt}")
     parts = []
-    for sheet in read_workbook(path, file, fmt):
+    for sheet in read_workbook(path, file, fmt, FDI_LIMITS):
         if not sheet.rows:
             continue
         if _looks_long(sheet):

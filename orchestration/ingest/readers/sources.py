@@ -1,7 +1,8 @@
 """Low-level readers: each format to raw Arrow columns under the names the file uses.
 
 Nothing here knows about canonical columns; `asif.py` and `fdi.py` map names afterwards.
-Errors are raised as ReadError with a reason code and the most precise location known.
+Errors are raised as ReadError with a reason code and the most precise location known. Every
+reader takes the `TableLimits` of the dataset it reads for (readers/limits.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.limits import (
+    TableLimits,
+    check_columns,
+    check_csv_lines,
+    check_rows,
+    check_unzipped_size,
+    limited_rows,
+)
 
 DTA_CHUNK_ROWS = 100_000
 _DTA_XML_HEAD = b"<stata_dta>"
@@ -99,21 +108,23 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
             ) from None
 
 
-def read_csv_sheet(path: Path, file: str) -> tuple[Sheet, str]:
+def read_csv_sheet(path: Path, file: str, limits: TableLimits) -> tuple[Sheet, str]:
     """A CSV file as one unnamed sheet of text cells (blank → None), for tables printed with
     title rows above the header, and the encoding found. Rows are 1-based CSV records."""
     check_not_empty(path, file)
     data, encoding = decode_csv_bytes(path.read_bytes(), file)
+    check_csv_lines(data, file, limits)
     records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    cells = ([cell if cell.strip() else None for cell in record] for record in records)
     try:
-        grid = [[cell if cell.strip() else None for cell in record] for record in records]
+        grid = list(limited_rows(cells, file, limits))
     except csv.Error:
         # Not a table of text cells; the strict CSV reader locates the fault.
         grid = []
     return grid_sheet("", grid), encoding
 
 
-def read_csv_strings(path: Path, file: str) -> tuple[pa.Table, str]:
+def read_csv_strings(path: Path, file: str, limits: TableLimits) -> tuple[pa.Table, str]:
     """Every column as text (codes keep leading zeros; numbers are parsed later, strictly),
     and the encoding found. Row numbers in errors are 1-based data rows."""
     check_not_empty(path, file)
@@ -122,6 +133,8 @@ def read_csv_strings(path: Path, file: str) -> tuple[pa.Table, str]:
     if not first_line.strip():
         raise ReadError(file, None, None, "no header row", "empty_file")
     names = next(csv.reader([first_line]))
+    check_columns(len(names), file, limits)
+    check_csv_lines(data, file, limits)
     invalid: list[Any] = []
 
     def on_invalid(row: Any) -> str:
@@ -166,14 +179,18 @@ def read_csv_strings(path: Path, file: str) -> tuple[pa.Table, str]:
 # Parquet -----------------------------------------------------------------------------------
 
 
-def read_parquet(path: Path, file: str) -> pa.Table:
+def read_parquet(path: Path, file: str, limits: TableLimits) -> pa.Table:
     check_not_empty(path, file)
     if _head(path, 4) != _PARQUET_MAGIC:
         raise ReadError(file, None, None, "not a Parquet file (no PAR1 header)", "corrupt_file")
     if _tail(path, 4) != _PARQUET_MAGIC:
         raise ReadError(file, None, None, "Parquet footer missing", "truncated_file")
     try:
-        table = pq.read_table(path)
+        parquet = pq.ParquetFile(path)
+        # The footer gives the shape: nothing is read when it is over a limit.
+        check_columns(len(parquet.schema_arrow), file, limits)
+        check_rows(parquet.metadata.num_rows, file, limits)
+        table = parquet.read()
     except (pa.ArrowException, OSError) as exc:
         raise ReadError(file, None, None, f"unreadable Parquet: {exc}", "corrupt_file") from None
     if table.num_rows == 0:
@@ -195,8 +212,11 @@ def _check_dta_envelope(path: Path, file: str) -> None:
         raise ReadError(file, None, None, "not a Stata .dta file", "corrupt_file")
 
 
-def read_dta_labels(path: Path, file: str) -> tuple[list[str], dict[str, str | None], int, str]:
-    """Column names, variable labels, row count and the text encoding that decodes them."""
+def read_dta_labels(
+    path: Path, file: str, limits: TableLimits
+) -> tuple[list[str], dict[str, str | None], int, str]:
+    """Column names, variable labels, row count and the text encoding that decodes them, from
+    the file's header (refused there when over `limits`)."""
     import pyreadstat  # lazy: only .dta files need it (slow to import)
 
     check_not_empty(path, file)
@@ -211,6 +231,8 @@ def read_dta_labels(path: Path, file: str) -> tuple[list[str], dict[str, str | N
             raise ReadError(
                 file, None, None, f"unreadable Stata file: {exc}", _dta_reason(exc)
             ) from None
+        check_columns(len(meta.column_names), file, limits)
+        check_rows(meta.number_rows or 0, file, limits)
         return (
             list(meta.column_names),
             dict(meta.column_names_to_labels),
@@ -290,7 +312,7 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
-def read_xlsx(path: Path, file: str, fill_merged: bool = False) -> list[Sheet]:
+def read_xlsx(path: Path, file: str, limits: TableLimits, fill_merged: bool = False) -> list[Sheet]:
     """Every sheet's non-empty rows with their sheet row numbers (values, not formulas).
     `fill_merged` spreads each merged cell over its range; it needs the full (not streaming)
     reader, so it is for small tables such as yearbook sheets."""
@@ -303,6 +325,7 @@ def read_xlsx(path: Path, file: str, fill_merged: bool = False) -> list[Sheet]:
         raise ReadError(file, None, None, "not an xlsx file (no zip header)", "corrupt_file")
     if _ZIP_END not in _tail(path, 1 << 16):
         raise ReadError(file, None, None, "zip directory missing", "truncated_file")
+    check_unzipped_size(path, file, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=not fill_merged, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
@@ -319,7 +342,8 @@ def read_xlsx(path: Path, file: str, fill_merged: bool = False) -> list[Sheet]:
             else:
                 # Some writers store a wrong sheet dimension; read every row that exists.
                 sheet.reset_dimensions()
-            grid = [[_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True)]
+            rows = limited_rows(sheet.iter_rows(values_only=True), file, limits, sheet.title)
+            grid = [[_cell_text(v) for v in values] for values in rows]
             sheets.append(grid_sheet(sheet.title, grid, merged))
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise ReadError(file, None, None, f"unreadable xlsx: {exc}", "corrupt_file") from None
@@ -330,13 +354,13 @@ def read_xlsx(path: Path, file: str, fill_merged: bool = False) -> list[Sheet]:
     return sheets
 
 
-def read_workbook(path: Path, file: str, fmt: str) -> list[Sheet]:
+def read_workbook(path: Path, file: str, fmt: str, limits: TableLimits) -> list[Sheet]:
     """The sheets of a yearbook workbook, .xlsx or BIFF .xls, merged cells filled."""
     if fmt == "xls":
         from orchestration.ingest.readers.xls import read_xls  # lazy: xlrd for .xls only
 
-        return read_xls(path, file)
-    return read_xlsx(path, file, fill_merged=True)
+        return read_xls(path, file, limits)
+    return read_xlsx(path, file, limits, fill_merged=True)
 
 
 def column_array(values: list[Any], width: int | None = None) -> pa.Array:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.limits import TableLimits, limited_rows
 from orchestration.ingest.readers.sources import Sheet, check_not_empty, grid_sheet
 
 # Every BIFF8 workbook is an OLE2 compound document, which starts with these bytes.
@@ -90,7 +91,7 @@ def _open_book(path: Path, file: str) -> Any:
         ) from None
 
 
-def read_xls(path: Path, file: str) -> list[Sheet]:
+def read_xls(path: Path, file: str, limits: TableLimits) -> list[Sheet]:
     """Every sheet's non-empty rows with their 1-based sheet row numbers."""
     check_not_empty(path, file)
     _not_biff(path, file)
@@ -98,10 +99,11 @@ def read_xls(path: Path, file: str) -> list[Sheet]:
     try:
         sheets = []
         for sheet in book.sheets():
-            grid = [
+            cells = (
                 [_cell_value(cell, book.datemode) for cell in sheet.row(r)]
                 for r in range(sheet.nrows)
-            ]
+            )
+            grid = list(limited_rows(cells, file, limits, sheet.name))
             sheets.append(grid_sheet(sheet.name, grid, sheet.merged_cells))
     finally:
         book.release_resources()

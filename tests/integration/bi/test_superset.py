@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -38,15 +39,19 @@ HEADLINE = (
 )
 
 
+def _login(http: requests.Session, base: str, password: str) -> requests.Response:
+    return http.post(
+        f"{base}/api/v1/security/login",
+        json={"username": "admin", "password": password, "provider": "db"},
+        timeout=60,
+    )
+
+
 class Api:
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, password: str) -> None:
         self.base = base
         self.http = requests.Session()
-        login = self.http.post(
-            f"{base}/api/v1/security/login",
-            json={"username": "admin", "password": "admin", "provider": "db"},
-            timeout=60,
-        )
+        login = _login(self.http, base, password)
         login.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
         csrf = self.get("/api/v1/security/csrf_token/")["result"]
@@ -83,7 +88,8 @@ def superset(
     port = free_port()
     log_path = data.parent / "setup.log"
     env = {
-        **os.environ,
+        # without a password of the caller's: setup.sh generates one, as on a first install
+        **{k: v for k, v in os.environ.items() if k != "SUPERSET_ADMIN_PASSWORD"},
         "CITYGVC_DATA_DIR": str(data),
         "SUPERSET_HOME": str(data / "superset"),
         "SUPERSET_PORT": str(port),
@@ -102,7 +108,9 @@ def superset(
             assert process.poll() is None, log_path.read_text()[-5000:]
             assert time.monotonic() < deadline, log_path.read_text()[-5000:]
             time.sleep(2)
-        yield Api(f"http://127.0.0.1:{port}"), data, log_path
+        # the password setup.sh generated on this first run (bi/superset/credentials.sh)
+        password = (data / "superset" / "admin_password").read_text().rstrip("\n")
+        yield Api(f"http://127.0.0.1:{port}", password), data, log_path
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -126,7 +134,12 @@ def _rows(result: dict) -> list[list]:
 
 @pytest.mark.slow
 def test_superset_serves_the_published_marts_read_only(superset: tuple[Api, Path, Path]) -> None:
-    api, data, _ = superset
+    api, data, log_path = superset
+    # no known password: the generated one was printed once and is kept owner-only
+    password_file = data / "superset" / "admin_password"
+    assert stat.S_IMODE(password_file.stat().st_mode) == 0o600
+    assert log_path.read_text().count(password_file.read_text().rstrip("\n")) == 1
+    assert _login(requests.Session(), api.base, "admin").status_code == 401
     served = data / "serve" / SERVED_DB
     database = _database(api)
     assert database["sqlalchemy_uri"].startswith(f"duckdb:///{served}?access_mode=read_only")

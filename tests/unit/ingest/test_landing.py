@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import stat
 from pathlib import Path
 
@@ -44,8 +45,8 @@ def _file(root: Path, rel: str, data: bytes, **override: object) -> ReleaseFile:
     return ReleaseFile(**fields)  # type: ignore[arg-type]
 
 
-def _release(*files: ReleaseFile, release_id: str = "asif-2007-r1") -> Release:
-    return Release(release_id, "asif", 2007, 1, "2009-03-01", False, tuple(files))
+def _release(*files: ReleaseFile, release_id: str = "asif-2007-r1", period: int = 2007) -> Release:
+    return Release(release_id, "asif", period, 1, "2009-03-01", False, tuple(files))
 
 
 def _mode(path: Path) -> int:
@@ -73,6 +74,46 @@ def test_lands_write_once_owner_only(settings: Settings) -> None:
     assert isinstance(again, LandedRelease)
     assert again.files[0].reused
     assert target.stat().st_mtime_ns == before
+
+
+def _tree_modes(folder: Path) -> dict[str, int]:
+    """The mode of every folder and file under `folder` (itself included), by relative path."""
+    paths = [folder]
+    for root, dirs, files in os.walk(folder):
+        paths += [Path(root) / name for name in dirs + files]
+    return {str(p.relative_to(folder)): _mode(p) for p in paths}
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o077], ids=lambda u: f"umask{u:03o}")
+def test_modes_are_set_whatever_the_umask_and_new_releases_still_land(
+    settings: Settings, umask: int
+) -> None:
+    """Landed files stay read-only (0400) in owner-only folders (0700): the folders stay
+    writable by their owner so that later releases land beside earlier ones."""
+    root = Path(settings.releases)
+    first = _release(_file(root, "asif/2007/a.csv", b"x\n1\n"))
+    revised = _release(_file(root, "asif/2007/r2/a.csv", b"x\n2\n"), release_id="asif-2007-r2")
+    later = _release(_file(root, "asif/2008/a.csv", b"3"), release_id="asif-2008-r1", period=2008)
+    bad = _release(_file(root, "asif/2009/a.csv", b"4", sha256="0" * 64), release_id="asif-2009-r1")
+    catalog = open_catalog(settings.releases)
+    old = os.umask(umask)
+    try:
+        results = [verify_and_land(catalog, r, settings) for r in (first, revised, later, bad)]
+    finally:
+        os.umask(old)
+
+    assert [type(r) for r in results] == [LandedRelease] * 3 + [Quarantined]
+    releases = ["asif/2007/asif-2007-r1", "asif/2007/asif-2007-r2", "asif/2008/asif-2008-r1"]
+    folders = [".", ".incoming", "asif", "asif/2007", "asif/2008", *releases]
+    assert _tree_modes(settings.landing_dir) == {
+        **dict.fromkeys(folders, 0o700),
+        **dict.fromkeys([f"{release}/a.csv" for release in releases], 0o400),
+    }
+    assert _tree_modes(settings.quarantine_dir) == {
+        **dict.fromkeys([".", "asif-2009-r1"], 0o700),
+        "asif-2009-r1/a.csv": 0o400,
+        "asif-2009-r1/reason.json": 0o600,
+    }
 
 
 def _assert_quarantined(

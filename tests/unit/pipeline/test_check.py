@@ -165,6 +165,24 @@ def test_would_be_quarantined_says_why_and_where(
     )
 
 
+def test_a_release_over_the_size_caps_would_be_quarantined_undownloaded(
+    data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "releases"
+    body = (HEADER + _rows(2005)).encode()
+    entry = _entry(root, "asif-2005-r1", 2005, 1, "asif/2005/c.csv", body)
+    _catalog(root, entry)
+    (root / "asif/2005/c.csv").unlink()  # never fetched: a download would fail differently
+    monkeypatch.setenv("CITYGVC_MAX_FILE_BYTES", str(len(body) - 1))
+    assert main(["check", str(root)]) == 3
+    out = capsys.readouterr().out
+    assert "asif-2005-r1 (asif 2005, revision 1): would be QUARANTINED (file_too_large)" in out
+    assert f"over the cap of {len(body) - 1:,} bytes per file (CITYGVC_MAX_FILE_BYTES)" in out
+
+
 def test_a_revision_is_compared_with_the_one_it_follows_even_if_not_loaded_yet(
     data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

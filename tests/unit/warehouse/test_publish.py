@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from orchestration.settings import Settings
-from orchestration.warehouse.publish import build_version, rollback, swap_in
+from orchestration.warehouse.publish import KEEP_VERSIONS, build_version, rollback, swap_in
 
 
 def _settings(tmp_path: Path) -> Settings:
@@ -18,15 +20,15 @@ def _settings(tmp_path: Path) -> Settings:
     return settings
 
 
-def _warehouse(tmp_path: Path, value: int) -> duckdb.DuckDBPyConnection:
+def _warehouse(tmp_path: Path, value: int, rows: int = 100000) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(tmp_path / f"wh{value}.duckdb"))
     con.execute("create schema marts")
     # strings of many distinct values: the column DuckDB compresses with FSST or dictionary
     con.execute(
         "create table marts.fct_a as select range as k, (range * ?)::decimal(18,3) as v, "
         "md5(range::varchar) || repeat('x', range % 7) as name, 'city_' || (range % 97) as city "
-        "from range(100000)",
-        [value],
+        "from range(?)",
+        [value, rows],
     )
     con.execute("create table marts.dim_b as select 'x' as code, ? as n", [value])
     return con
@@ -102,3 +104,56 @@ def test_rollback_restores_previous_publish(tmp_path: Path) -> None:
     assert json.loads((settings.serve_dir / "manifest.json").read_text()) == first
     with pytest.raises(RuntimeError, match="no earlier publish"):
         rollback(settings)
+
+
+def _served_modes(serve: Path) -> dict[str, int]:
+    """The mode of serve/ and of every folder and file in it (not of the symlinks)."""
+    modes = {".": stat.S_IMODE(serve.stat().st_mode)}
+    for root, dirs, files in os.walk(serve):
+        for name in dirs + files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                modes[str(path.relative_to(serve))] = stat.S_IMODE(path.stat().st_mode)
+    return modes
+
+
+def _assert_served_modes(serve: Path) -> None:
+    """Files read-only for everyone; folders readable by everyone, writable by their owner
+    only (what deleting the read-only files of an old version needs)."""
+    modes = _served_modes(serve)
+    folders = {p for p in modes if (serve / p).is_dir()}
+    assert {"versions", "citygvc.duckdb", "manifest.json", "history.json"} <= modes.keys()
+    assert {p: m for p, m in modes.items() if p in folders and m != 0o755} == {}
+    assert {p: m for p, m in modes.items() if p not in folders and m != 0o444} == {}
+    assert (serve / "parquet").is_symlink() and (serve / "exports").is_symlink()
+
+
+@pytest.mark.parametrize("umask", [0o000, 0o077], ids=lambda u: f"umask{u:03o}")
+def test_served_files_are_read_only_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    settings = _settings(tmp_path)
+    old = os.umask(umask)
+    try:
+        _publish(settings, _warehouse(tmp_path, 1, rows=100), "e" * 64)
+    finally:
+        os.umask(old)
+
+    _assert_served_modes(settings.serve_dir)
+    assert len(list(settings.serve_dir.glob("versions/*/parquet/*.parquet"))) == 2
+
+
+def test_read_only_versions_are_pruned_rolled_back_and_republished(tmp_path: Path) -> None:
+    settings = _settings(tmp_path)
+    ids = [str(n) * 16 for n in range(KEEP_VERSIONS + 2)]
+    for n, publish_id in enumerate(ids):
+        _publish(settings, _warehouse(tmp_path, n, rows=100), publish_id * 4)
+    versions = settings.serve_dir / "versions"
+    assert sorted(p.name for p in versions.iterdir()) == ids[-KEEP_VERSIONS:]
+
+    assert rollback(settings) == ids[-2]
+    assert json.loads((settings.serve_dir / "history.json").read_text()) == ids[-KEEP_VERSIONS:-1]
+    # the same marts again: their version folder, read-only files and all, is built anew
+    _publish(settings, _warehouse(tmp_path, len(ids), rows=100), ids[-1] * 4)
+
+    assert json.loads((settings.serve_dir / "manifest.json").read_text())["publish_id"] == ids[-1]
+    assert sorted(p.name for p in versions.iterdir()) == ids[-KEEP_VERSIONS:]
+    _assert_served_modes(settings.serve_dir)
