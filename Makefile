@@ -22,7 +22,7 @@ ENGINE_DEPS := $(if $(filter spark,$(CITYGVC_ENGINE)),java spark-venv)
 FAST_TESTS := tests/unit $(wildcard tests/dbt/test_dbt_unit_tests.py tests/dbt/test_dbt_project_rules.py)
 PYTHON_TREES := orchestration tools tests bi
 
-.PHONY: venv run test test-fast lint lint-fast bi-venvs spark-venv java ui bench report superset clean apt-deps manifest
+.PHONY: venv run test test-fast lint lint-fast bi-venvs spark-venv java ui serve bench report superset clean apt-deps manifest
 
 venv: $(STAMP)
 
@@ -87,6 +87,17 @@ java:
 
 ui: $(STAMP)
 	$(VENV)/bin/citygvc ui
+
+# A server without systemd: the Dagster daemon and web server (127.0.0.1:3000) of
+# deploy/systemd/ in the foreground, with the settings of the environment. Ctrl-C stops both,
+# and so does either one exiting. `make ui` (dagster dev) is for development.
+DAGSTER_CODE := -m orchestration.definitions
+serve: $(STAMP) manifest
+	$(PY) -m orchestration.settings --prepare
+	@$(VENV)/bin/dagster-daemon run $(DAGSTER_CODE) & daemon=$$!; \
+	$(VENV)/bin/dagster-webserver -h 127.0.0.1 -p 3000 $(DAGSTER_CODE) & web=$$!; \
+	trap 'kill $$daemon $$web 2>/dev/null' INT TERM; \
+	wait -n; status=$$?; kill $$daemon $$web 2>/dev/null; wait; exit $$status
 
 bench: $(STAMP)
 	$(VENV)/bin/citygvc bench --scale $(SCALE)

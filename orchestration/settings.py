@@ -36,6 +36,13 @@ _BYTE_UNITS = {None: 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}
 # The engines dbt can build the warehouse on (docs/settings.md, docs/scale-out.md).
 ENGINES = ("duckdb", "spark")
 
+# The scheduled refresh (UTC) and the retention of everything that grows with every refresh
+# (docs/settings.md, docs/operations.md#retention).
+DEFAULT_REFRESH_CRON = "0 2 * * *"
+DEFAULT_KEEP_VERSIONS = 5
+DEFAULT_KEEP_GX_RESULTS = 50
+DEFAULT_KEEP_RUNS_DAYS = 30
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -48,6 +55,10 @@ class Settings:
     engine: str = "duckdb"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_release_bytes: int = DEFAULT_MAX_RELEASE_BYTES
+    refresh_cron: str = DEFAULT_REFRESH_CRON
+    keep_versions: int = DEFAULT_KEEP_VERSIONS
+    keep_gx_results: int = DEFAULT_KEEP_GX_RESULTS
+    keep_runs_days: int = DEFAULT_KEEP_RUNS_DAYS
     releases_is_default: bool = field(default=False, compare=False)
 
     @classmethod
@@ -74,6 +85,10 @@ class Settings:
             max_release_bytes=_byte_size(
                 env, "CITYGVC_MAX_RELEASE_BYTES", DEFAULT_MAX_RELEASE_BYTES
             ),
+            refresh_cron=_cron(env, "CITYGVC_REFRESH_CRON", DEFAULT_REFRESH_CRON),
+            keep_versions=_count(env, "CITYGVC_KEEP_VERSIONS", DEFAULT_KEEP_VERSIONS),
+            keep_gx_results=_count(env, "CITYGVC_KEEP_GX_RESULTS", DEFAULT_KEEP_GX_RESULTS),
+            keep_runs_days=_count(env, "CITYGVC_KEEP_RUNS_DAYS", DEFAULT_KEEP_RUNS_DAYS),
             releases_is_default=not releases,
         )
 
@@ -163,6 +178,34 @@ def _byte_size(env: dict[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ValueError(f"{name} must be a positive number of bytes (e.g. 4GiB), not {text!r}")
     return value
+
+
+def _count(env: dict[str, str], name: str, default: int) -> int:
+    """A whole number of at least 1 (keeping nothing would delete what is in use)."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _cron(env: dict[str, str], name: str, default: str) -> str:
+    """A five-field cron string, checked with the parser Dagster's schedules use, so that a
+    typo stops every command at start instead of the code location failing to load."""
+    text = " ".join((env.get(name) or "").split())
+    if not text or text == default:
+        return default
+    # Imported only when a cron is set: importing dagster takes about 0.4 s, which commands
+    # that never schedule anything (catalog, check) should not pay by default.
+    from dagster._utils.schedules import is_valid_cron_string
+
+    if not is_valid_cron_string(text):
+        raise ValueError(
+            f"{name} must be a five-field cron string such as {default!r} "
+            f"(minute hour day-of-month month day-of-week, UTC), not {text!r}"
+        )
+    return text
 
 
 def raw_dir_beside(warehouse_path: Path) -> Path:

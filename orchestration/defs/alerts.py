@@ -3,11 +3,17 @@
 import json
 import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import requests
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
 from orchestration.settings import Settings
+
+# alerts.jsonl is rotated when it reaches 1 MiB (about 4,000 alerts), keeping the 3 files
+# before it as alerts.jsonl.1 (newest) … alerts.jsonl.3: at most 4 MiB (docs/operations.md).
+ROTATE_BYTES = 2**20
+ROTATED_FILES = 3
 
 
 @run_failure_sensor(default_status=DefaultSensorStatus.RUNNING)
@@ -44,9 +50,26 @@ def _partition_range(tags: dict[str, str]) -> str | None:
     return start if start == end else f"{start}…{end}"
 
 
+def rotation_renames(path: Path, keep: int) -> list[tuple[Path, Path]]:
+    """The renames that rotate `path`, in order: `path.{keep-1}` → `path.{keep}` (replacing,
+    so deleting, the oldest), …, `path` → `path.1`."""
+    names = [path, *(path.with_name(f"{path.name}.{n}") for n in range(1, keep + 1))]
+    return list(zip(names[-2::-1], names[:0:-1], strict=True))
+
+
+def _rotate_when_full(path: Path) -> None:
+    if not path.exists() or path.stat().st_size < ROTATE_BYTES:
+        return
+    for source, target in rotation_renames(path, ROTATED_FILES):
+        if source.exists():
+            os.replace(source, target)
+
+
 def write_alert(settings: Settings, record: dict) -> None:
     settings.alerts_dir.mkdir(parents=True, exist_ok=True)
-    with (settings.alerts_dir / "alerts.jsonl").open("a") as fh:
+    path = settings.alerts_dir / "alerts.jsonl"
+    _rotate_when_full(path)
+    with path.open("a") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
     webhook = os.environ.get("CITYGVC_ALERT_WEBHOOK")
     if webhook:

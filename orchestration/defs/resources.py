@@ -28,6 +28,10 @@ class CitygvcSettings(ConfigurableResource):
     engine: str = "duckdb"
     max_file_bytes: int
     max_release_bytes: int
+    refresh_cron: str
+    keep_versions: int
+    keep_gx_results: int
+    keep_runs_days: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CitygvcSettings:
@@ -41,6 +45,10 @@ class CitygvcSettings(ConfigurableResource):
             engine=settings.engine,
             max_file_bytes=settings.max_file_bytes,
             max_release_bytes=settings.max_release_bytes,
+            refresh_cron=settings.refresh_cron,
+            keep_versions=settings.keep_versions,
+            keep_gx_results=settings.keep_gx_results,
+            keep_runs_days=settings.keep_runs_days,
         )
 
     def get(self) -> Settings:
@@ -54,6 +62,10 @@ class CitygvcSettings(ConfigurableResource):
             engine=self.engine,
             max_file_bytes=self.max_file_bytes,
             max_release_bytes=self.max_release_bytes,
+            refresh_cron=self.refresh_cron,
+            keep_versions=self.keep_versions,
+            keep_gx_results=self.keep_gx_results,
+            keep_runs_days=self.keep_runs_days,
         )
 
 

@@ -17,11 +17,13 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+import shutil
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pandas as pd
@@ -278,6 +280,43 @@ def _docs_path(context: Any, identifier: Any, suite_name: str) -> Path | None:
     return None
 
 
+# Where GX keeps one folder per validation run, <suite>/<run name>/<run time>/ (the file
+# stores of its default file-mode project): the results, and the Data Docs pages rendered
+# from them. Every refresh adds to both (docs/operations.md#retention).
+_RESULT_STORES = (
+    (PurePath("gx/uncommitted/validations"), "*.json"),
+    (PurePath("gx/uncommitted/data_docs/local_site/validations"), "*.html"),
+)
+
+
+def stale_runs(run_dirs: Iterable[PurePath], keep: int) -> list[PurePath]:
+    """The validation-run folders (`<suite>/<run name>/<run time>`, relative to a store) to
+    delete: all but the newest `keep` of each suite. GX names run times
+    `YYYYMMDDTHHMMSS.ffffffZ`, so their names sort by time."""
+    by_suite: dict[PurePath, list[PurePath]] = defaultdict(list)
+    for run in run_dirs:
+        by_suite[run.parent.parent].append(run)
+    stale = []
+    for runs in by_suite.values():
+        runs.sort(key=lambda run: (run.name, run.parent.name))
+        stale += runs[:-keep]
+    return sorted(stale)
+
+
+def prune_results(gx_dir: Path, suite_name: str, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` stored results and Data Docs pages of the suite;
+    returns the deleted folders. Call with the store lock held."""
+    deleted = []
+    for store, pattern in _RESULT_STORES:
+        root = gx_dir / store
+        suite_dir = root / suite_name
+        runs = {f.parent.relative_to(root) for f in suite_dir.glob(f"*/*/{pattern}")}
+        for run in stale_runs(runs, keep):
+            shutil.rmtree(root / run)
+            deleted.append(root / run)
+    return deleted
+
+
 def validate_dataframe(
     df: pd.DataFrame,
     suite_name: str,
@@ -312,8 +351,10 @@ def validate_dataframe(
     passed = sum(r.success for r in results)
     render = docs == "always" or (docs == "on_failure" and passed < len(results))
     docs_path = None
-    if render:
-        with _store_lock(gx_dir):
+    with _store_lock(gx_dir):
+        # Pruned before rendering, so the Data Docs index lists only the results kept.
+        prune_results(settings.gx_dir, suite_name, settings.keep_gx_results)
+        if render:
             docs_path = _docs_path(context, identifier, suite_name)
     return GxOutcome(
         suite_name=suite_name,

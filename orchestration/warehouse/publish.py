@@ -31,7 +31,6 @@ from orchestration.warehouse.served_db import STORAGE_VERSION, sql_str, write_se
 
 SERVED_DB = "citygvc.duckdb"
 EXPORTS = "exports"  # docs/exports.md
-KEEP_VERSIONS = 5
 SERVED_FILE_MODE = 0o444
 SERVED_DIR_MODE = 0o755
 
@@ -213,13 +212,20 @@ def _point(serve: Path, name: str, version_dir: Path) -> None:
     os.replace(link_tmp, serve / name)
 
 
+def stale_versions(history: list[str], folders: list[str], keep: int) -> list[str]:
+    """The version folders to delete: all but the last `keep` publishes of `history` (oldest
+    first). Hidden folders are builds in progress (`.build-<id>`), never stale."""
+    kept = set(history[-keep:])
+    return sorted(f for f in folders if not f.startswith(".") and f not in kept)
+
+
 def _prune(settings: Settings, history: list[str]) -> None:
-    keep = set(history[-KEEP_VERSIONS:])
     versions = settings.serve_dir / "versions"
-    for folder in versions.iterdir():
-        if folder.is_dir() and not folder.name.startswith(".") and folder.name not in keep:
-            shutil.rmtree(folder)
-    _write_json(settings.serve_dir / "history.json", [h for h in history if h in keep])
+    folders = [f.name for f in versions.iterdir() if f.is_dir()]
+    for name in stale_versions(history, folders, settings.keep_versions):
+        shutil.rmtree(versions / name)
+    kept = history[-settings.keep_versions :]
+    _write_json(settings.serve_dir / "history.json", kept)
 
 
 def rollback(settings: Settings) -> str:

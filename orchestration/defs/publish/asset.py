@@ -17,13 +17,13 @@ from orchestration.pipeline.plan import (
     published_fingerprint,
     recorded_releases,
 )
-from orchestration.warehouse.dbt import code_fingerprint, dbt_project
+from orchestration.warehouse.dbt import code_fingerprint, parsed_manifest
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import PUBLISH_PHASE
 
 
 def mart_keys() -> list[AssetKey]:
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = parsed_manifest()
     return sorted(
         AssetKey(["marts", node["name"]])
         for node in manifest["nodes"].values()
@@ -32,7 +32,7 @@ def mart_keys() -> list[AssetKey]:
 
 
 def mart_docs() -> dict[str, dict]:
-    manifest = json.loads(dbt_project.manifest_path.read_text())
+    manifest = parsed_manifest()
     return {
         node["name"]: {
             "description": node.get("description", ""),

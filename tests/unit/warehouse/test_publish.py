@@ -10,12 +10,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.settings import DEFAULT_KEEP_VERSIONS as KEEP_VERSIONS
 from orchestration.settings import Settings
-from orchestration.warehouse.publish import KEEP_VERSIONS, build_version, rollback, swap_in
+from orchestration.warehouse.publish import build_version, rollback, stale_versions, swap_in
 
 
-def _settings(tmp_path: Path) -> Settings:
-    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
+def _settings(tmp_path: Path, **env: str) -> Settings:
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data"), **env})
     settings.serve_dir.mkdir(parents=True)
     return settings
 
@@ -139,6 +140,25 @@ def test_served_files_are_read_only_whatever_the_umask(tmp_path: Path, umask: in
 
     _assert_served_modes(settings.serve_dir)
     assert len(list(settings.serve_dir.glob("versions/*/parquet/*.parquet"))) == 2
+
+
+def test_stale_versions_are_all_but_the_last_kept_publishes() -> None:
+    history = ["a", "b", "c", "d"]
+    folders = ["d", "c", "b", "a", "orphan", ".build-e"]
+    assert stale_versions(history, folders, keep=2) == ["a", "b", "orphan"]
+    assert stale_versions(history, folders, keep=1) == ["a", "b", "c", "orphan"]
+    assert stale_versions(history, folders, keep=10) == ["orphan"]
+    assert stale_versions([], [".build-a"], keep=1) == []
+
+
+def test_the_number_of_versions_kept_is_a_setting(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, CITYGVC_KEEP_VERSIONS="2")
+    ids = [str(n) * 16 for n in range(4)]
+    for n, publish_id in enumerate(ids):
+        _publish(settings, _warehouse(tmp_path, n, rows=10), publish_id * 4)
+    assert sorted(p.name for p in (settings.serve_dir / "versions").iterdir()) == ids[-2:]
+    assert json.loads((settings.serve_dir / "history.json").read_text()) == ids[-2:]
+    assert rollback(settings) == ids[-2]
 
 
 def test_read_only_versions_are_pruned_rolled_back_and_republished(tmp_path: Path) -> None:
