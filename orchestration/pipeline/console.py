@@ -21,11 +21,25 @@ from orchestration.settings import Settings
 
 MILESTONES = 4  # plain-output milestone lines per bar (at each quarter)
 BAR_WIDTH = 24
+# Refresh logs kept (one per `citygvc refresh`): two months of the daily schedule, enough to
+# compare a failure with the runs before it; older ones are deleted as a new one starts.
+KEEP_REFRESH_LOGS = 60
 
 
 def log_path(settings: Settings, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now()).strftime("%Y%m%dT%H%M%S")
     return settings.logs_dir / f"refresh-{stamp}.log"
+
+
+def stale_logs(logs: list[Path], keep: int) -> list[Path]:
+    """All but the newest `keep` refresh logs (their names sort by time)."""
+    ordered = sorted(logs, key=lambda path: path.name)
+    return ordered[: max(len(ordered) - keep, 0)]
+
+
+def prune_logs(logs_dir: Path, keep: int = KEEP_REFRESH_LOGS) -> None:
+    for path in stale_logs(list(logs_dir.glob("refresh-*.log")), keep):
+        path.unlink(missing_ok=True)
 
 
 class Console:
@@ -60,6 +74,7 @@ class Console:
         path = log_path(settings)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a", encoding="utf-8", buffering=1) as log:
+            prune_logs(path.parent)  # after the new log exists, so it counts among those kept
             yield cls(echo, out if tty else None, log)
 
     def line(self, text: str) -> None:

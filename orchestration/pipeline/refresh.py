@@ -15,13 +15,15 @@ unreachable; 1 any other failure.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster
@@ -44,6 +46,7 @@ from orchestration.pipeline.summary import RefreshReport, print_summary
 from orchestration.settings import Settings
 from orchestration.warehouse.dbt import code_fingerprint, prepare_manifest
 from orchestration.warehouse.run_hygiene import process_tags, recover_dead_runs
+from orchestration.warehouse.run_retention import compact, delete_old_runs, sqlite_files
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import REFRESH_TAG
 
@@ -117,7 +120,24 @@ def run_refresh(
     _ingest_all(settings, resolve_job, instance, plan, report, console, tags)
     _transform(settings, resolve_job, instance, plan, report, console, tags)
     print_summary(settings, report, console.line, console.log_path)
+    prune_run_history(settings, instance, console, datetime.now(UTC))
     return _exit_status(report)
+
+
+def prune_run_history(
+    settings: Settings, instance: DagsterInstance, console: Console, now: datetime
+) -> None:
+    """The retention job's work (orchestration/defs/retention.py), so that a deployment that
+    runs `citygvc refresh` from cron, without the daemon, keeps its run history bounded too."""
+    with console.captured():
+        deleted = delete_old_runs(instance, settings.keep_runs_days, now)
+        if not deleted:
+            return
+        for path in sqlite_files(instance):
+            # busy for a minute (a daemon or web server): the next refresh compacts it
+            with contextlib.suppress(sqlite3.OperationalError):
+                compact(path)
+    console.line(f"deleted {len(deleted)} Dagster runs older than {settings.keep_runs_days} days")
 
 
 def _exit_status(report: RefreshReport) -> int:

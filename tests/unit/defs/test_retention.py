@@ -11,14 +11,16 @@ from pathlib import Path
 from dagster import DagsterInstance, DagsterRunStatus, job, op
 
 from orchestration.defs.resources import CitygvcSettings
-from orchestration.defs.retention import (
+from orchestration.defs.retention import retention_job
+from orchestration.pipeline.console import Console
+from orchestration.pipeline.refresh import prune_run_history
+from orchestration.settings import Settings
+from orchestration.warehouse.run_retention import (
     RunSummary,
     delete_old_runs,
-    retention_job,
     runs_to_delete,
     sqlite_files,
 )
-from orchestration.settings import Settings
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
@@ -123,3 +125,20 @@ def test_the_retention_job_deletes_old_runs_from_a_real_instance(tmp_path: Path)
         files = sqlite_files(instance)
         assert [f.name for f in files] == ["runs.db", "index.db"]
         assert all(_freelist(f) == 0 for f in files)
+
+
+def test_a_refresh_prunes_the_run_history_without_the_daemon(tmp_path: Path) -> None:
+    home = tmp_path / "dagster"
+    home.mkdir()
+    lines: list[str] = []
+    settings = Settings.from_env(
+        {"CITYGVC_DATA_DIR": str(tmp_path / "data"), "CITYGVC_KEEP_RUNS_DAYS": "7"}
+    )
+    with DagsterInstance.local_temp(str(home)) as instance:
+        runs = [tiny_job.execute_in_process(instance=instance).run_id for _ in range(3)]
+        prune_run_history(settings, instance, Console(lines.append), datetime.now(UTC))
+        assert lines == []  # nothing older than 7 days yet
+        a_week_later = datetime.now(UTC) + timedelta(days=8)
+        prune_run_history(settings, instance, Console(lines.append), a_week_later)
+        assert {r.dagster_run.run_id for r in instance.get_run_records()} == {runs[2]}
+        assert lines == ["deleted 2 Dagster runs older than 7 days"]

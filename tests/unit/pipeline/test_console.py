@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dagster import AssetKey, AssetMaterialization, DagsterInstance, job, op
 
-from orchestration.pipeline.console import Console, log_path
+from orchestration.pipeline.console import KEEP_REFRESH_LOGS, Console, log_path, stale_logs
 from orchestration.pipeline.progress import TransformProgress
 from orchestration.settings import Settings
 
@@ -53,6 +53,29 @@ def test_captured_output_goes_to_the_log_file(tmp_path: Path) -> None:
     text = path.read_text()
     assert "dbt says hello" in text and "DEBUG - event" in text
     assert "[citygvc]   asif-2007-r1: loaded" in text
+
+
+def test_stale_logs_are_all_but_the_newest() -> None:
+    logs = [Path(f"refresh-2026120{day}T020000.log") for day in (3, 1, 4, 2)]
+    assert stale_logs(logs, keep=2) == [logs[1], logs[3]]  # the 1st and the 2nd
+    assert stale_logs(logs, keep=9) == []
+
+
+def test_a_refresh_keeps_the_newest_logs_its_own_included(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    old = [logs / f"refresh-2025{n // 28 + 1:02d}{n % 28 + 1:02d}T020000.log" for n in range(70)]
+    for path in old:
+        path.write_text("an earlier refresh")
+    (logs / "notes.txt").write_text("not a refresh log")
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path)})
+    with Console.for_terminal(settings) as console:
+        console.line("refreshing")
+    kept = sorted(p.name for p in logs.glob("refresh-*.log"))
+    assert len(kept) == KEEP_REFRESH_LOGS
+    assert console.log_path is not None and console.log_path.name in kept
+    assert kept[:-1] == [p.name for p in old[-(KEEP_REFRESH_LOGS - 1) :]]
+    assert (logs / "notes.txt").exists()
 
 
 def test_transform_progress_counts_dbt_materializations_from_the_run_events() -> None:
