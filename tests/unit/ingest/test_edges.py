@@ -28,17 +28,11 @@ from cryptography.x509.oid import NameOID
 from orchestration.ingest.catalog import CatalogError, HttpSource, open_catalog, sources
 from orchestration.ingest.load import IngestOutcome, ingest_release
 from orchestration.settings import DEFAULT_MAX_FILE_BYTES, Settings
-from tests.helpers import HAND_FIRMS, HAND_HEADER, Warehouse, make_settings
+from tests.helpers import HAND_FIRMS, Warehouse, hand_csv, make_settings
 
 RELEASE = "asif-2005-r1"
 CSV_PATH = "asif/2005/asif_2005_r1.csv"
-DATA = (
-    HAND_HEADER
-    + "".join(
-        f"{fid},{name},{loc},{cic},{reg},{out[2005]},{out[2005] // 4},{out[2005]},0,100\n"
-        for fid, name, loc, cic, reg, out in HAND_FIRMS
-    )
-).encode()
+DATA = hand_csv(2005)
 ENDLESS_BYTES = 256 * 2**20  # what an endless response sends at most before giving up
 
 

@@ -28,15 +28,9 @@ from orchestration.ingest.readers.limits import (
     ZIP_RATIO_FLOOR,
     TableLimits,
 )
-from tests.helpers import HAND_FIRMS, HAND_HEADER, Warehouse
+from tests.helpers import HAND_FIRMS, Warehouse, hand_csv
 
-ASIF_CSV = (
-    HAND_HEADER
-    + "".join(
-        f"{fid},{name},{loc},{cic},{reg},{out[2005]},0,0,0,100\n"
-        for fid, name, loc, cic, reg, out in HAND_FIRMS
-    )
-).encode()
+ASIF_CSV = hand_csv(2005)
 
 
 def _xlsx_bytes(rows: list[list[object]]) -> bytes:
