@@ -21,6 +21,10 @@ DAGSTER_YAML = REPO_ROOT / "dagster.yaml"
 # environment; the values in force are part of the publish fingerprint.
 DEFAULT_SDC_MIN_FIRMS = 3
 DEFAULT_SDC_DOMINANCE = 85
+# p of the p % rule. At most 100 - k it adds nothing to the (2, k) dominance rule for non-negative
+# contributions (a cell passing that rule keeps a remainder of at least (100 - k) % of its largest
+# contribution); it matters where a deployment raises k or a magnitude has negative parts.
+DEFAULT_SDC_P = 10
 
 # Size caps of catalog files (docs/settings.md, docs/catalog.md). The largest file of the national
 # sample catalog (one ASIF year: ~440,000 firms x 18 columns as Stata .dta) is 84 MB, and a real
@@ -52,6 +56,7 @@ class Settings:
     disclosure: bool = True
     sdc_min_firms: int = DEFAULT_SDC_MIN_FIRMS
     sdc_dominance: int = DEFAULT_SDC_DOMINANCE
+    sdc_p: int = DEFAULT_SDC_P
     engine: str = "duckdb"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_release_bytes: int = DEFAULT_MAX_RELEASE_BYTES
@@ -80,6 +85,7 @@ class Settings:
             disclosure=disclosure == "on",
             sdc_min_firms=int(env.get("CITYGVC_SDC_MIN_FIRMS") or DEFAULT_SDC_MIN_FIRMS),
             sdc_dominance=int(env.get("CITYGVC_SDC_DOMINANCE") or DEFAULT_SDC_DOMINANCE),
+            sdc_p=int(env.get("CITYGVC_SDC_P") or DEFAULT_SDC_P),
             engine=engine,
             max_file_bytes=_byte_size(env, "CITYGVC_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES),
             max_release_bytes=_byte_size(

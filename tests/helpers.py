@@ -37,7 +37,7 @@ ICT_SEGMENTS = (
 # What points a refresh somewhere; tests that refresh in-process set these to junk so the
 # refresh can only use the Settings it is given.
 LOCATION_ENV = ("CITYGVC_DATA_DIR", "CITYGVC_RELEASES", "DAGSTER_HOME")
-SDC_ENV = ("CITYGVC_SDC_MIN_FIRMS", "CITYGVC_SDC_DOMINANCE")
+SDC_ENV = ("CITYGVC_SDC_MIN_FIRMS", "CITYGVC_SDC_DOMINANCE", "CITYGVC_SDC_P")
 
 
 def make_settings(tmp: Path, releases: str | Path, **env: str) -> Settings:

@@ -39,11 +39,11 @@ case "${1:-}" in
 esac
 
 log() { echo "[superset] $*"; }
-# Quiet steps log to $SUPERSET_HOME/setup.log; on failure its tail is shown. Only the command
-# is named, not its arguments: some carry the admin password.
+# Quiet steps log to $SUPERSET_HOME/setup.log; on failure its tail is shown. No step carries a
+# secret in its arguments (any local user can read a command line, in `ps`).
 quiet() {
   "$@" >>"$SUPERSET_HOME/setup.log" 2>&1 || {
-    echo "[superset] failed: ${*:1:3}" >&2; tail -n 30 "$SUPERSET_HOME/setup.log" >&2; exit 1
+    echo "[superset] failed: $*" >&2; tail -n 30 "$SUPERSET_HOME/setup.log" >&2; exit 1
   }
 }
 
@@ -58,27 +58,27 @@ if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" || ! -x "$venv/bin/superset"
   echo "$want" > "$stamp"
 fi
 
-# 2. Superset's own metadata database, secret key and admin user.
+# 2. Superset's own metadata database, secret key and admin user. The admin password never
+# goes on a command line (`superset fab create-admin/reset-password --password` would show it
+# to every local user): admin_user.py reads it from its owner-only file and sets it through
+# Superset's security manager.
 bash "$here/credentials.sh"
 password_file="$SUPERSET_HOME/admin_password"
-admin_password="$(<"$password_file")"
 init_stamp="$SUPERSET_HOME/.citygvc-initialised"
 if [[ ! -f "$init_stamp" || "$(cat "$init_stamp")" != "$want" ]]; then
   log "initialising the metadata database in $SUPERSET_HOME …"
   quiet "$venv/bin/superset" db upgrade
-  quiet "$venv/bin/superset" fab create-admin --username "$SUPERSET_ADMIN_USER" \
-    --firstname citygvc --lastname admin --email admin@localhost --password "$admin_password"
+  quiet "$venv/bin/python" "$here/admin_user.py" create
   quiet "$venv/bin/superset" init
   echo "$want" > "$init_stamp"
 fi
-# create-admin leaves an existing user as it is: whenever the stored password is not the one
-# last given to Superset (a new install, a deleted password file, SUPERSET_ADMIN_PASSWORD),
-# reset the admin user's password to it. The stamp holds the file's digest, owner only.
+# create leaves an existing user as it is: whenever the stored password is not the one last
+# given to Superset (a new install, a deleted password file, SUPERSET_ADMIN_PASSWORD), reset
+# the admin user's password to it. The stamp holds the file's digest, owner only.
 applied="$SUPERSET_HOME/.admin-password-applied"
 digest="$(sha256sum "$password_file" | cut -d' ' -f1)"
 if [[ ! -f "$applied" || "$(cat "$applied")" != "$digest" ]]; then
-  quiet "$venv/bin/superset" fab reset-password --username "$SUPERSET_ADMIN_USER" \
-    --password "$admin_password"
+  quiet "$venv/bin/python" "$here/admin_user.py" reset
   (umask 077 && echo "$digest" > "$applied")
 fi
 [[ "$mode" == "install" ]] && { log "installed: $venv"; exit 0; }

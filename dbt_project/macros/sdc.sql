@@ -1,8 +1,24 @@
-{#- Building blocks of the secondary suppression in int_asif_industry_cells_disclosure.
+{#- Building blocks of disclosure control (docs/methodology.md, disclosure control). Every
+    magnitude of a cell (sdc_magnitudes) has its own primary status and its own secondary
+    suppression pattern: the relations are additive in each magnitude separately.
 
-    sdc_group_state(previous, group_type): per disclosure group (of one type, or all), whether
-    its parent is hidden in pass `previous` and what its hidden children add up to: how many,
-    their firms, gross output and the two largest contributions among them.
+    sdc_magnitudes(): the published magnitudes the rules protect.
+
+    sdc_primary_status(contributors, largest, top2, total): the primary rules as a status, 'C'
+    when fewer than var sdc_min_firms firms contribute (n rule), when the two largest
+    contributions exceed var sdc_dominance % of the total ((2, k) dominance rule), or when
+    the total minus the two largest is less than var sdc_p % of the largest (p % rule: the
+    second-largest contributor could estimate the largest within p %; sdc_p 0 turns it
+    off); else 'F' — also when the total is NULL (no firm reports the magnitude). The one place the rules are written: ASIF cells, derived populations and
+    the hidden sums of the secondary passes all use it.
+
+    The secondary passes work on integer keys (faster joins than the text ids): row_key =
+    one cell × magnitude, group_key = one group × magnitude; a pass's state is row_key and
+    is_hidden.
+
+    sdc_group_state(previous, group_type): per group_key (of one group type, or all),
+    whether its parent is hidden in pass `previous` and what its hidden children add up to:
+    how many, their firms, value and largest contributions.
 
     sdc_with_remainders(step, name): CTEs ending in `name` = `step` with each unpublished
     remainder hidden also when a published cell of its geography group is (it is their
@@ -10,22 +26,23 @@
 
     sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
     protected value: parent published while the hidden children's sum is sensitive or is one
-    single suppressed cell, or parent hidden while every child is published; with the gross
-    output and firms one more hidden member must add to make the hidden sum pass.
-
-    sdc_primary_status(n_contributors, top2_gross_output, gross_output): the primary rule
-    (docs/marts.md, vars sdc_min_firms and sdc_dominance) as a status, 'C' when fewer than
-    sdc_min_firms firms contribute or the two largest contributions exceed sdc_dominance % of
-    the gross output, else 'F'. The one place the rule is written: ASIF cells, derived
-    populations and the hidden sums of the secondary passes all use it.
+    single suppressed cell, or parent hidden while every child is published; with the value
+    and firms one more hidden member must add to make the hidden sum pass.
 
     The first two render at zero indentation; callers indent them with the `indent`
     filter. -#}
-{%- macro sdc_primary_status(n_contributors, top2_gross_output, gross_output) -%}
+{%- macro sdc_magnitudes() -%}
+    {{ return(['gross_output', 'value_added', 'employment', 'export_value']) }}
+{%- endmacro -%}
+
+
+{%- macro sdc_primary_status(contributors, largest, top2, total) -%}
     case
-        when {{ n_contributors }} < {{ var('sdc_min_firms') | int }} then 'C'
-        when {{ top2_gross_output }} * 100 > {{ var('sdc_dominance') | int }} * {{ gross_output }}
-            then 'C'
+        -- no firm reports the magnitude: the cell publishes nothing of it to protect
+        when {{ total }} is null then 'F'
+        when {{ contributors }} < {{ var('sdc_min_firms') | int }} then 'C'
+        when {{ top2 }} * 100 > {{ var('sdc_dominance') | int }} * {{ total }} then 'C'
+        when ({{ total }} - {{ top2 }}) * 100 < {{ var('sdc_p') | int }} * {{ largest }} then 'C'
         else 'F'
     end
 {%- endmacro -%}
@@ -33,7 +50,7 @@
 
 {%- macro sdc_group_state(previous, group_type=none) -%}
 select
-    member_cells.group_id,
+    member_cells.group_key,
     coalesce(
         bool_or({{ previous }}.is_hidden) filter (where member_cells.member_role = 'parent'),
         false
@@ -41,31 +58,34 @@ select
     count(*) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
     ) as hidden_children,
-    sum(member_cells.n_contributors) filter (
+    sum(member_cells.contributors) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
     ) as hidden_contributors,
-    sum(member_cells.gross_output) filter (
+    sum(member_cells.value) filter (
         where member_cells.member_role = 'child' and {{ previous }}.is_hidden
-    ) as hidden_gross_output,
+    ) as hidden_value,
+    max({{ first_element('member_cells.top_contributions') }}) filter (
+        where member_cells.member_role = 'child' and {{ previous }}.is_hidden
+    ) as hidden_largest,
     {{ sum_of_two_largest_in_lists(
         'member_cells.top_contributions',
         "member_cells.member_role = 'child' and " ~ previous ~ ".is_hidden"
     ) }} as hidden_top2
 from member_cells
-inner join {{ previous }} on member_cells.cell_id = {{ previous }}.cell_id
+inner join {{ previous }} on member_cells.row_key = {{ previous }}.row_key
 {%- if group_type is not none %}
 where member_cells.group_type = '{{ group_type }}'
 {%- endif %}
-group by member_cells.group_id
+group by member_cells.group_key
 {%- endmacro -%}
 
 {%- macro sdc_unsafe_groups(state, min_firms, dominance) -%}
 select
-    group_id,
-    -- what one more hidden member must bring for the hidden sum to pass the primary rule
+    group_key,
+    -- what one more hidden member must bring for the hidden sum to pass the dominance rule
     -- (in double, as DuckDB divides decimals; Spark would keep a rounded decimal)
-    greatest(coalesce(cast(hidden_top2 * 100 as double) / {{ dominance }} - hidden_gross_output, 0), 0)
-        as needed_gross_output,
+    greatest(coalesce(cast(hidden_top2 * 100 as double) / {{ dominance }} - hidden_value, 0), 0)
+        as needed_value,
     greatest({{ min_firms }} - coalesce(hidden_contributors, 0), 0) as needed_contributors
 from {{ state }}
 where
@@ -74,8 +94,9 @@ where
         and hidden_children > 0
         and (
             hidden_children = 1
-            or {{ sdc_primary_status('hidden_contributors', 'hidden_top2', 'hidden_gross_output') }}
-            = 'C'
+            or {{ sdc_primary_status(
+                'hidden_contributors', 'hidden_largest', 'hidden_top2', 'hidden_value'
+            ) }} = 'C'
         )
     )
     or (is_parent_hidden and hidden_children = 0)
@@ -85,29 +106,29 @@ where
 {%- macro sdc_with_remainders(step, name) -%}
 {{ name }}_remainders as (
     select
-        remainder_links.remainder_cell_id,
+        remainder_links.remainder_key,
         bool_or({{ step }}.is_hidden) as is_unit_hidden
     from remainder_links
-    inner join {{ step }} on remainder_links.unit_cell_id = {{ step }}.cell_id
-    group by remainder_links.remainder_cell_id
+    inner join {{ step }} on remainder_links.unit_key = {{ step }}.row_key
+    group by remainder_links.remainder_key
 ),
 
 {{ name }} as {{ materialized_cte() }} (
     select
-        {{ step }}.cell_id,
-        {{ step }}.conf_status,
+        {{ step }}.row_key,
         {{ step }}.is_hidden
         or coalesce({{ name }}_remainders.is_unit_hidden, false) as is_hidden
     from {{ step }}
     left join {{ name }}_remainders
-        on {{ step }}.cell_id = {{ name }}_remainders.remainder_cell_id
+        on {{ step }}.row_key = {{ name }}_remainders.remainder_key
 )
 {%- endmacro -%}
 
 
 {#- sdc_blocked_group_cells(final_pass): CTEs group_blocks, hidden_blocks and blocked_cells —
-    the published group cells of `final_pass` to hide ('D' as conf_status) because another
-    group cell of their unit × year × division (any ownership) is hidden there. Relation by relation, the passes protect a
+    the published group cells × magnitudes of `final_pass` to hide ('D' as conf_status)
+    because another group cell of their unit × year × division (any ownership) is hidden
+    there in that magnitude. Relation by relation, the passes protect a
     division's groups and a group's ownership parts, but not the two together: a hidden
     foreign group cell = the division's foreign part minus its other groups' published
     foreign parts, each a group total minus its published domestic part. With all of a
@@ -127,7 +148,9 @@ group_blocks as (
 ),
 
 hidden_blocks as (
-    select distinct group_blocks.division_block
+    select distinct
+        group_blocks.division_block,
+        {{ final_pass }}.magnitude
     from group_blocks
     inner join {{ final_pass }} on group_blocks.cell_id = {{ final_pass }}.cell_id
     where {{ final_pass }}.conf_status in ('C', 'D')
@@ -136,10 +159,49 @@ hidden_blocks as (
 blocked_cells as (
     select
         group_blocks.cell_id,
+        hidden_blocks.magnitude,
         'D' as conf_status
     from group_blocks
     inner join hidden_blocks on group_blocks.division_block = hidden_blocks.division_block
-    inner join {{ final_pass }} on group_blocks.cell_id = {{ final_pass }}.cell_id
+    inner join {{ final_pass }}
+        on
+            group_blocks.cell_id = {{ final_pass }}.cell_id
+            and hidden_blocks.magnitude = {{ final_pass }}.magnitude
     where {{ final_pass }}.conf_status = 'F'
 )
+{%- endmacro %}
+
+
+{#- sdc_ranked_members(unsafe, previous): the published members of the `unsafe` groups in
+    pass `previous`, ranked per group_key (pick_rank 1 is hidden next): children
+    before the parent (geography: the parent first, so the county-level city stays visible),
+    then the smallest child whose value and firms make the hidden sum pass, failing that the
+    largest. A remainder picked stands for its parent (hiding the parent hides it). Reads the
+    CTEs member_cells and remainder_parents. Renders at zero indentation. -#}
+{%- macro sdc_ranked_members(unsafe, previous) -%}
+{%- set passes_rule -%}
+member_cells.value >= {{ unsafe }}.needed_value
+        and member_cells.contributors >= {{ unsafe }}.needed_contributors
+{%- endset -%}
+select
+    coalesce(remainder_parents.parent_key, member_cells.row_key) as row_key,
+    row_number() over (
+        partition by member_cells.group_key
+        order by
+            case
+                when member_cells.group_type = 'geography'
+                    then member_cells.member_role = 'child'
+                else member_cells.member_role = 'parent'
+            end asc nulls last,
+            {{ passes_rule }} desc nulls last,
+            case
+                when {{ passes_rule }} then member_cells.value else -member_cells.value
+            end asc nulls last,
+            member_cells.row_key asc nulls last
+    ) as pick_rank
+from member_cells
+inner join {{ unsafe }} on member_cells.group_key = {{ unsafe }}.group_key
+inner join {{ previous }} on member_cells.row_key = {{ previous }}.row_key
+left join remainder_parents on member_cells.row_key = remainder_parents.remainder_key
+where not {{ previous }}.is_hidden
 {%- endmacro %}

@@ -25,6 +25,7 @@ class CitygvcSettings(ConfigurableResource):
     disclosure: bool = True
     sdc_min_firms: int
     sdc_dominance: int
+    sdc_p: int
     engine: str = "duckdb"
     max_file_bytes: int
     max_release_bytes: int
@@ -42,6 +43,7 @@ class CitygvcSettings(ConfigurableResource):
             disclosure=settings.disclosure,
             sdc_min_firms=settings.sdc_min_firms,
             sdc_dominance=settings.sdc_dominance,
+            sdc_p=settings.sdc_p,
             engine=settings.engine,
             max_file_bytes=settings.max_file_bytes,
             max_release_bytes=settings.max_release_bytes,
@@ -59,6 +61,7 @@ class CitygvcSettings(ConfigurableResource):
             disclosure=self.disclosure,
             sdc_min_firms=self.sdc_min_firms,
             sdc_dominance=self.sdc_dominance,
+            sdc_p=self.sdc_p,
             engine=self.engine,
             max_file_bytes=self.max_file_bytes,
             max_release_bytes=self.max_release_bytes,

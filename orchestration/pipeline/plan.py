@@ -97,6 +97,7 @@ def publish_fingerprint(
             "on": settings.disclosure,
             "min_firms": settings.sdc_min_firms,
             "dominance": settings.sdc_dominance,
+            "p": settings.sdc_p,
         },
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()

@@ -649,10 +649,11 @@ def test_observation_flags(warehouse):
 
 
 def _cell_status(con, city: str, year: int) -> dict:
+    """Each cell's gross-output status (every magnitude has its own pattern)."""
     return {
         (level, code, own): status
         for level, code, own, status in con.execute(
-            "select industry_level, industry_code, ownership, conf_status"
+            "select industry_level, industry_code, ownership, conf_status_gross_output"
             " from marts.fct_city_industry_year where city_code = ? and year = ?"
             " and source = 'asif'",
             [city, year],
@@ -681,11 +682,38 @@ def test_primary_and_secondary_suppression_by_hand(warehouse):
     assert _cell_status(warehouse, SUZHOU, 2012)[("division", "39", "total")] == "D"
 
 
+def test_each_magnitude_has_its_own_status_by_hand(warehouse):
+    """Kunshan's ICT (division 39) in 2012 is K1 + K2 + K3: gross output 100,000 + 60,000 +
+    40,000 (two largest 80 % ≤ 85 %: free), exports 80,000 + 30,000 + 0 (two largest 100 %:
+    dominated) and employment 100 from K1 alone (the others report none: 100 %). The cell
+    shows its gross output and hides its exports and employment; output ratios stay, the
+    export ratio is hidden."""
+    cell = warehouse.execute(
+        "select contributors, gross_output, export_value, employment, conf_status_gross_output,"
+        " conf_status_export_value, conf_status_employment, conf_status"
+        " from marts.fct_city_industry_year where city_code = ? and year = 2012"
+        " and industry_level = 'division' and industry_code = '39' and ownership = 'total'"
+        " and source = 'asif'",
+        [KUNSHAN],
+    ).fetchone()
+    assert cell == (3, 200000, None, None, "F", "C", "C", "C")
+    indicators = dict(
+        warehouse.execute(
+            "select indicator_id, conf_status from marts.fct_city_indicators"
+            " where city_code = ? and year = 2012 and source = 'asif' and breakdown = 'total'",
+            [KUNSHAN],
+        ).fetchall()
+    )
+    assert indicators["ict_share_mfg_output"] == "F"
+    assert indicators["export_intensity_ict"] == "C"
+
+
 def test_suppressed_values_are_null_and_ratios_inherit(warehouse):
     fct = {
         (level, code, own): (go, status)
         for level, code, own, go, status in warehouse.execute(
-            "select industry_level, industry_code, ownership, gross_output, conf_status"
+            "select industry_level, industry_code, ownership, gross_output,"
+            " conf_status_gross_output"
             " from marts.fct_city_industry_year where city_code = ? and year = 2012"
             " and source = 'asif'",
             [DONGGUAN],

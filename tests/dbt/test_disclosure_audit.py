@@ -66,21 +66,19 @@ For each C cell the audit bounds the smallest and largest value the attacker can
 independent system of hidden values (a connected component of the relations: a city family
 × year without rca, a whole year with it — ~2,700 unknowns on the demo).
 
-Protection rule. The primary rule is the (2, k) dominance rule on gross output with the
-public default k (docs/marts.md, `orchestration.settings`). Its protection level (Handbook on
-Statistical Disclosure Control §4.2–4.3, the source of docs/methodology.md's rule) is the
-amount the cell would have to grow to pass the rule: PL = 100·(x₁ + x₂)/k − X, with X the
-true cell value and x₁, x₂ its two largest contributions (for fewer than three firms
-x₁ + x₂ = X, so PL = X·(100/k − 1) ≈ 17.6 % of X at k = 85). No C value may be derivable:
-the feasible interval [lo, hi] of none of its magnitudes may collapse onto the true value
-(beyond the LP tolerance), unless that value is 0 (no contributions to protect). The gross
-output interval must reach PL on at least one side (hi ≥ X + PL or lo ≤ X − PL), and on
-both sides (symmetric protection, the usual default of cell-suppression audits) for all
-but a bounded few: secondary suppression guarantees both sides for one relation at a time
-(the hidden sum of a group passes the rule), not for the whole system at once (see the
-last test). The other magnitudes of a C cell share its suppression pattern, but the rule
-is evaluated on gross output only (int_asif_industry_cells_disclosure), so no protection
-level is promised for them.
+Protection rule. Every magnitude has its own primary rules with the public defaults
+(docs/methodology.md, `orchestration.settings`): the n rule, the (2, k) dominance rule and
+the p % rule, and its own status (`conf_status_<magnitude>`); a C value is a magnitude of a
+cell whose own status is C. Its protection level (Handbook on Statistical Disclosure Control
+§4.2–4.3, the source of docs/methodology.md's rules) is the amount the value would have to
+grow to pass the rules: for dominance PL = 100·(x₁ + x₂)/k − X, with X the true value and
+x₁, x₂ its two largest contributions (for fewer than three firms x₁ + x₂ = X, so PL =
+X·(100/k − 1) ≈ 17.6 % of X at k = 85), for the p % rule PL = p/100·x₁ − (X − x₁ − x₂);
+the larger of the two. No C value may be derivable: its feasible interval [lo, hi] must
+reach PL on at least one side (hi ≥ X + PL or lo ≤ X − PL), and on both sides (symmetric
+protection, the usual default of cell-suppression audits) for all but a bounded few:
+secondary suppression guarantees both sides for one relation at a time (the hidden sum of
+a group passes the rules), not for the whole system at once (see the last test).
 
 The tests first check the attacker model (what is NULL in serve/, that every relation is
 exact on the warehouse's unsuppressed values, that the presence granted is the one behind
@@ -102,16 +100,18 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
-from orchestration.settings import DEFAULT_SDC_DOMINANCE, SEEDS_DIR
+from orchestration.settings import DEFAULT_SDC_DOMINANCE, DEFAULT_SDC_P, SEEDS_DIR
 from tests.helpers import ICT_SEGMENTS
 
 pytestmark = pytest.mark.slow
 
 KEY = ["city_code", "year", "industry_level", "industry_code", "ownership"]
 MEASURES = ("gross_output", "value_added", "employment", "export_value")
+STATUSES = tuple(f"conf_status_{m}" for m in MEASURES)  # each magnitude's own status
 GO, VA, EX = 0, 1, 3  # indexes into MEASURES
 MANUFACTURING = {str(code) for code in range(13, 42)}
 K = DEFAULT_SDC_DOMINANCE
+P = DEFAULT_SDC_P
 
 # LP answers are vertices of a problem scaled to ~1; allow this much of the block's scale
 REL_TOL = 1e-7
@@ -139,7 +139,8 @@ def load_publish(data: Path) -> Publish:
     # the served file BI tools read; read-only, like any reader of serve/
     with duckdb.connect(str(data / "serve" / "citygvc.duckdb"), read_only=True) as con:
         cells = con.sql(
-            f"select {', '.join(KEY)}, firms, {', '.join(MEASURES)}, conf_status "
+            f"select {', '.join(KEY)}, firms, {', '.join(MEASURES)}, "
+            f"{', '.join(STATUSES)}, conf_status "
             "from marts.fct_city_industry_year where source = 'asif' order by all"
         ).df()
         indicators = con.sql(
@@ -303,17 +304,23 @@ def load_knowledge(data: Path) -> Knowledge:
 
 
 def load_truth(data: Path, cells: pd.DataFrame) -> pd.DataFrame:
-    """The unsuppressed values and status of every published cell and the sum of its two
-    largest contributions to gross output (what the primary rule tested), aligned with
-    `cells` row by row. Read-only: the warehouse belongs to the refresh."""
+    """The unsuppressed values and statuses of every published cell, and per magnitude its
+    largest contribution and the sum of its two largest (what the primary rules tested:
+    `largest_<m>`, `top2_<m>`), aligned with `cells` row by row. Read-only: the warehouse
+    belongs to the refresh."""
+    tops = ", ".join(
+        f"list_extract(c.top_{m}, 1) as largest_{m}, list_sum(c.top_{m}) as top2_{m}"
+        for m in MEASURES
+    )
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
         truth = con.sql(
             f"""
             select
                 {", ".join("t." + column for column in KEY)},
                 {", ".join("t." + m for m in MEASURES)},
+                {", ".join("t." + status for status in STATUSES)},
                 t.conf_status,
-                list_sum(c.top_contributions) as top2
+                {tops}
             from intermediate.int_city_industry_year as t
             inner join intermediate.int_asif_industry_cells as c
                 on
@@ -324,11 +331,17 @@ def load_truth(data: Path, cells: pd.DataFrame) -> pd.DataFrame:
             where t.source = 'asif'
             """
         ).df()
-    truth[[*MEASURES, "top2"]] = truth[[*MEASURES, "top2"]].astype("float64")
+    numbers = [*MEASURES, *(f"{kind}_{m}" for kind in ("largest", "top2") for m in MEASURES)]
+    truth[numbers] = truth[numbers].astype("float64")
     truth["year"] = truth["year"].astype("int64")
     aligned = cells[KEY].merge(truth, on=KEY, how="left", validate="1:1")
     assert aligned["conf_status"].notna().all(), "published cells missing from the warehouse"
     return aligned
+
+
+def statuses(frame: pd.DataFrame) -> np.ndarray:
+    """The (row, magnitude) statuses of `frame` as an array shaped like its MEASURES."""
+    return frame[list(STATUSES)].to_numpy()
 
 
 # --------------------------------------------------------------------------------------
@@ -712,9 +725,14 @@ class Audit:
     seconds: float
 
 
-def protection_level(true: np.ndarray, top2: np.ndarray) -> np.ndarray:
-    """How far the cell would have to grow to pass the (2, k) rule (Handbook on SDC §4.2)."""
-    return np.maximum(100.0 * top2 / K - true, 0.0)
+def protection_level(true: np.ndarray, top2: np.ndarray, largest: np.ndarray) -> np.ndarray:
+    """How far the value would have to grow to pass the (2, k) dominance rule and the p %
+    rule (Handbook on SDC §4.2–4.3: the protection levels of the rules that flag it). A
+    value with fewer than three contributors is covered by the dominance level (its two
+    largest are all of it). NaN contributions (nothing reported) need none."""
+    dominance = 100.0 * top2 / K - true
+    p_percent = P / 100.0 * largest - (true - top2)
+    return np.nan_to_num(np.maximum(np.maximum(dominance, p_percent), 0.0))
 
 
 class _System:
@@ -748,18 +766,18 @@ def run_audit(
     rel: Relations,
     values: np.ndarray,
     measures: tuple[int, ...] = tuple(range(len(MEASURES))),
-    exact_gross_output: bool = False,
+    exact_bounds: bool = False,
     audited: np.ndarray | None = None,
 ) -> Audit:
-    """The feasible interval of every C value of `measures` (of the cells `audited`, a mask
-    over the publish's rows; all by default) given the published `values` (NaN = hidden) and
-    the relations. Gross output must clear the protection level on both sides, the other
-    magnitudes must not be pinned. Intervals are certified by feasible points (every LP
-    solution, and the truth, lies in every interval): for gross output, joint pushes of all
-    values toward the sides they do not reach yet; only a side no point certifies gets its
-    exact LP, so every failure is exact and lo / hi are exact where they decide. With
-    `exact_gross_output` every gross output value gets its exact min and max (two LPs each:
-    ~70,000 LPs on the demo's per-year systems, tens of minutes)."""
+    """The feasible interval of every C value of `measures` (a value whose own magnitude's
+    status is C; of the cells `audited`, a mask over the publish's rows; all by default)
+    given the published `values` (NaN = hidden) and the relations. Each must clear its
+    protection level on both sides. Intervals are certified by feasible points (every LP
+    solution, and the truth, lies in every interval): joint pushes of all values toward the
+    sides they do not reach yet; only a side no point certifies gets its exact LP, so every
+    failure is exact and lo / hi are exact where they decide. With `exact_bounds` every
+    value gets its exact min and max (two LPs each: hundreds of thousands of LPs on the
+    demo's per-year systems, hours)."""
     start = time.perf_counter()
     hidden = np.isnan(values)
     true = truth[list(MEASURES)].to_numpy()
@@ -794,9 +812,10 @@ def run_audit(
     con_comp = comp[a.indices[a.indptr[:-1]]]
 
     x_true = true[var_row, var_m]
-    is_go = var_m == GO
-    level = np.where(is_go, protection_level(x_true, truth["top2"].to_numpy()[var_row]), 0.0)
-    is_target = (truth["conf_status"].to_numpy()[var_row] == "C") & np.isin(var_m, measures)
+    top2 = truth[[f"top2_{m}" for m in MEASURES]].to_numpy()[var_row, var_m]
+    largest = truth[[f"largest_{m}" for m in MEASURES]].to_numpy()[var_row, var_m]
+    level = protection_level(x_true, top2, largest)
+    is_target = (statuses(truth)[var_row, var_m] == "C") & np.isin(var_m, measures)
     if audited is not None:
         is_target &= audited[var_row]
     lo, hi = x_true.copy(), x_true.copy()  # the truth is a feasible point
@@ -810,8 +829,7 @@ def run_audit(
         return hi[v] >= x_true[v] + level[v] - tol[v]
 
     def failing(v: np.ndarray) -> np.ndarray:
-        pinned = ~(lo[v] < x_true[v] - tol[v]) & ~(hi[v] > x_true[v] + tol[v])
-        return np.where(is_go[v], ~(low_ok(v) & high_ok(v)), pinned & (x_true[v] > 0))
+        return ~(low_ok(v) & high_ok(v))
 
     systems = largest = lps = 0
     vars_by_comp = pd.Series(np.arange(n_var)).groupby(comp).indices
@@ -852,8 +870,8 @@ def run_audit(
                 hi[v] = np.inf  # nothing caps it
             exact[v] |= any(sides)
 
-        go = targets[is_go[targets]]
-        if exact_gross_output:
+        go = targets  # every magnitude has its protection level
+        if exact_bounds:
             for v in go:
                 exact_sides(v)
         else:
@@ -875,13 +893,6 @@ def run_audit(
                     extend(go[down], 1.0)  # something pushed up is uncapped: down only
             for v in go[~(low_ok(go) & high_ok(go))]:  # (earlier answers certify some)
                 exact_sides(v, (not low_ok(v), not high_ok(v)))
-        rest = targets[~is_go[targets]]
-        for sense in (1.0, -1.0):  # most values move off the truth in one push
-            open_ = rest[failing(rest)]
-            if len(open_):
-                extend(open_, sense)
-        for v in rest[failing(rest)]:  # not moved by any point: its exact interval decides
-            exact_sides(v)
         lps += system.lps
 
     targets = np.flatnonzero(is_target)
@@ -960,37 +971,47 @@ def _counts(frame: pd.DataFrame) -> str:
 
 
 def test_the_attacker_model_matches_the_publish(case: Case) -> None:
-    """What the audit takes as published and as hidden is what serve/ holds: the four
-    magnitudes are NULL exactly for C and D cells, and the others are the true values; rca
-    is published exactly for the F group cells (ownership total) that have one."""
+    """What the audit takes as published and as hidden is what serve/ holds: each magnitude
+    is NULL exactly where its own status is C or D, and otherwise the true value;
+    conf_status is the most restrictive of the four; some cells show one magnitude and hide
+    another; rca is published exactly for the F group cells (ownership total) that have
+    one."""
     cells, truth = case.publish.cells, case.truth
+    assert (statuses(cells) == statuses(truth)).all()
     assert (cells["conf_status"] == truth["conf_status"]).all()
-    hidden = cells["conf_status"].isin(["C", "D"]).to_numpy()
+    hidden = np.isin(statuses(cells), ["C", "D"])
     values, true = case.published(), truth[list(MEASURES)].to_numpy()
-    assert (np.isnan(values).all(axis=1) == hidden).all()
-    assert not np.isnan(values[~hidden]).any()
+    assert (np.isnan(values) == hidden).all()
     assert np.allclose(values[~hidden], true[~hidden], rtol=0, atol=1e-6)
-    assert (cells["conf_status"] == "C").sum() > 1000  # the demo exercises disclosure control
+    worst = np.where(
+        (statuses(cells) == "C").any(axis=1), "C", np.where(hidden.any(axis=1), "D", "F")
+    )
+    assert (cells["conf_status"].to_numpy() == worst).all()
+    mixed = hidden.any(axis=1) & ~hidden.all(axis=1)
+    assert mixed.sum() > 100, "no cell shows one magnitude and hides another"
+    assert (statuses(cells) == "C").sum(axis=0).min() > 1000  # every magnitude exercised
     assert {"division", "group", "ict_segment"} <= set(cells["industry_level"])
 
     keys = ["city_code", "year", "industry_code"]
     groups = cells[(cells["industry_level"] == "group") & (cells["ownership"] == "total")]
     with_rca = case.knowledge.presence.merge(
-        groups[[*keys, "conf_status"]], on=keys, how="left", validate="1:1"
+        groups[[*keys, "conf_status_gross_output"]], on=keys, how="left", validate="1:1"
     )
-    assert with_rca["conf_status"].notna().all(), "an rca without its group cell"
+    assert with_rca["conf_status_gross_output"].notna().all(), "an rca without its group cell"
     shown = with_rca.merge(case.publish.rca, on=keys, how="left", validate="1:1")
-    # an RCA reveals its group's national output: it is shown only for a free cell whose
-    # group and year have no hidden matrix cell (int_group_indicator_values)
+    # an RCA (of gross output) reveals its group's national output: it is shown only for a
+    # cell whose gross output is free and whose group and year have no hidden matrix cell
+    # (int_group_indicator_values)
     in_matrix = groups["city_code"].isin(case.publish.matrix)
-    hidden_national = groups[in_matrix & (groups["conf_status"] != "F")][["year", "industry_code"]]
+    hidden_go = groups["conf_status_gross_output"] != "F"
+    hidden_national = groups[in_matrix & hidden_go][["year", "industry_code"]]
     national_hidden = shown.set_index(["year", "industry_code"]).index.isin(
         pd.MultiIndex.from_frame(hidden_national.drop_duplicates())
     )
-    expected_shown = (shown["conf_status"] == "F").to_numpy() & ~national_hidden
+    expected_shown = (shown["conf_status_gross_output"] == "F").to_numpy() & ~national_hidden
     assert (shown["value"].notna().to_numpy() == expected_shown).all()
     assert len(case.publish.rca) == shown["value"].notna().sum()
-    assert (shown["conf_status"] != "F").sum() > 1000
+    assert (shown["conf_status_gross_output"] != "F").sum() > 1000
 
 
 def test_the_presence_granted_is_what_the_publish_implies(case: Case) -> None:
@@ -1039,14 +1060,16 @@ def test_the_audit_recovers_primary_cells_without_secondary_suppression(case: Ca
     were off) and it must recover C cells exactly — a C cell alone under a published parent
     is the parent minus its published siblings. Audited on a tenth of the cells: without
     secondary suppression most C cells fail, and each failing side costs an exact LP on its
-    year's system (all of them: ~5 minutes)."""
+    year's system. Gross output and exports (the magnitude with the most C values)."""
     values = case.published()
-    secondary = (case.publish.cells["conf_status"] == "D").to_numpy()
+    secondary = statuses(case.publish.cells) == "D"
     values[secondary] = case.truth[list(MEASURES)].to_numpy()[secondary]
     sample = (case.publish.cells["row"] % 10 == 0).to_numpy()
-    audit = run_audit(case.publish, case.truth, case.relations, values, (GO,), audited=sample)
+    audit = run_audit(case.publish, case.truth, case.relations, values, (GO, EX), audited=sample)
     results = audit.results
-    recovered = results[(results["hi"] - results["lo"]) <= 2 * results["tol"]]
+    # a C value of 0 (a cell too small to publish that exports nothing) needs no protection
+    pinned = (results["hi"] - results["lo"]) <= 2 * results["tol"]
+    recovered = results[pinned & (results["true"] > 0)]
     assert len(recovered) >= 100, _table(results[~results["ok"]])
     assert (~results["ok"]).sum() >= len(recovered)
     assert {"division", "group"} <= set(recovered["industry_level"])
@@ -1055,32 +1078,37 @@ def test_the_audit_recovers_primary_cells_without_secondary_suppression(case: Ca
 
 
 def test_no_primary_suppressed_value_can_be_derived_from_the_publish(case: Case) -> None:
-    """Issue #7: no magnitude of any C cell can be derived from the publish (its feasible
-    interval never collapses onto the true value), and the interval of every C cell's gross
-    output reaches the (2, k) protection level on at least one side, so the second-largest
-    contributor cannot bound the largest one's output from both sides to within what the
-    rule protects.
+    """Issue #7 and #19: no C value of any magnitude (a value whose own status is C) can be
+    derived from the publish, and its feasible interval reaches its protection level
+    (dominance and p % rules, protection_level) on at least one side — for gross output
+    always, for the other magnitudes all but a bounded few — so the second-largest
+    contributor cannot bound the largest one's value from both sides to within what the
+    rules protect.
 
     Symmetric protection (both sides) is what the greedy secondary suppression guarantees
-    relation by relation; jointly, over all relations at once, a few cells fall short on one
-    side (demo, seed 0, divisions and ICT segments only: 17 of 10,251, none pinned). The bar
-    keeps that under 0.5 % of the C cells; closing it fully needs a joint (LP-based)
-    secondary suppression. Widths are certified lower bounds (run_audit), exact where a side
-    falls short."""
+    relation by relation; jointly, over all relations at once, a few values fall short on
+    one side (stop 14, gross output of divisions and segments only: 17 of 10,251, none
+    pinned). The bar keeps that under 0.5 % of the C values of each magnitude; closing it
+    fully needs a joint (LP-based) secondary suppression. Widths are certified lower bounds
+    (run_audit), exact where a side falls short."""
     audit = run_audit(case.publish, case.truth, case.relations, case.published())
     results = audit.results
-    n_c = int((case.publish.cells["conf_status"] == "C").sum())
-    assert len(results) == n_c * len(MEASURES)  # every C value was audited
-    go = results[results["measure"] == "gross_output"]
-    width = (go["hi"] - go["lo"]) / go["true"]
-    one_sided = go[go["lower_ok"] != go["upper_ok"]]
+    n_c = pd.Series((statuses(case.publish.cells) == "C").sum(axis=0), index=list(MEASURES))
+    assert len(results) == n_c.sum()  # every C value was audited
+    width = (results["hi"] - results["lo"]) / results["true"].where(results["true"] > 0)
+    one_sided = results[results["lower_ok"] != results["upper_ok"]]
+    per_measure = pd.DataFrame(
+        {
+            "C values": n_c,
+            "min width": width.groupby(results["measure"]).min(),
+            "one side only": one_sided.groupby("measure").size(),
+        }
+    ).fillna(0)
     summary = (
-        f"audited {n_c} C cells × {len(MEASURES)} magnitudes in {audit.blocks} blocks "
-        f"({audit.systems} independent systems, the largest {audit.largest} unknowns; "
-        f"{audit.lps} LPs, {audit.seconds:.1f} s); gross output (hi − lo) / value at least: "
-        f"min {width.min():.3f}, median {width.median():.3f}, "
-        f"unbounded {int(np.isinf(width).sum())}; exact on a side: {int(go['exact'].sum())}; "
-        f"protected on one side only: {len(one_sided)}"
+        f"audited {n_c.sum()} C values in {audit.blocks} blocks ({audit.systems} independent "
+        f"systems, the largest {audit.largest} unknowns; {audit.lps} LPs, "
+        f"{audit.seconds:.1f} s); exact on a side: {int(results['exact'].sum())}; "
+        f"(hi − lo) / value and one-sided protection per magnitude:\n{per_measure}"
     )
     print(summary)
     columns = ["exact", "ok", "lower_ok", "upper_ok", "pinned"]
@@ -1090,11 +1118,19 @@ def test_no_primary_suppressed_value_can_be_derived_from_the_publish(case: Case)
         f"({len(derivable[KEY].drop_duplicates())} cells):\n{_counts(derivable)}\n"
         + _table(derivable.drop(columns=columns))
     )
-    unprotected = go[~go["lower_ok"] & ~go["upper_ok"]]
-    assert unprotected.empty, (
-        f"{summary}\n{len(unprotected)} C cells whose gross output the publish bounds "
-        f"within the protection level on both sides:\n{_counts(unprotected)}\n"
+    unprotected = results[~results["lower_ok"] & ~results["upper_ok"]]
+    message = (
+        f"{summary}\n{len(unprotected)} C values the publish bounds within the protection "
+        f"level on both sides:\n{_counts(unprotected)}\n"
         + _table(unprotected.drop(columns=columns))
     )
+    print(message)
+    # gross output: none; the other magnitudes, judged by their own rules since #19: a
+    # bounded few (stop 29, demo: 4 of 118,361, ICT segment cells short on both sides by
+    # less than their protection level, none pinned) until the joint (LP-based) secondary
+    # suppression of #19 closes them
+    assert (unprotected["measure"] != "gross_output").all(), message
+    assert len(unprotected) <= 0.0001 * n_c.sum(), message
     shown = _table(one_sided.drop(columns=columns))
-    assert len(one_sided) <= 0.005 * n_c, f"{summary}\n{_counts(one_sided)}\n{shown}"
+    too_many = per_measure["one side only"] > 0.005 * per_measure["C values"]
+    assert not too_many.any(), f"{summary}\n{_counts(one_sided)}\n{shown}"

@@ -77,7 +77,7 @@
 
 {% macro spark__array_total(expr) -%}
     aggregate(
-        slice({{ expr }}, 2, greatest(size({{ expr }}), 1)), element_at({{ expr }}, 1),
+        slice({{ expr }}, 2, greatest(size({{ expr }}), 1)), try_element_at({{ expr }}, 1),
         (total, element) -> total + element
     )
 {%- endmacro %}
@@ -110,4 +110,18 @@
 
 {% macro spark__largest_values_of_arrays(expr, n) -%}
     slice(sort_array(flatten(collect_list({{ expr }})), false), 1, {{ n }})
+{%- endmacro %}
+
+
+{#- first_element(list): the list's first element (NULL when the list is empty or NULL). -#}
+{% macro first_element(list) -%}
+    {{ return(adapter.dispatch('first_element', 'citygvc')(list)) }}
+{%- endmacro %}
+
+{% macro duckdb__first_element(list) -%}
+    list_extract({{ list }}, 1)
+{%- endmacro %}
+
+{% macro spark__first_element(list) -%}
+    try_element_at({{ list }}, 1)
 {%- endmacro %}

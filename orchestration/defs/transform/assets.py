@@ -61,6 +61,7 @@ def dbt_vars(settings: CitygvcSettings) -> str:
             "disclosure": "on" if settings.disclosure else "off",
             "sdc_min_firms": settings.sdc_min_firms,
             "sdc_dominance": settings.sdc_dominance,
+            "sdc_p": settings.sdc_p,
         },
         sort_keys=True,
     )

@@ -10,8 +10,15 @@ OBS_STATUS = {"A": 1, "B": 2, "E": 3, "O": 4, "P": 5}
 CONF_STATUS = {"F": 1, "C": 2, "D": 3}
 BOOLEAN = {False: 0, True: 1}
 
-# mart column name -> its code table
-FLAG_COLUMNS: dict[str, dict[str, int]] = {"obs_status": OBS_STATUS, "conf_status": CONF_STATUS}
+# mart column name -> its code table (fct_city_industry_year has a status per magnitude too)
+FLAG_COLUMNS: dict[str, dict[str, int]] = {
+    "obs_status": OBS_STATUS,
+    "conf_status": CONF_STATUS,
+    **{
+        f"conf_status_{magnitude}": CONF_STATUS
+        for magnitude in ("gross_output", "value_added", "export_value", "employment")
+    },
+}
 
 
 def value_labels(codes: dict) -> dict[int, str]:

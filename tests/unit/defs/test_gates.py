@@ -61,15 +61,19 @@ def test_a_mart_gate_fetches_only_the_columns_its_suite_reads_and_its_keys() -> 
     (gate,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
     con = duckdb.connect()
     con.execute("create schema marts")
-    # The suite reads city_code, industry_level, ownership, source, conf_status,
-    # gross_output and firms (expectations/mart_fct_city_industry_year.json); year and
-    # industry_code are keys; value_added and release_ids are neither.
+    # The suite reads city_code, industry_level, ownership, source, the five conf_status
+    # columns, gross_output, firms and contributors
+    # (expectations/mart_fct_city_industry_year.json); year and industry_code are keys;
+    # value_added and release_ids are neither.
+    statuses = [f"conf_status_{m}" for m in ("gross_output", "value_added", "export_value")]
+    statuses += ["conf_status_employment", "conf_status"]
     con.execute(
         "create table marts.fct_city_industry_year as select '320583' as city_code, 2005 as year, "
         "'division' as industry_level, '39' as industry_code, 'total' as ownership, "
-        "'asif' as source, 'F' as conf_status, 10.0 as gross_output, 3.0 as firms, "
-        "4.0 as value_added, 'asif-2005-r1' as release_ids"
+        "'asif' as source, 10.0 as gross_output, 3.0 as firms, 3 as contributors, "
+        "4.0 as value_added, 'asif-2005-r1' as release_ids, "
+        + ", ".join(f"'F' as {status}" for status in statuses)
     )
     columns = [d[0] for d in con.execute(gate_sql(gate)).description]
     keys = ["city_code", "year", "industry_level", "industry_code", "ownership", "source"]
-    assert sorted(columns) == sorted([*keys, "conf_status", "gross_output", "firms"])
+    assert sorted(columns) == sorted([*keys, *statuses, "gross_output", "firms", "contributors"])

@@ -3,12 +3,13 @@
     **by_year_incremental()
 ) }}
 -- ASIF city × year × industry × ownership cells, unsuppressed, with what disclosure control
--- needs: the number of contributing firms and the largest contributions (gross output).
+-- needs: the number of contributing firms and each magnitude's two largest contributions.
 -- Industries: harmonised 2011 divisions, 'C' = manufacturing of the year's vintage, and ICT
 -- segments. Ownership: the firm's registration group and 'total'. Units: published city
 -- units and the unpublished remainders of parents (see int_firm_year_city_units). A firm's
 -- contribution to a cell is its value × its crosswalk weight there; money stays DECIMAL.
 -- Incremental by year (int_asif_year_digests).
+{%- set magnitudes = sdc_magnitudes() %}
 with
 
 year_inputs as (
@@ -117,8 +118,10 @@ ownership_cells as (
         sum(export_value) as export_value,
         coalesce(sum(value_added) filter (where va_method <> 'reported'), 0)
             as value_added_imputed,
-        count(*) filter (where gross_output > 0) as n_contributors,
-        {{ largest_values('gross_output', 2) }} as top_contributions
+        {%- for magnitude in magnitudes %}
+            {{ largest_values(magnitude, 2) }} as top_{{ magnitude }},
+        {%- endfor %}
+        count(*) as contributors
     from firm_contributions
     group by city_code, unit_kind, year, industry_level, industry_code, ownership_group
 ),
@@ -137,8 +140,10 @@ total_cells as (
         sum(employment) as employment,
         sum(export_value) as export_value,
         sum(value_added_imputed) as value_added_imputed,
-        sum(n_contributors) as n_contributors,
-        {{ largest_values_of_arrays('top_contributions', 2) }} as top_contributions
+        {%- for magnitude in magnitudes %}
+            {{ largest_values_of_arrays('top_' ~ magnitude, 2) }} as top_{{ magnitude }},
+        {%- endfor %}
+        sum(contributors) as contributors
     from ownership_cells
     group by city_code, unit_kind, year, industry_level, industry_code
 ),

@@ -6,16 +6,16 @@
 {%- set min_firms = var('sdc_min_firms') | int -%}
 {%- set dominance = var('sdc_dominance') | int -%}
 -- sqlfluff:indentation:template_blocks_indent:False
--- Disclosure status of every ASIF cell (docs/methodology.md). Primary 'C':
--- int_asif_industry_cells_primary. Secondary 'D' (greedy): a group of int_disclosure_groups
--- (parent = Σ children) is unsafe when its parent is published and its hidden children sum
--- to something sensitive or one suppressed cell, or its parent is hidden and every child
--- published; it gets one more hidden member: the smallest published child making the hidden
--- sum pass (else the largest), else the parent (geography: the parent first, so Kunshan
--- stays visible). A remainder (rest of Suzhou), the difference of two published cells, is
--- hidden when primary-suppressed or a published cell of its geography group is; choosing it
--- hides Suzhou. Then whole division blocks of group cells (sdc_blocked_group_cells).
--- Incremental by year: groups never cross years (int_asif_year_digests, thresholds included).
+-- Disclosure status of every ASIF cell and magnitude (docs/methodology.md), one row per cell ×
+-- magnitude: each magnitude has its own pattern (the relations are additive in each one
+-- alone). Primary 'C': int_asif_industry_cells_primary. Secondary 'D' (greedy): a group of
+-- int_disclosure_groups (parent = Σ children) is unsafe when its parent is published and its
+-- hidden children sum to something sensitive or one suppressed cell, or its parent is hidden
+-- and every child published; it gets one more hidden member (sdc_ranked_members). A
+-- remainder (rest of Suzhou), the difference of two published cells, is hidden when
+-- primary-suppressed or a published cell of its geography group is; choosing it hides
+-- Suzhou. Then whole division blocks of group cells (sdc_blocked_group_cells). Incremental
+-- by year: groups never cross years (int_asif_year_digests, thresholds included).
 {#- the CTEs every pass reads -#}
 {%- set prelude_ctes = [
     'year_inputs', 'years_to_build', 'cells', 'member_cells', 'remainder_links', 'remainder_parents'
@@ -32,28 +32,32 @@ years_to_build as (
     {{ years_to_build('year_inputs') | indent(4) }}
 ),
 
-cells as (
+-- row_key: one cell × magnitude, numbered (the passes join on integers)
+cells as {{ materialized_cte() }} (
     select
         year,
         cell_id,
+        magnitude,
         unit_kind,
-        gross_output,
-        n_contributors,
+        value,
+        contributors,
         top_contributions,
-        primary_status
+        primary_status,
+        dense_rank() over (order by cell_id, magnitude) as row_key
     from {{ ref('int_asif_industry_cells_primary') }}
     where year in (select years_to_build.year from years_to_build)
 ),
 
+-- group_key: one group × magnitude
 member_cells as {{ materialized_cte() }} (
     select
-        memberships.group_id,
+        dense_rank() over (order by memberships.group_id, cells.magnitude) as group_key,
         memberships.group_type,
-        memberships.cell_id,
+        cells.row_key,
         memberships.member_role,
         cells.unit_kind,
-        cells.gross_output,
-        cells.n_contributors,
+        cells.value,
+        cells.contributors,
         cells.top_contributions
     from {{ ref('int_disclosure_groups') }} as memberships
     inner join cells on memberships.cell_id = cells.cell_id
@@ -63,21 +67,21 @@ member_cells as {{ materialized_cte() }} (
 -- each remainder cell with the published cells of its geography group
 remainder_links as {{ materialized_cte() }} (
     select
-        remainders.cell_id as remainder_cell_id,
-        units.cell_id as unit_cell_id,
+        remainders.row_key as remainder_key,
+        units.row_key as unit_key,
         units.member_role = 'parent' as is_parent
     from member_cells as remainders
     inner join member_cells as units
         on
-            remainders.group_id = units.group_id
+            remainders.group_key = units.group_key
             and units.unit_kind = 'unit'
     where remainders.group_type = 'geography' and remainders.unit_kind = 'remainder'
 ),
 
 remainder_parents as (
     select
-        remainder_cell_id,
-        unit_cell_id as parent_cell_id
+        remainder_key,
+        unit_key as parent_key
     from remainder_links
     where is_parent
 )
@@ -88,8 +92,7 @@ remainder_parents as (
 {%- set first_pass %}
 step_0 as (
     select
-        cell_id,
-        primary_status as conf_status,
+        row_key,
         primary_status = 'C' as is_hidden
     from cells
 ),
@@ -111,52 +114,21 @@ unsafe_groups_{{ i }} as {{ materialized_cte() }} (
 
 -- the published members of unsafe groups, ranked: each group's first is picked
 ranked_members_{{ i }} as (
-    select
-        coalesce(remainder_parents.parent_cell_id, member_cells.cell_id) as cell_id,
-        row_number() over (
-            partition by member_cells.group_id
-            order by
-                case
-                    when member_cells.group_type = 'geography'
-                        then member_cells.member_role = 'child'
-                    else member_cells.member_role = 'parent'
-                end asc nulls last,
-                -- the smallest child that makes the hidden sum safe; failing that the largest
-                member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
-                and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
-                desc nulls last,
-                case
-                    when
-                        member_cells.gross_output >= unsafe_groups_{{ i }}.needed_gross_output
-                        and member_cells.n_contributors >= unsafe_groups_{{ i }}.needed_contributors
-                        then member_cells.gross_output
-                    else -member_cells.gross_output
-                end asc nulls last,
-                member_cells.cell_id asc nulls last
-        ) as pick_rank
-    from member_cells
-    inner join unsafe_groups_{{ i }} on member_cells.group_id = unsafe_groups_{{ i }}.group_id
-    inner join pass_{{ i - 1 }} on member_cells.cell_id = pass_{{ i - 1 }}.cell_id
-    left join remainder_parents on member_cells.cell_id = remainder_parents.remainder_cell_id
-    where not pass_{{ i - 1 }}.is_hidden
+    {{ sdc_ranked_members('unsafe_groups_' ~ i, 'pass_' ~ (i - 1)) | indent(4) }}
 ),
 
 picks_{{ i }} as {{ materialized_cte() }} (
-    select distinct cell_id
+    select distinct row_key
     from ranked_members_{{ i }}
     where pick_rank = 1
 ),
 
 step_{{ i }} as (
     select
-        pass_{{ i - 1 }}.cell_id,
-        case
-            when picks_{{ i }}.cell_id is not null then 'D'
-            else pass_{{ i - 1 }}.conf_status
-        end as conf_status,
-        pass_{{ i - 1 }}.is_hidden or picks_{{ i }}.cell_id is not null as is_hidden
+        pass_{{ i - 1 }}.row_key,
+        pass_{{ i - 1 }}.is_hidden or picks_{{ i }}.row_key is not null as is_hidden
     from pass_{{ i - 1 }}
-    left join picks_{{ i }} on pass_{{ i - 1 }}.cell_id = picks_{{ i }}.cell_id
+    left join picks_{{ i }} on pass_{{ i - 1 }}.row_key = picks_{{ i }}.row_key
 ),
 
 {{ sdc_with_remainders('step_' ~ i, 'pass_' ~ i) }}
@@ -178,23 +150,43 @@ final_unsafe_groups as (
     {{ sdc_unsafe_groups('final_group_state', min_firms, dominance) | indent(4) }}
 ),
 
-unresolved_cells as (
-    select distinct member_cells.cell_id
+unresolved_rows as (
+    select distinct member_cells.row_key
     from member_cells
-    inner join final_unsafe_groups on member_cells.group_id = final_unsafe_groups.group_id
+    inner join final_unsafe_groups on member_cells.group_key = final_unsafe_groups.group_key
 ),
 
-{{ sdc_blocked_group_cells('pass_' ~ passes) }}
+-- C primary, D hidden by a pass, F published
+final_statuses as (
+    select
+        cells.cell_id,
+        cells.magnitude,
+        cells.year,
+        cells.primary_status,
+        case
+            when cells.primary_status = 'C' then 'C'
+            when pass_{{ passes }}.is_hidden then 'D'
+            else 'F'
+        end as conf_status,
+        unresolved_rows.row_key is not null as is_in_unresolved_group
+    from cells
+    inner join pass_{{ passes }} on cells.row_key = pass_{{ passes }}.row_key
+    left join unresolved_rows on cells.row_key = unresolved_rows.row_key
+),
+
+{{ sdc_blocked_group_cells('final_statuses') }}
 
 select
-    cells.cell_id,
-    cells.year,
-    cells.primary_status,
-    coalesce(blocked_cells.conf_status, pass_{{ passes }}.conf_status) as conf_status,
-    unresolved_cells.cell_id is not null as is_in_unresolved_group,
+    final_statuses.cell_id,
+    final_statuses.magnitude,
+    final_statuses.year,
+    final_statuses.primary_status,
+    coalesce(blocked_cells.conf_status, final_statuses.conf_status) as conf_status,
+    final_statuses.is_in_unresolved_group,
     years_to_build.built_from
-from cells
-inner join pass_{{ passes }} on cells.cell_id = pass_{{ passes }}.cell_id
-inner join years_to_build on cells.year = years_to_build.year
-left join unresolved_cells on cells.cell_id = unresolved_cells.cell_id
-left join blocked_cells on cells.cell_id = blocked_cells.cell_id
+from final_statuses
+inner join years_to_build on final_statuses.year = years_to_build.year
+left join blocked_cells
+    on
+        final_statuses.cell_id = blocked_cells.cell_id
+        and final_statuses.magnitude = blocked_cells.magnitude

@@ -41,6 +41,7 @@ select
         value_added_digest,
         {{ var('sdc_min_firms') | int }},
         {{ var('sdc_dominance') | int }},
+        {{ var('sdc_p') | int }},
         {{ var('sdc_secondary_cycles') | int }}
     ) as disclosure_digest
 from firm_year_digests

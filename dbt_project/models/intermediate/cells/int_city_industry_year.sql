@@ -1,9 +1,27 @@
 -- fct_city_industry_year before disclosure is applied: every published cell of both sources
--- with its unsuppressed measures and its confidentiality status. ASIF cells carry the status
--- of int_asif_industry_cells_disclosure; yearbook (fdi_city) values are published statistics
--- and always free ('F'). Stays inside the warehouse; the mart nulls C/D values when
--- disclosure is on.
+-- with its unsuppressed measures and its confidentiality statuses, one per magnitude and the
+-- row's most restrictive (C > D > F). ASIF cells carry the statuses of
+-- int_asif_industry_cells_disclosure; yearbook (fdi_city) values are published statistics
+-- and always free ('F'). Stays inside the warehouse; the mart nulls each magnitude's C/D
+-- values when disclosure is on.
+{%- set magnitudes = sdc_magnitudes() %}
 with
+
+cell_statuses as (
+    select
+        cell_id,
+        {%- for magnitude in magnitudes %}
+            max(case when magnitude = '{{ magnitude }}' then conf_status end)
+                as conf_status_{{ magnitude }},
+        {%- endfor %}
+        case
+            when bool_or(conf_status = 'C') then 'C'
+            when bool_or(conf_status = 'D') then 'D'
+            else 'F'
+        end as conf_status
+    from {{ ref('int_asif_industry_cells_disclosure') }}
+    group by cell_id
+),
 
 asif_cells as (
     select
@@ -14,16 +32,19 @@ asif_cells as (
         cells.ownership,
         'asif' as source,
         cells.firms,
+        cells.contributors,
         cells.gross_output,
         cells.value_added,
         cells.employment,
         cells.export_value,
         cells.value_added_imputed,
-        disclosure.conf_status,
+        {%- for magnitude in magnitudes %}
+            cell_statuses.conf_status_{{ magnitude }},
+        {%- endfor %}
+        cell_statuses.conf_status,
         cells.release_ids
     from {{ ref('int_asif_industry_cells') }} as cells
-    inner join {{ ref('int_asif_industry_cells_disclosure') }} as disclosure
-        on cells.cell_id = disclosure.cell_id
+    inner join cell_statuses on cells.cell_id = cell_statuses.cell_id
     where cells.unit_kind = 'unit'
 ),
 
@@ -53,11 +74,15 @@ select
     ownership,
     source,
     firms,
+    contributors,
     gross_output,
     value_added,
     employment,
     export_value,
     value_added_imputed,
+    {%- for magnitude in magnitudes %}
+        conf_status_{{ magnitude }},
+    {%- endfor %}
     conf_status,
     release_ids
 from asif_cells
@@ -70,11 +95,15 @@ select
     ownership,
     source,
     null as firms,
+    null as contributors,
     gross_output,
     value_added,
     null as employment,
     null as export_value,
     null as value_added_imputed,
+    {%- for magnitude in magnitudes %}
+        'F' as conf_status_{{ magnitude }},
+    {%- endfor %}
     'F' as conf_status,
     release_ids
 from fdi_city_cells

@@ -1,9 +1,10 @@
 {{ config(materialized='incremental', **by_year_incremental()) }}
 -- Primary disclosure status of the unpublished ASIF populations that indicators reveal
 -- together with published cells: a share × its published denominator gives the numerator,
--- and denominator − numerator gives the complement, so both must pass the primary rule.
--- Per published city unit × year; a population without firms has no row (a known zero).
--- Incremental by year (int_asif_year_digests, thresholds included).
+-- and denominator − numerator gives the complement, so both must pass the primary rules, in
+-- every magnitude (indicators use any). Per published city unit × year; a population without
+-- firms has no row (a known zero). Incremental by year (int_asif_year_digests, thresholds).
+{%- set magnitudes = sdc_magnitudes() %}
 with
 
 year_inputs as (
@@ -26,8 +27,10 @@ firm_years as (
         is_ict,
         is_cap25,
         is_sales_20m,
-        va_method,
-        cast(gross_output as decimal(38, 3)) as gross_output
+        {%- for magnitude in magnitudes %}
+        cast({{ magnitude }} as decimal(38, 3)) as {{ magnitude }},
+        {%- endfor %}
+        va_method
     from {{ ref('int_firm_years_value_added') }}
     where year in (select years_to_build.year from years_to_build)
 ),
@@ -53,10 +56,7 @@ firm_units as (
                 )
         end as ict_rank
     from firm_years
-    inner join units
-        on
-            firm_years.year = units.year
-            and firm_years.firm_id = units.firm_id
+    inner join units on firm_years.year = units.year and firm_years.firm_id = units.firm_id
 ),
 
 segment_weights as (
@@ -81,15 +81,17 @@ segment_complements as (
         firm_units.city_code,
         firm_units.year,
         'ict_not_' || segments.segment as population,
-        firm_units.firm_id,
-        -- exact product (decimal(24,3) × decimal(13,12) fits decimal(38,15) on both engines;
+        -- exact products (decimal(24,3) × decimal(13,12) fits decimal(38,15) on both engines;
         -- Spark would round wider operands to 6 decimals first) rounded to the thousandths
         -- of the other contributions (as DuckDB's union does; Spark's would widen the column)
+        {%- for magnitude in magnitudes %}
         cast(
-            cast(firm_units.gross_output as decimal(24, 3))
+            cast(firm_units.{{ magnitude }} as decimal(24, 3))
             * cast(1 - coalesce(segment_weights.weight, 0) as decimal(13, 12))
             as decimal(38, 3)
-        ) as gross_output
+        ) as {{ magnitude }},
+        {%- endfor %}
+        firm_units.firm_id
     from firm_units
     cross join segments
     left join segment_weights
@@ -107,7 +109,7 @@ firm_populations as (
         city_code,
         year,
         firm_id,
-        gross_output,
+        {{ magnitudes | join(', ') }},
         {% call distinct_non_null_list() %}
             case when is_manufacturing and not is_ict then 'mfg_not_ict' end,
             case when is_manufacturing and is_sales_20m then 'mfg_sales_20m' end,
@@ -134,14 +136,14 @@ contributions as (
         year,
         population,
         firm_id,
-        gross_output
+        {{ magnitudes | join(', ') }}
     from (
         select
             city_code,
             year,
             {{ list_elements('populations') }} as population,
             firm_id,
-            gross_output
+            {{ magnitudes | join(', ') }}
         from firm_populations
     ) as memberships
     union all
@@ -150,7 +152,7 @@ contributions as (
         year,
         population,
         firm_id,
-        gross_output
+        {{ magnitudes | join(', ') }}
     from segment_complements
     where gross_output > 0
 ),
@@ -160,24 +162,39 @@ populations as (
         city_code,
         year,
         population,
-        count(*) as n_contributors,
-        sum(gross_output) as gross_output,
-        {{ sum_of_two_largest('gross_output') }} as top2_gross_output
+        {%- for magnitude in magnitudes %}
+        sum({{ magnitude }}) as {{ magnitude }},
+        {{ largest_values(magnitude, 2) }} as top_{{ magnitude }},
+        {%- endfor %}
+        count(*) as contributors
     from contributions
     group by city_code, year, population
+),
+
+population_statuses as (
+    select
+        {%- for magnitude in magnitudes %}
+        {{ sdc_primary_status(
+            'contributors', first_element('top_' ~ magnitude),
+            array_total('top_' ~ magnitude), magnitude
+        ) | indent(8) }} as status_{{ magnitude }},
+        {%- endfor %}
+        city_code,
+        year,
+        population,
+        contributors,
+        gross_output
+    from populations
 )
 
+-- each magnitude's status, and 'C' when any fails the rules
 select
-    populations.city_code,
-    populations.year,
-    populations.population,
-    populations.n_contributors,
-    populations.gross_output,
-    {{ sdc_primary_status(
-        'populations.n_contributors',
-        'populations.top2_gross_output',
-        'populations.gross_output'
-    ) }} as conf_status,
+    population_statuses.*,
+    case
+        when 'C' in ({% for m in magnitudes %}status_{{ m }}{{ ', ' if not loop.last }}{% endfor %})
+            then 'C'
+        else 'F'
+    end as conf_status,
     years_to_build.built_from
-from populations
-inner join years_to_build on populations.year = years_to_build.year
+from population_statuses
+inner join years_to_build on population_statuses.year = years_to_build.year

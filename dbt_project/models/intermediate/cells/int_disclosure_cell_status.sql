@@ -1,23 +1,33 @@
 -- The disclosure status of everything an ASIF indicator can reveal, per published city unit
 -- and year, under one id scheme: published cells as '<industry_level>/<industry_code>/
--- <ownership>' (final status, secondary suppression included), unpublished populations as
--- 'derived/<population>' (primary status), and 'derived/hhi_mfg' = the worst status of the
--- manufacturing division cells, which a sum of squared shares can help recover.
+-- <ownership>@<magnitude>' (that magnitude's final status, secondary suppression included)
+-- and '<industry_level>/<industry_code>/<ownership>' (the most restrictive over the four),
+-- unpublished populations as 'derived/<population>@<magnitude>' and 'derived/<population>'
+-- (primary status), and 'derived/hhi_mfg' / 'derived/mfg_groups' = the worst gross-output
+-- status of the manufacturing division / group cells, which sums of squared shares can help
+-- recover. An indicator names the ids of the magnitudes it uses (ratios inherit the status
+-- of their parts).
+{%- set magnitudes = sdc_magnitudes() %}
 with
 
-published_cells as (
+cells as (
     select
-        cells.city_code,
-        cells.year,
-        concat_ws('/', cells.industry_level, cells.industry_code, cells.ownership) as cell_id,
-        cells.industry_level,
-        cells.industry_code,
-        cells.ownership,
-        disclosure.conf_status
-    from {{ ref('int_asif_industry_cells') }} as cells
-    inner join {{ ref('int_asif_industry_cells_disclosure') }} as disclosure
-        on cells.cell_id = disclosure.cell_id
-    where cells.unit_kind = 'unit'
+        city_code,
+        year,
+        concat_ws('/', industry_level, industry_code, ownership) as cell_id,
+        industry_level,
+        industry_code,
+        ownership,
+        {%- for magnitude in magnitudes %}
+            conf_status_{{ magnitude }},
+        {%- endfor %}
+        conf_status
+    from {{ ref('int_city_industry_year') }}
+    where source = 'asif'
+),
+
+populations as (
+    select * from {{ ref('int_derived_disclosure_cells') }}
 ),
 
 -- the manufacturing total 'C' and the 2011 divisions it is the sum of
@@ -38,11 +48,11 @@ share_cells as (
         end as cell_id,
         -- C (primary) outranks D (secondary) outranks F (free)
         case
-            when bool_or(conf_status = 'C') then 'C'
-            when bool_or(conf_status = 'D') then 'D'
+            when bool_or(conf_status_gross_output = 'C') then 'C'
+            when bool_or(conf_status_gross_output = 'D') then 'D'
             else 'F'
         end as conf_status
-    from published_cells
+    from cells
     where
         ownership = 'total'
         and (
@@ -64,14 +74,32 @@ select
     year,
     cell_id,
     conf_status
-from published_cells
+from cells
+{%- for magnitude in magnitudes %}
+    union all
+    select
+        city_code,
+        year,
+        cell_id || '@{{ magnitude }}' as cell_id,
+        conf_status_{{ magnitude }} as conf_status
+    from cells
+{%- endfor %}
 union all
 select
     city_code,
     year,
     'derived/' || population as cell_id,
     conf_status
-from {{ ref('int_derived_disclosure_cells') }}
+from populations
+{%- for magnitude in magnitudes %}
+    union all
+    select
+        city_code,
+        year,
+        'derived/' || population || '@{{ magnitude }}' as cell_id,
+        status_{{ magnitude }} as conf_status
+    from populations
+{%- endfor %}
 union all
 select
     city_code,

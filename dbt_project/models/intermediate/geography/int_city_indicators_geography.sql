@@ -101,7 +101,7 @@ select
         ~ " then 'derived/hhi_mfg derived/hhi_mfg_previous_year'"
         ~ " when 'shift_share_competitive'"
         ~ " then 'derived/hhi_mfg derived/hhi_mfg_previous_year'"
-        ~ " else 'division/C/total' end"
+        ~ " else 'division/C/total@gross_output' end"
     ) }} as disclosure_cells
 from values_long
 inner join year_releases as current_release on values_long.year = current_release.year

@@ -1,9 +1,9 @@
 -- The group-level economic-geography values with their confidentiality status, before
 -- flags: rca and relatedness_density per city unit × group and pci, ubiquity per group from
 -- the complexity step, eg_index per group (int_group_year_agglomeration). city_code is NULL
--- for a group's values. conf_status: rca carries its group cell's status (it is that cell
--- divided by published totals), and D when another matrix cell of its group and year is
--- hidden; relatedness_density and pci are D (they reveal presence, see below); eg_index is
+-- for a group's values. conf_status: rca carries its group cell's gross-output status (it
+-- is that cell divided by published totals), and D when another matrix cell of its group and
+-- year is hidden; relatedness_density and pci are D (they reveal presence, see below); eg_index is
 -- C below the minimum firm count (sdc_min_firms); ubiquity is F.
 with
 
@@ -55,7 +55,7 @@ national_group_status as (
         case when bool_or(cell_status.conf_status <> 'F') then 'D' else 'F' end as conf_status
     from cell_status
     inner join matrix_locations on cell_status.city_code = matrix_locations.city_code
-    where cell_status.cell_id like 'group/%/total'
+    where cell_status.cell_id like 'group/%/total@gross_output'
     group by cell_status.year, substring(cell_status.cell_id, 7, 3)
 ),
 
@@ -77,7 +77,8 @@ indicators as (
         on
             complexity_values.city_code = cell_status.city_code
             and complexity_values.year = cell_status.year
-            and 'group/' || complexity_values.industry_code || '/total' = cell_status.cell_id
+            and 'group/' || complexity_values.industry_code || '/total@gross_output'
+            = cell_status.cell_id
     left join national_group_status
         on
             complexity_values.year = national_group_status.year
