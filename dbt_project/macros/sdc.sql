@@ -31,6 +31,17 @@
 
     The first two render at zero indentation; callers indent them with the `indent`
     filter. -#}
+{#- sdc_worst_status(status): aggregate, the most restrictive of the group's statuses:
+    C (primary) before D (secondary) before F (free). -#}
+{%- macro sdc_worst_status(status) -%}
+    case
+        when bool_or({{ status }} = 'C') then 'C'
+        when bool_or({{ status }} = 'D') then 'D'
+        else 'F'
+    end
+{%- endmacro -%}
+
+
 {%- macro sdc_magnitudes() -%}
     {{ return(['gross_output', 'value_added', 'employment', 'export_value']) }}
 {%- endmacro -%}

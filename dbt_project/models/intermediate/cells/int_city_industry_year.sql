@@ -14,11 +14,7 @@ cell_statuses as (
             max(case when magnitude = '{{ magnitude }}' then conf_status end)
                 as conf_status_{{ magnitude }},
         {%- endfor %}
-        case
-            when bool_or(conf_status = 'C') then 'C'
-            when bool_or(conf_status = 'D') then 'D'
-            else 'F'
-        end as conf_status
+        {{ sdc_worst_status('conf_status') }} as conf_status
     from {{ ref('int_asif_industry_cells_disclosure') }}
     group by cell_id
 ),

@@ -46,12 +46,7 @@ share_cells as (
         case industry_level
             when 'division' then 'derived/hhi_mfg' else 'derived/mfg_groups'
         end as cell_id,
-        -- C (primary) outranks D (secondary) outranks F (free)
-        case
-            when bool_or(conf_status_gross_output = 'C') then 'C'
-            when bool_or(conf_status_gross_output = 'D') then 'D'
-            else 'F'
-        end as conf_status
+        {{ sdc_worst_status('conf_status_gross_output') }} as conf_status
     from cells
     where
         ownership = 'total'

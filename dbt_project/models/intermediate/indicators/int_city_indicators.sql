@@ -57,11 +57,7 @@ disclosure as (
         revealed_cells.year,
         revealed_cells.indicator_id,
         revealed_cells.breakdown,
-        case
-            when bool_or(cell_status.conf_status = 'C') then 'C'
-            when bool_or(cell_status.conf_status = 'D') then 'D'
-            else 'F'
-        end as conf_status
+        {{ sdc_worst_status('cell_status.conf_status') }} as conf_status
     from revealed_cells
     left join cell_status
         on

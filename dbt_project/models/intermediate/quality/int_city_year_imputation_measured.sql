@@ -32,11 +32,7 @@ imputation_disclosure as (
     select
         city_code,
         year,
-        case
-            when bool_or(conf_status = 'C') then 'C'
-            when bool_or(conf_status = 'D') then 'D'
-            else 'F'
-        end as conf_status
+        {{ sdc_worst_status('conf_status') }} as conf_status
     from {{ ref('int_derived_disclosure_cells') }}
     where population in ('va_imputed', 'va_reported')
     group by city_code, year
