@@ -42,6 +42,20 @@
 {%- endmacro -%}
 
 
+{#- sdc_complement_contribution(value, weight): a firm's contribution outside a part it is in
+    with crosswalk `weight` (NULL: not in it), value × (1 − weight), exact: decimal(24,3) ×
+    decimal(13,12) fits decimal(38,15) on both engines (Spark would round wider operands to
+    6 decimals first), rounded to the thousandths of the other contributions (as DuckDB's
+    union does; Spark's would widen the column). -#}
+{%- macro sdc_complement_contribution(value, weight) -%}
+cast(
+    cast({{ value }} as decimal(24, 3))
+    * cast(1 - coalesce({{ weight }}, 0) as decimal(13, 12))
+    as decimal(38, 3)
+)
+{%- endmacro -%}
+
+
 {%- macro sdc_magnitudes() -%}
     {{ return(['gross_output', 'value_added', 'employment', 'export_value']) }}
 {%- endmacro -%}

@@ -81,15 +81,10 @@ segment_complements as (
         firm_units.city_code,
         firm_units.year,
         'ict_not_' || segments.segment as population,
-        -- exact products (decimal(24,3) × decimal(13,12) fits decimal(38,15) on both engines;
-        -- Spark would round wider operands to 6 decimals first) rounded to the thousandths
-        -- of the other contributions (as DuckDB's union does; Spark's would widen the column)
         {%- for magnitude in magnitudes %}
-        cast(
-            cast(firm_units.{{ magnitude }} as decimal(24, 3))
-            * cast(1 - coalesce(segment_weights.weight, 0) as decimal(13, 12))
-            as decimal(38, 3)
-        ) as {{ magnitude }},
+        {{ sdc_complement_contribution(
+            'firm_units.' ~ magnitude, 'segment_weights.weight'
+        ) | indent(8) }} as {{ magnitude }},
         {%- endfor %}
         firm_units.firm_id
     from firm_units
@@ -191,8 +186,12 @@ population_statuses as (
 select
     population_statuses.*,
     case
-        when 'C' in ({% for m in magnitudes %}status_{{ m }}{{ ', ' if not loop.last }}{% endfor %})
-            then 'C'
+        when 'C' in (
+            {%- for magnitude in magnitudes %}
+            status_{{ magnitude }},
+            {%- endfor %}
+            'F'
+        ) then 'C'
         else 'F'
     end as conf_status,
     years_to_build.built_from
