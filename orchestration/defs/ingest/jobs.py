@@ -1,6 +1,6 @@
 """Ingest jobs: one per dataset, one run per release partition."""
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetSelection, define_asset_job, in_process_executor
 
 from orchestration.defs.ingest.assets import (
     asif_releases,
@@ -14,10 +14,12 @@ ingest_asif_job = define_asset_job(
     INGEST_JOB_NAMES["asif"],
     selection=AssetSelection.assets(raw_asif),
     partitions_def=asif_releases,
+    executor_def=in_process_executor,  # one step: no process of its own (transform/jobs.py)
 )
 ingest_fdi_city_job = define_asset_job(
     INGEST_JOB_NAMES["fdi_city"],
     selection=AssetSelection.assets(raw_fdi_city),
     partitions_def=fdi_city_releases,
+    executor_def=in_process_executor,
 )
 INGEST_JOBS = {"asif": ingest_asif_job, "fdi_city": ingest_fdi_city_job}
