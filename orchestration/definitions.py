@@ -16,6 +16,7 @@ from orchestration.defs.retention import retention_job
 from orchestration.defs.schedules import daily_refresh_schedule, daily_retention_schedule
 from orchestration.defs.transform.assets import dbt_indicators, dbt_models, dbt_staging
 from orchestration.defs.transform.complexity import complexity_values
+from orchestration.defs.transform.disclosure import secondary_completions
 from orchestration.defs.transform.gates import asset_checks
 from orchestration.defs.transform.jobs import transform_job
 from orchestration.settings import Settings
@@ -30,6 +31,7 @@ def build_definitions(settings: Settings) -> Definitions:
             dbt_staging,
             dbt_models,
             complexity_values,
+            secondary_completions,
             dbt_indicators,
             published_marts,
         ],

@@ -129,14 +129,17 @@ def run_dbt(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
 
 
 def build_with_complexity(data_dir: Path, *args: str, vars_: dict | None = None) -> None:
-    """`dbt build ARGS` as a refresh runs it: the models the complexity step does not feed,
-    the step (orchestration/complexity) on what they built, then the models that read its
-    values."""
+    """`dbt build ARGS` as a refresh runs it: the models the Python steps do not feed, the
+    complexity and disclosure steps (orchestration/complexity, orchestration/disclosure) on
+    what they built, then the models that read their values."""
     from orchestration.complexity.step import run_complexity_step
+    from orchestration.disclosure.step import run_disclosure_step
+    from orchestration.warehouse.dbt import AFTER_STEPS
 
-    run_dbt(data_dir, "build", *args, "--exclude", "source:complexity+", vars_=vars_)
+    run_dbt(data_dir, "build", *args, "--exclude", *AFTER_STEPS.split(), vars_=vars_)
     run_complexity_step(data_dir / "warehouse.duckdb")
-    run_dbt(data_dir, "build", *args, "--select", "source:complexity+", vars_=vars_)
+    run_disclosure_step(data_dir / "warehouse.duckdb")
+    run_dbt(data_dir, "build", *args, "--select", *AFTER_STEPS.split(), vars_=vars_)
 
 
 def run_spark_session_steps(data_dir: Path, steps: list[dict]) -> None:

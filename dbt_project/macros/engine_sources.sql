@@ -7,9 +7,10 @@
       (Spark cannot infer a schema from a dataset folder that has no release yet);
     - ops.* over the export the refresh writes before dbt runs on Spark (spark/ops/<table>/,
       orchestration/warehouse/spark_ops.py), with the columns written there;
-    - complexity.* over what the complexity step writes between the models and the indicators
-      (spark/complexity/<table>/, orchestration/complexity/step.py), with the columns the
-      sources declare (the folder does not exist before the step first runs). -#}
+    - complexity.* and disclosure.* over what the complexity and disclosure steps write
+      between the models and the indicators (spark/<step>/<table>/,
+      orchestration/complexity/step.py, orchestration/disclosure/step.py), with the columns
+      the sources declare (the folder does not exist before the step first runs). -#}
 {% macro register_sources() -%}
     {{ return(adapter.dispatch('register_sources', 'citygvc')()) }}
 {%- endmacro %}
@@ -20,7 +21,7 @@
 {% macro spark__register_sources() -%}
     {%- if execute -%}
         {%- set data_dir = env_var('CITYGVC_DATA_DIR') -%}
-        {%- for schema in ['raw', 'ops', 'complexity'] -%}
+        {%- for schema in ['raw', 'ops', 'complexity', 'disclosure'] -%}
             {%- do run_query('create database if not exists ' ~ schema) -%}
         {%- endfor -%}
         {%- for source in graph.sources.values() if source.source_name == 'raw' -%}
@@ -44,17 +45,19 @@
                 ~ "'" ~ data_dir ~ '/spark/ops/' ~ source.name ~ "')"
             ) -%}
         {%- endfor -%}
-        {%- for source in graph.sources.values() if source.source_name == 'complexity' -%}
+        {%- for source in graph.sources.values()
+            if source.source_name in ('complexity', 'disclosure') -%}
             {%- set columns = [] -%}
             {%- for column in source.columns.values() -%}
                 {%- do columns.append(column.name ~ ' ' ~ spark_seed_type(column.data_type)) -%}
             {%- endfor -%}
             {#- dropped and declared again: the step replaces its folder whole -#}
-            {%- do run_query('drop table if exists complexity.' ~ source.name) -%}
+            {%- set table = source.source_name ~ '.' ~ source.name -%}
+            {%- do run_query('drop table if exists ' ~ table) -%}
             {%- do run_query(
-                'create table complexity.' ~ source.name ~ ' (' ~ columns | join(', ')
+                'create table ' ~ table ~ ' (' ~ columns | join(', ')
                 ~ ') using parquet options (path '
-                ~ "'" ~ data_dir ~ '/spark/complexity/' ~ source.name ~ "')"
+                ~ "'" ~ data_dir ~ '/spark/' ~ source.source_name ~ '/' ~ source.name ~ "')"
             ) -%}
         {%- endfor -%}
     {%- endif -%}

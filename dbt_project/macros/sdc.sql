@@ -61,6 +61,22 @@ cast(
 {%- endmacro -%}
 
 
+{#- sdc_protection_level(largest, top2, total): how far a primary-suppressed value must stay
+    uncertain on each side (τ-ARGUS convention, Handbook on SDC §4.2–4.3): the larger of the
+    amount the value would have to grow to pass the (2, k) dominance rule, 100·top2 / k − X,
+    and to pass the p % rule, p/100·x₁ − (X − top2), and never less than var
+    sdc_protection_floor % of the value. A cell failing only the n rule gets the same: with
+    fewer than three contributors top2 is the whole value, so the dominance level is
+    X·(100/k − 1). -#}
+{%- macro sdc_protection_level(largest, top2, total) -%}
+    greatest(
+        100.0 * {{ top2 }} / {{ var('sdc_dominance') | int }} - {{ total }},
+        {{ var('sdc_p') | int }} / 100.0 * {{ largest }} - ({{ total }} - {{ top2 }}),
+        {{ var('sdc_protection_floor') | int }} / 100.0 * {{ total }}
+    )
+{%- endmacro -%}
+
+
 {%- macro sdc_primary_status(contributors, largest, top2, total) -%}
     case
         -- no firm reports the magnitude: the cell publishes nothing of it to protect

@@ -13,7 +13,12 @@ import duckdb
 
 from orchestration.settings import Settings
 from orchestration.warehouse.schema import connect
-from orchestration.warehouse.timings import INGEST_PHASES, phase_totals
+from orchestration.warehouse.timings import (
+    COMPLEXITY_PHASE,
+    DISCLOSURE_PHASE,
+    INGEST_PHASES,
+    phase_totals,
+)
 
 
 @dataclass
@@ -46,6 +51,7 @@ def timing_line(settings: Settings, refresh_id: str) -> str | None:
         return None
     parts = [f"{p} {totals[p]:.1f}" for p in INGEST_PHASES if p in totals]
     parts += [f"{p} {s:.1f}" for p, s in totals.items() if p.startswith("dbt.")]
+    parts += [f"{p} {totals[p]:.1f}" for p in (COMPLEXITY_PHASE, DISCLOSURE_PHASE) if p in totals]
     gates = sum(s for p, s in totals.items() if p.startswith("gx_gate."))
     if gates:
         parts.append(f"gx gates {gates:.1f}")

@@ -18,6 +18,12 @@ from dagster_dbt.dbt_manifest import read_manifest_path
 from orchestration.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, Settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# The models built after the Python steps between the intermediate models and the marts
+# (orchestration/complexity, orchestration/disclosure): everything that reads what they write.
+AFTER_STEPS = "source:complexity+ source:disclosure+"
+# Their packages (read as files: the warehouse layer imports neither)
+STEP_PACKAGES = ("complexity", "disclosure")
+_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _SOURCE_GLOBS = ("dbt_project.yml", "models/**/*", "seeds/**/*", "macros/**/*", "tests/**/*")
 _STAMP = dbt_project.manifest_path.parent / "citygvc_sources.sha256"
 
@@ -63,7 +69,8 @@ def parsed_manifest() -> Mapping[str, Any]:
 
 def code_fingerprint() -> str:
     """The code/seed part of the publish fingerprint: dbt node and seed checksums, project
-    macros, and the reviewed GX suites. Stable across machines (no paths or timestamps)."""
+    macros, the reviewed GX suites and the Python steps' sources. Stable across machines (no
+    paths or timestamps)."""
     manifest = json.loads(dbt_project.manifest_path.read_text())
     parts: list[str] = []
     for uid, node in sorted(manifest["nodes"].items()):
@@ -73,6 +80,10 @@ def code_fingerprint() -> str:
             parts.append(f"{uid}:{hashlib.sha256(macro['macro_sql'].encode()).hexdigest()}")
     for suite in sorted(EXPECTATIONS_DIR.glob("*.json")):
         parts.append(f"{suite.name}:{hashlib.sha256(suite.read_bytes()).hexdigest()}")
+    # the Python steps between the models and the marts decide published values too
+    for step in STEP_PACKAGES:
+        for source in sorted((_PACKAGE_DIR / step).glob("*.py")):
+            parts.append(f"{step}/{source.name}:{hashlib.sha256(source.read_bytes()).hexdigest()}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

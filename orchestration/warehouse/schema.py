@@ -134,6 +134,7 @@ DDL = """
 create schema if not exists raw;
 create schema if not exists ops;
 create schema if not exists complexity;
+create schema if not exists disclosure;
 
 -- The complexity step's values (orchestration/complexity/step.py), which dbt reads as the
 -- source complexity.complexity_values; empty until the step first runs.
@@ -143,6 +144,19 @@ create table if not exists complexity.complexity_values (
     industry_code varchar,
     indicator_id varchar,
     value double
+);
+
+-- The disclosure step's added secondary suppressions (orchestration/disclosure/step.py),
+-- which dbt reads as the source disclosure.secondary_completions, and the inputs each year's
+-- were computed from (the step recomputes a year only when its key changes).
+create table if not exists disclosure.secondary_completions (
+    year integer,
+    cell_id varchar,
+    magnitude varchar
+);
+create table if not exists disclosure.audited_years (
+    year integer,
+    cache_key varchar
 );
 
 -- The warehouse's record of every release it has seen (the refresh compares the catalog

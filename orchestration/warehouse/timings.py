@@ -18,6 +18,9 @@ INGEST_PHASES = ("land", "read", "checks", "gx", "write")
 DBT_PHASE = "dbt.{layer}"
 GX_GATE_PHASE = "gx_gate.{suite}"
 PUBLISH_PHASE = "publish"
+# The Python steps between the intermediate models and the marts
+COMPLEXITY_PHASE = "complexity"
+DISCLOSURE_PHASE = "disclosure"
 
 
 @dataclass(frozen=True)

@@ -238,6 +238,7 @@ def test_dagster_runs_reads_steps_from_the_event_log(tmp_path: Path) -> None:
         ("dbt_models", "dbt"),
         ("dbt_indicators", "dbt"),
         ("complexity__complexity_values", "complexity"),
+        ("disclosure__secondary_completions", "disclosure"),
         ("marts__fct_city_indicators_gx_mart_fct_city_indicators", "gx_checks"),
         ("serve__published_marts", "publish"),
     ],
@@ -340,6 +341,7 @@ def test_bench_demo_end_to_end(tmp_path: Path) -> None:
         assert breakdown["ingest_phases_s"]["gx"] > 0
         assert set(breakdown["dbt_layers_s"]) == {"staging", "models", "indicators"}
         assert breakdown["steps_s"]["complexity"] > 0
+        assert breakdown["steps_s"]["disclosure"] > 0
         assert breakdown["gx_s"]["gates"] > 0 and breakdown["publish_s"] > 0
         # each dbt step's own per-model timings, from this refresh's run
         assert set(breakdown["dbt_invocations"]) == {"staging", "models", "indicators"}

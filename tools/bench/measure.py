@@ -242,6 +242,8 @@ def step_category(step_key: str) -> str:
         return "dbt"
     if step_key.startswith("complexity__"):
         return "complexity"
+    if step_key.startswith("disclosure__"):
+        return "disclosure"
     if "_gx_" in step_key:
         return "gx_checks"
     if step_key.startswith("serve__"):

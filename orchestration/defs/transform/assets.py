@@ -2,8 +2,9 @@
 gates on the staged tables stop the intermediate models from being built (a blocking check
 cannot stop models inside the same `dbt build`). Intermediate models and marts are one
 `dbt build` (no gate sits between them; the mart gates block the publish), except what reads
-the complexity step's values (`source:complexity+`): the step runs between the two builds
-(orchestration/defs/transform/complexity.py), so a refresh starts dbt three times."""
+what reads the values of the complexity and disclosure steps (AFTER_STEPS): the steps run
+between the two builds (orchestration/defs/transform/complexity.py, disclosure.py), so a
+refresh starts dbt three times."""
 
 import json
 import shutil
@@ -16,7 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
-from orchestration.warehouse.dbt import dbt_project
+from orchestration.warehouse.dbt import AFTER_STEPS, dbt_project
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.spark_ops import export_ops
 from orchestration.warehouse.spark_tables import expose_spark_tables
@@ -31,8 +32,6 @@ STEP_SCHEMAS = {
     "models": ("intermediate", "marts"),
     "indicators": ("staging", "intermediate", "marts"),
 }
-# The models built after the complexity step: everything that reads its values.
-AFTER_COMPLEXITY = "source:complexity+"
 
 
 class CitygvcTranslator(DagsterDbtTranslator):
@@ -124,7 +123,7 @@ _translator = CitygvcTranslator()
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="resource_type:seed path:models/staging",
-    exclude=AFTER_COMPLEXITY,
+    exclude=AFTER_STEPS,
     name="dbt_staging",
     dagster_dbt_translator=_translator,
     pool="warehouse",
@@ -137,7 +136,7 @@ def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: Ci
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     select="path:models/intermediate path:models/marts",
-    exclude=AFTER_COMPLEXITY,
+    exclude=AFTER_STEPS,
     name="dbt_models",
     dagster_dbt_translator=_translator,
     pool="warehouse",
@@ -149,7 +148,7 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: Cit
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    select=AFTER_COMPLEXITY,
+    select=AFTER_STEPS,
     name="dbt_indicators",
     dagster_dbt_translator=_translator,
     pool="warehouse",

@@ -10,8 +10,7 @@ from orchestration.complexity.step import run_complexity_step
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.warehouse.schema import connect
-
-COMPLEXITY_PHASE = "complexity"
+from orchestration.warehouse.timings import COMPLEXITY_PHASE
 
 
 @asset(

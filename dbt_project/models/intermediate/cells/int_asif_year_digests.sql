@@ -42,6 +42,7 @@ select
         {{ var('sdc_min_firms') | int }},
         {{ var('sdc_dominance') | int }},
         {{ var('sdc_p') | int }},
+        {{ var('sdc_protection_floor') | int }},
         {{ var('sdc_secondary_cycles') | int }}
     ) as disclosure_digest
 from firm_year_digests

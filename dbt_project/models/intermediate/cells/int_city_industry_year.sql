@@ -1,7 +1,7 @@
 -- fct_city_industry_year before disclosure is applied: every published cell of both sources
 -- with its unsuppressed measures and its confidentiality statuses, one per magnitude and the
 -- row's most restrictive (C > D > F). ASIF cells carry the statuses of
--- int_asif_industry_cells_disclosure; yearbook (fdi_city) values are published statistics
+-- int_asif_industry_cells_protected; yearbook (fdi_city) values are published statistics
 -- and always free ('F'). Stays inside the warehouse; the mart nulls each magnitude's C/D
 -- values when disclosure is on.
 {%- set magnitudes = sdc_magnitudes() %}
@@ -15,7 +15,7 @@ cell_statuses as (
                 as conf_status_{{ magnitude }},
         {%- endfor %}
         {{ sdc_worst_status('conf_status') }} as conf_status
-    from {{ ref('int_asif_industry_cells_disclosure') }}
+    from {{ ref('int_asif_industry_cells_protected') }}
     group by cell_id
 ),
 

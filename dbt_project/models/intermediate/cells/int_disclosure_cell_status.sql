@@ -111,3 +111,11 @@ select
     conf_status
 from share_cells
 where cell_id = 'derived/hhi_mfg'
+union all
+-- whether the top-4 ICT share would bound a primary value below its protection
+select
+    city_code,
+    year,
+    cell_id,
+    conf_status
+from {{ ref('int_ict_top4_bounds_checked') }}

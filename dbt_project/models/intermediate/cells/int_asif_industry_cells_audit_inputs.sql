@@ -1,0 +1,76 @@
+{{ config(materialized='incremental', **by_year_incremental()) }}
+-- What the disclosure step (orchestration/disclosure) audits and completes, one row per ASIF
+-- cell × magnitude: the value (0 where no firm reports it), the greedy pattern of
+-- int_asif_industry_cells_disclosure as the attacker sees it, and each primary cell's
+-- protection level (sdc_protection_level). audit_status: 'C' primary, 'D' secondary, 'F'
+-- published, 'R' an unpublished remainder (rest of Suzhou) that is not primary: never a cell
+-- of its own in serve/, the attacker learns it only through the geography relation.
+-- Incremental by year on the disclosure digest; built_from is the step's cache key.
+with
+
+year_inputs as (
+    select
+        year,
+        disclosure_digest as input_key
+    from {{ ref('int_asif_year_digests') }}
+),
+
+years_to_build as (
+    {{ years_to_build('year_inputs') | indent(4) }}
+),
+
+primary_cells as (
+    select
+        year,
+        cell_id,
+        magnitude,
+        unit_kind,
+        cast(coalesce(value, 0) as double) as value,
+        cast({{ first_element('top_contributions') }} as double) as largest,
+        cast({{ array_total('top_contributions') }} as double) as top2
+    from {{ ref('int_asif_industry_cells_primary') }}
+    where year in (select years_to_build.year from years_to_build)
+),
+
+protection_levels as (
+    select
+        cell_id,
+        magnitude,
+        {{ sdc_protection_level('largest', 'top2', 'value') | indent(8) }} as protection_level
+    from primary_cells
+),
+
+greedy_statuses as (
+    select
+        cell_id,
+        magnitude,
+        conf_status
+    from {{ ref('int_asif_industry_cells_disclosure') }}
+    where year in (select years_to_build.year from years_to_build)
+)
+
+select
+    primary_cells.year,
+    primary_cells.cell_id,
+    primary_cells.magnitude,
+    primary_cells.value,
+    case
+        when greedy_statuses.conf_status = 'C' then 'C'
+        when primary_cells.unit_kind = 'remainder' then 'R'
+        else greedy_statuses.conf_status
+    end as audit_status,
+    case
+        when greedy_statuses.conf_status = 'C' then protection_levels.protection_level
+        else 0
+    end as protection,
+    years_to_build.built_from
+from primary_cells
+inner join greedy_statuses
+    on
+        primary_cells.cell_id = greedy_statuses.cell_id
+        and primary_cells.magnitude = greedy_statuses.magnitude
+inner join protection_levels
+    on
+        primary_cells.cell_id = protection_levels.cell_id
+        and primary_cells.magnitude = protection_levels.magnitude
+inner join years_to_build on primary_cells.year = years_to_build.year
