@@ -2,8 +2,8 @@
 every ASIF cell × magnitude with the greedy suppression pattern and its protection levels
 (`intermediate.int_asif_industry_cells_audit_inputs`) and the additive relations among the
 cells (`intermediate.int_disclosure_groups`), audits each magnitude of each year with the
-attacker's LP and hides the fewest published values that close every gap
-(orchestration.disclosure.completion), and writes those values back as
+attacker's LP and hides the published values that a least-information-loss LP picks to close
+every gap (orchestration.disclosure.completion), and writes those values back as
 `disclosure.secondary_completions`, the table dbt reads as a source. A year whose inputs are
 unchanged since the step last ran keeps its completions (its cache key is the inputs' digest
 and this package's source). A value that stays unprotected stops the refresh before the
