@@ -36,13 +36,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
 from orchestration.disclosure.solver import WarmLP
 from orchestration.disclosure.tables import (
     UNIT_FLOOR,
     LinkedSet,
     LinkedTables,
+    component_labels,
     linked_sets,
 )
 
@@ -201,7 +201,7 @@ class _System:
     @cached_property
     def blocks(self) -> tuple[np.ndarray, np.ndarray]:
         """Each cell's and relation's block, so that a point's error is judged per block."""
-        return _blocks(self.matrix)
+        return component_labels(self.matrix)
 
     def point(
         self, index: np.ndarray, weight: np.ndarray | float, unit: float, cap: np.ndarray
@@ -226,14 +226,6 @@ class _System:
             cell_block
         ]
         return np.maximum(self.value + unit * z, 0.0), error
-
-
-def _blocks(matrix: sparse.csc_array) -> tuple[np.ndarray, np.ndarray]:
-    """The connected component of every column and row of `matrix`."""
-    n_rows = matrix.shape[0]
-    graph = sparse.block_array([[None, matrix], [matrix.T, None]], format="csr")
-    _, label = connected_components(graph, directed=False)
-    return label[n_rows:], label[:n_rows]
 
 
 class _Search:

@@ -121,16 +121,23 @@ def linked_sets(
     ]
 
 
+def component_labels(matrix: sparse.sparray) -> tuple[np.ndarray, np.ndarray]:
+    """The connected component of every column and every row of `matrix` (cells linked
+    through the relations that hold them): (column labels, row labels)."""
+    n_rows = matrix.shape[0]
+    # the bipartite graph rows ↔ columns: no column × column product, whatever a row's size
+    graph = sparse.block_array([[None, matrix], [matrix.T, None]], format="csr")
+    _, label = connected_components(graph, directed=False)
+    return label[n_rows:], label[:n_rows]
+
+
 def _component_ranks(
     matrix: sparse.csr_array, wanted: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Each column's and row's component, numbered by first column (−1: a component without
     a `wanted` column, or a row without entries), and the number of components kept."""
-    n_rows = matrix.shape[0]
-    # the bipartite graph rows ↔ columns: no column × column product, whatever a row's size
-    graph = sparse.block_array([[None, matrix], [matrix.T, None]], format="csr")
-    _, label = connected_components(graph, directed=False)
-    row_label, column_label = label[:n_rows], label[n_rows:]
+    column_label, row_label = component_labels(matrix)
+    label = np.concatenate([row_label, column_label])
     labels, first = np.unique(column_label, return_index=True)
     if wanted is not None:
         keep = np.isin(labels, column_label[wanted])
