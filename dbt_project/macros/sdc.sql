@@ -16,13 +16,15 @@
     one cell × magnitude, group_key = one group × magnitude; a pass's state is row_key and
     is_hidden.
 
-    sdc_group_state(previous, group_type): per group_key (of one group type, or all),
-    whether its parent is hidden in pass `previous` and what its hidden children add up to:
-    how many, their firms, value and largest contributions.
+    sdc_group_state(previous, group_type, groups): per group_key (of one group type, or all;
+    only those in the CTE `groups` when given), whether its parent is hidden in pass
+    `previous` and what its hidden children add up to: how many, their firms, value and
+    largest contributions.
 
-    sdc_with_remainders(step, name): CTEs ending in `name` = `step` with each unpublished
-    remainder hidden also when a published cell of its geography group is (it is their
-    difference); needs the CTE remainder_links. No comma after the last.
+    sdc_with_remainders(step, name, pass_number): CTEs ending in `name` = `step` with each
+    unpublished remainder hidden also when a published cell of its geography group is (it is
+    their difference), hidden_in `pass_number` then; needs the CTE remainder_links. No comma
+    after the last.
 
     sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
     protected value: parent published while the hidden children's sum is sensitive or is one
@@ -89,7 +91,7 @@ cast(
 {%- endmacro -%}
 
 
-{%- macro sdc_group_state(previous, group_type=none) -%}
+{%- macro sdc_group_state(previous, group_type=none, groups=none) -%}
 select
     member_cells.group_key,
     coalesce(
@@ -116,6 +118,9 @@ from member_cells
 inner join {{ previous }} on member_cells.row_key = {{ previous }}.row_key
 {%- if group_type is not none %}
 where member_cells.group_type = '{{ group_type }}'
+{%- if groups is not none %}
+    and member_cells.group_key in (select {{ groups }}.group_key from {{ groups }})
+{%- endif %}
 {%- endif %}
 group by member_cells.group_key
 {%- endmacro -%}
@@ -144,7 +149,7 @@ where
 {%- endmacro -%}
 
 
-{%- macro sdc_with_remainders(step, name) -%}
+{%- macro sdc_with_remainders(step, name, pass_number) -%}
 {{ name }}_remainders as (
     select
         remainder_links.remainder_key,
@@ -158,12 +163,16 @@ where
     select
         {{ step }}.row_key,
         {{ step }}.is_hidden
-        or coalesce({{ name }}_remainders.is_unit_hidden, false) as is_hidden
+        or coalesce({{ name }}_remainders.is_unit_hidden, false) as is_hidden,
+        coalesce(
+            {{ step }}.hidden_in,
+            case when {{ name }}_remainders.is_unit_hidden then {{ pass_number }} end
+        ) as hidden_in
     from {{ step }}
     left join {{ name }}_remainders
         on {{ step }}.row_key = {{ name }}_remainders.remainder_key
 )
-{%- endmacro -%}
+{%- endmacro %}
 
 
 {#- sdc_blocked_group_cells(final_pass): CTEs group_blocks, hidden_blocks and blocked_cells —

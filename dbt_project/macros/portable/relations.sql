@@ -65,46 +65,69 @@
 {%- endmacro %}
 
 
+{#- inlined_cte(): the keyword after `name as` that makes a CTE read where it is used, with
+    filters pushed into its scan: DuckDB's `not materialized` (it materializes a CTE read
+    more than once, and a prelude table read back whole cost each pass of cte_chain a copy of
+    it); none on Spark, which inlines CTEs anyway. -#}
+{% macro inlined_cte() -%}
+    {{ return(adapter.dispatch('inlined_cte', 'citygvc')()) }}
+{%- endmacro %}
+
+{% macro duckdb__inlined_cte() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__inlined_cte() -%}
+{%- endmacro %}
+
+
 {#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress): the CTEs of a
-    chain of passes, for a `with` list: `prelude` (CTEs every pass may read, named in `prelude_ctes`),
+    chain of passes, for a `with` list: `prelude` (a list of CTEs, `name as (...)`, every pass
+    may read, named in `prelude_ctes` in the same order; each may read the ones before it),
     then `links`, where links[k] is CTEs ending in `<prefix><k>`, which reads `<prefix><k-1>`
     and the prelude only. The links cycle through `settles_after` kinds, so once that many
     links in a row leave the state unchanged it is a fixed point of every kind, and the rest of
     the chain would only copy it. `progress` is an aggregate over a link's rows that differs
     from the previous link's whenever the link changed anything (for passes that only ever
     hide more cells: how many are hidden): one scan, where comparing the rows took longer than
-    the pass itself at national scale. Each prelude CTE and then each link is written once, by its
-    own statement, to a table in the model's scratch schema (`<schema>_scratch.<model>__<name>`),
-    which what follows reads, and compared with the link before; the chain stops once settled,
-    and `<prefix><last>` reads the settled state. Both engines gain: DuckDB no longer computes
-    the passes after the fixed point (at national scale most of them), and Spark, which inlines
-    CTEs and keeps the plan of what a view reads, would otherwise plan a chain whose links each
-    read the previous one several times in time exponential in its length. A link's table is
-    dropped once the next one is written; drop_cte_chain (a post-hook) drops the rest. A dbt
-    unit test gets the chain inline (its inputs exist only inside its one statement), and so
-    does anything but `dbt run` and `dbt build` (compiling must not write tables). -#}
+    the pass itself at national scale. Each prelude CTE, reading the tables of the ones before
+    it (DuckDB would compute every materialized CTE of a statement, used or not), and then
+    each link is written once, by its own statement, to a table in the model's scratch schema
+    (`<schema>_scratch.<model>__<name>`), which what follows reads, and compared with the link
+    before; the chain stops once settled, and `<prefix><last>` reads the settled state. Both
+    engines gain: DuckDB no longer computes the passes after the fixed point (at national
+    scale most of them), and Spark, which inlines CTEs and keeps the plan of what a view
+    reads, would otherwise plan a chain whose links each read the previous one several times
+    in time exponential in its length. A link's table is dropped once the next one is
+    written; drop_cte_chain (a post-hook) drops the rest. A dbt unit test gets the chain
+    inline (its inputs exist only inside its one statement), and so does anything but `dbt
+    run` and `dbt build` (compiling must not write tables). -#}
 {% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress) -%}
     {%- set scratch = this.schema ~ '_scratch.' ~ this.identifier ~ '__' -%}
     {%- set as_table = ' ' ~ citygvc.scratch_table_format() ~ ' as with ' -%}
     {%- set read_back = [] -%}
     {%- for name in prelude_ctes -%}
-        {%- do read_back.append(name ~ ' as (select * from ' ~ scratch ~ name ~ ')') -%}
+        {%- do read_back.append(
+            name ~ ' as ' ~ citygvc.inlined_cte() ~ ' (select * from ' ~ scratch ~ name ~ ')'
+        ) -%}
     {%- endfor -%}
     {%- set shared = read_back | join(',\n') -%}
     {%- set chain = namespace(last=0, unchanged=0, progress=none) -%}
     {%- if model.resource_type == 'unit_test' or flags.WHICH not in ('run', 'build') -%}
         {#- inline: a unit test's inputs are CTEs of its one statement, and compiling (dbt
             compile, sqlfluff) writes no tables -#}
-{{ prelude }},
+{{ prelude | join(',\n\n') }},
 
 {{ links | join(',\n\n') }}
     {%- else -%}
     {%- if execute -%}
         {%- do run_query('create schema if not exists ' ~ this.schema ~ '_scratch') -%}
         {%- for name in prelude_ctes -%}
+            {%- set earlier = read_back[:loop.index0] + [prelude[loop.index0]] -%}
             {%- do run_query('drop table if exists ' ~ scratch ~ name) -%}
             {%- do run_query(
-                'create table ' ~ scratch ~ name ~ as_table ~ prelude ~ '\nselect * from ' ~ name
+                'create table ' ~ scratch ~ name ~ as_table ~ (earlier | join(',\n'))
+                ~ '\nselect * from ' ~ name
             ) -%}
         {%- endfor -%}
         {#- a longer chain of an earlier build may have left its last link -#}
@@ -115,7 +138,7 @@
             {%- set k = loop.index0 -%}
             {%- set previous -%}
                 {%- if k > 0 %},
-{{ prefix }}{{ k - 1 }} as (select * from {{ scratch ~ prefix ~ (k - 1) }})
+{{ prefix }}{{ k - 1 }} as {{ citygvc.inlined_cte() }} (select * from {{ scratch ~ prefix ~ (k - 1) }})
                 {%- endif -%}
             {%- endset -%}
             {%- do run_query(
@@ -138,7 +161,7 @@
     {%- endif -%}
 {{ shared }},
 
-{{ prefix }}{{ links | length - 1 }} as (select * from {{ scratch ~ prefix ~ chain.last }})
+{{ prefix }}{{ links | length - 1 }} as {{ citygvc.inlined_cte() }} (select * from {{ scratch ~ prefix ~ chain.last }})
     {%- endif -%}
 {%- endmacro %}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 
@@ -32,10 +33,7 @@ def stata_column(name: str, duckdb_type: str, values: pd.Series) -> StataColumn:
     """A mart column as Stata stores it."""
     if name in FLAG_COLUMNS and duckdb_type == "VARCHAR":
         codes = FLAG_COLUMNS[name]
-        unknown = sorted(set(values.dropna()) - set(codes))
-        if unknown:
-            raise ValueError(f"{name} has codes without a Stata code: {unknown}")
-        return StataColumn(values.map(codes).astype("Int8"), value_labels(codes))
+        return StataColumn(coded(name, values, codes), value_labels(codes))
     if duckdb_type == "BOOLEAN":
         return StataColumn(values.map(BOOLEAN).astype("Int8"), value_labels(BOOLEAN))
     if duckdb_type == "VARCHAR":
@@ -49,6 +47,20 @@ def stata_column(name: str, duckdb_type: str, values: pd.Series) -> StataColumn:
         return StataColumn(days, display_format="%td")
     # DOUBLE, DECIMAL and the wide integers: double (exact to 2^53, DECIMAL to 15-16 digits)
     return StataColumn(values.astype("float64"))
+
+
+def coded(name: str, values: pd.Series, codes: dict[str, int]) -> pd.Series:
+    """The flag column `values` as its integer codes (NULL stays missing). By category
+    codes, not a per-value lookup: 0.4 s instead of 8 s for the five flags of a national
+    fct_city_industry_year."""
+    categories = pd.Categorical(values, categories=list(codes))
+    position = categories.codes
+    unknown = sorted(set(values[(position < 0) & values.notna().to_numpy()]))
+    if unknown:
+        raise ValueError(f"{name} has codes without a Stata code: {unknown}")
+    numbers = pd.array(np.array(list(codes.values()), dtype="int8")[position], dtype="Int8")
+    numbers[position < 0] = pd.NA
+    return pd.Series(numbers, index=values.index)
 
 
 def write_dta(

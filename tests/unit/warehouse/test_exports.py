@@ -17,9 +17,10 @@ import pytest
 
 from orchestration.settings import Settings
 from orchestration.warehouse.exports import build
+from orchestration.warehouse.exports.codes import CONF_STATUS
 from orchestration.warehouse.exports.lanes import run_in_lanes
 from orchestration.warehouse.exports.panel_names import panel_stems, stem
-from orchestration.warehouse.exports.stata import FIXED_TIMESTAMP, write_dta
+from orchestration.warehouse.exports.stata import FIXED_TIMESTAMP, coded, write_dta
 from orchestration.warehouse.exports.stata_names import is_stata_name, label, unique_names
 from orchestration.warehouse.publish import build_version, swap_in
 
@@ -403,3 +404,11 @@ def test_empty_marts_give_empty_exports_with_headers(tmp_path: Path) -> None:
     sdmx = (exports / "fct_city_indicators.sdmx.csv").read_text().splitlines()
     assert len(sdmx) == 1 and sdmx[0].startswith("DATAFLOW,FREQ,REF_AREA,")
     assert pd.read_csv(exports / "fct_cells.csv", encoding="utf-8-sig").empty
+
+
+def test_flag_codes_map_by_the_code_table_and_unknown_codes_are_named() -> None:
+    # codes.CONF_STATUS is the contract: F 1, C 2, D 3 (docs/exports.md)
+    values = pd.Series(["F", "C", None, "D", "C"], dtype="str")
+    assert coded("conf_status", values, CONF_STATUS).tolist() == [1, 2, pd.NA, 3, 2]
+    with pytest.raises(ValueError, match=r"conf_status_employment .*\['X'\]"):
+        coded("conf_status_employment", pd.Series(["F", "X", None]), CONF_STATUS)

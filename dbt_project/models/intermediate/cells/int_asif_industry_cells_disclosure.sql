@@ -16,42 +16,86 @@
 -- primary-suppressed or a published cell of its geography group is; choosing it hides
 -- Suzhou. Then whole division blocks of group cells (sdc_blocked_group_cells). Incremental
 -- by year: groups never cross years (int_asif_year_digests, thresholds included).
-{#- the CTEs every pass reads -#}
+{#- the CTEs every pass reads, in order (each may read the ones before it) -#}
 {%- set prelude_ctes = [
-    'year_inputs', 'years_to_build', 'cells', 'member_cells', 'remainder_links', 'remainder_parents'
+    'year_inputs', 'years_to_build', 'cell_numbers', 'cells', 'group_numbers', 'member_cells',
+    'remainder_links', 'remainder_parents'
 ] -%}
-{%- set prelude %}
+{%- set magnitudes = sdc_magnitudes() -%}
+{%- set prelude = [] %}
+{%- set cte %}
 year_inputs as (
     select
         year,
         disclosure_digest as input_key
     from {{ ref('int_asif_year_digests') }}
-),
-
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
 years_to_build as (
     {{ years_to_build('year_inputs') | indent(4) }}
-),
-
--- row_key: one cell × magnitude, numbered (the passes join on integers)
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
+cell_numbers as (
+    select
+        cell_id,
+        dense_rank() over (order by cell_id) as cell_number
+    from (
+        select distinct cell_id
+        from {{ ref('int_asif_industry_cells_primary') }}
+        where year in (select years_to_build.year from years_to_build)
+    ) as built_cells
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
+-- row_key: one cell × magnitude, numbered (the passes join on integers): the cell's number ×
+-- the number of magnitudes + the magnitude's index, so that row_key % that number is the
+-- magnitude (numbering the pairs by a sort of the text ids took twice as long)
 cells as {{ materialized_cte() }} (
     select
-        year,
-        cell_id,
-        magnitude,
-        unit_kind,
-        value,
-        contributors,
-        top_contributions,
-        primary_status,
-        dense_rank() over (order by cell_id, magnitude) as row_key
-    from {{ ref('int_asif_industry_cells_primary') }}
-    where year in (select years_to_build.year from years_to_build)
-),
-
--- group_key: one group × magnitude
+        primary_cells.year,
+        primary_cells.cell_id,
+        primary_cells.magnitude,
+        primary_cells.unit_kind,
+        primary_cells.value,
+        primary_cells.contributors,
+        primary_cells.top_contributions,
+        primary_cells.primary_status,
+        cell_numbers.cell_number * {{ magnitudes | length }}
+        + case primary_cells.magnitude
+            {%- for magnitude in magnitudes %}
+            when '{{ magnitude }}' then {{ loop.index0 }}
+            {%- endfor %}
+        end as row_key
+    from {{ ref('int_asif_industry_cells_primary') }} as primary_cells
+    inner join cell_numbers on primary_cells.cell_id = cell_numbers.cell_id
+    where primary_cells.year in (select years_to_build.year from years_to_build)
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
+group_numbers as (
+    select
+        group_id,
+        dense_rank() over (order by group_id) as group_number
+    from (
+        select distinct group_id
+        from {{ ref('int_disclosure_groups') }}
+        where year in (select years_to_build.year from years_to_build)
+    ) as built_groups
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
+-- group_key: one group × magnitude, numbered like row_key
 member_cells as {{ materialized_cte() }} (
     select
-        dense_rank() over (order by memberships.group_id, cells.magnitude) as group_key,
+        group_numbers.group_number * {{ magnitudes | length }}
+        + cells.row_key % {{ magnitudes | length }} as group_key,
         memberships.group_type,
         cells.row_key,
         memberships.member_role,
@@ -60,10 +104,13 @@ member_cells as {{ materialized_cte() }} (
         cells.contributors,
         cells.top_contributions
     from {{ ref('int_disclosure_groups') }} as memberships
+    inner join group_numbers on memberships.group_id = group_numbers.group_id
     inner join cells on memberships.cell_id = cells.cell_id
     where memberships.year in (select years_to_build.year from years_to_build)
-),
-
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
 -- each remainder cell with the published cells of its geography group
 remainder_links as {{ materialized_cte() }} (
     select
@@ -76,8 +123,10 @@ remainder_links as {{ materialized_cte() }} (
             remainders.group_key = units.group_key
             and units.unit_kind = 'unit'
     where remainders.group_type = 'geography' and remainders.unit_kind = 'remainder'
-),
-
+)
+{%- endset %}
+{%- do prelude.append(cte) %}
+{%- set cte %}
 remainder_parents as (
     select
         remainder_key,
@@ -86,54 +135,12 @@ remainder_parents as (
     where is_parent
 )
 {%- endset %}
+{%- do prelude.append(cte) %}
 
-{#- pass k: the CTEs ending in pass_k, which reads pass_(k-1); pass 0 is the primary status -#}
-{%- set passes_sql = [] %}
-{%- set first_pass %}
-step_0 as (
-    select
-        row_key,
-        primary_status = 'C' as is_hidden
-    from cells
-),
-
-{{ sdc_with_remainders('step_0', 'pass_0') }}
-{%- endset %}
-{%- do passes_sql.append(first_pass) %}
+{#- pass k: the CTEs ending in pass_k (sdc_pass), which reads pass_(k-1) -#}
+{%- set passes_sql = [sdc_first_pass()] %}
 {%- for i in range(1, passes + 1) %}
-{%- set group_type = group_types[(i - 1) % (group_types | length)] %}
-{%- set pass_sql %}
--- pass {{ i }}: {{ group_type }} groups
-group_state_{{ i }} as {{ materialized_cte() }} (
-    {{ sdc_group_state('pass_' ~ (i - 1), group_type) | indent(4) }}
-),
-
-unsafe_groups_{{ i }} as {{ materialized_cte() }} (
-    {{ sdc_unsafe_groups('group_state_' ~ i, min_firms, dominance) | indent(4) }}
-),
-
--- the published members of unsafe groups, ranked: each group's first is picked
-ranked_members_{{ i }} as (
-    {{ sdc_ranked_members('unsafe_groups_' ~ i, 'pass_' ~ (i - 1)) | indent(4) }}
-),
-
-picks_{{ i }} as {{ materialized_cte() }} (
-    select distinct row_key
-    from ranked_members_{{ i }}
-    where pick_rank = 1
-),
-
-step_{{ i }} as (
-    select
-        pass_{{ i - 1 }}.row_key,
-        pass_{{ i - 1 }}.is_hidden or picks_{{ i }}.row_key is not null as is_hidden
-    from pass_{{ i - 1 }}
-    left join picks_{{ i }} on pass_{{ i - 1 }}.row_key = picks_{{ i }}.row_key
-),
-
-{{ sdc_with_remainders('step_' ~ i, 'pass_' ~ i) }}
-{%- endset %}
-{%- do passes_sql.append(pass_sql) %}
+{%- do passes_sql.append(sdc_pass(i, group_types, min_firms, dominance)) %}
 {%- endfor %}
 
 -- the passes in a chain (cte_chain: written as tables until a cycle hides no more cells)
