@@ -4,11 +4,12 @@ every ASIF cell × magnitude with the greedy suppression pattern and its protect
 cells (`intermediate.int_disclosure_groups`), audits each magnitude of each year with the
 attacker's LP and hides the published values that a least-information-loss LP picks to close
 every gap (orchestration.disclosure.completion), and writes those values back as
-`disclosure.secondary_completions`, the table dbt reads as a source. A year whose inputs are
-unchanged since the step last ran keeps its completions (its cache key is the inputs' digest
-and this package's source). A value that stays unprotected stops the refresh before the
-marts are built (UnprotectedCellsError names it). On Spark the same rows also go to
-`<data>/spark/disclosure/secondary_completions/` as Parquet, like the complexity step's."""
+`disclosure.secondary_completions`, the table dbt reads as a source. A year and magnitude
+whose inputs are unchanged since the step last ran keeps its completions (its cache key is a
+digest of what its audit reads and this package's source). A value that stays unprotected
+stops the refresh before the marts are built (UnprotectedCellsError names it). On Spark the
+same rows also go to `<data>/spark/disclosure/secondary_completions/` as Parquet, like the
+complexity step's."""
 
 from __future__ import annotations
 
@@ -30,15 +31,16 @@ from orchestration.warehouse.spark_ops import export_tables
 CELLS = "intermediate.int_asif_industry_cells_audit_inputs"
 RELATIONS = "intermediate.int_disclosure_groups"
 OUTPUT = "disclosure.secondary_completions"
-CACHE = "disclosure.audited_years"
+CACHE = "disclosure.audited_magnitudes"
 COLUMNS = ["year", "cell_id", "magnitude"]
 
 
 @dataclass(frozen=True)
-class YearAudit:
-    """One year's audit and completion, every magnitude."""
+class MagnitudeAudit:
+    """The audit and completion of one magnitude in one year."""
 
     year: int
+    magnitude: str
     primary_values: int
     added: pd.DataFrame  # COLUMNS
     lps: int
@@ -53,24 +55,49 @@ def step_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def year_keys(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """Each year's cache key: the digest its audit inputs were built from, and this code."""
-    rows = con.execute(f"select distinct year, built_from from {CELLS}").fetchall()
+def input_keys(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, str], str]:
+    """Each year and magnitude's cache key: a digest of exactly what its audit reads (the
+    magnitude's values, statuses and protections, the year's relations) and this code. A
+    revision that moves one magnitude (value added, through the imputation) leaves the
+    others' audits standing."""
+    rows = con.execute(
+        f"""
+        with cells as (
+            select year, magnitude, count(*) as n,
+                sum(hash(cell_id, value, audit_status, protection)) as digest
+            from {CELLS} group by year, magnitude
+        ),
+        relations as (
+            select year, count(*) as n, sum(hash(group_id, cell_id, member_role)) as digest
+            from {RELATIONS} group by year
+        )
+        select cells.year, cells.magnitude,
+            concat_ws(':', cells.n, cells.digest, relations.n, relations.digest)
+        from cells left join relations on cells.year = relations.year
+        """
+    ).fetchall()
     fingerprint = step_fingerprint()
-    return {int(year): f"{built_from}:{fingerprint}" for year, built_from in rows}
+    return {(int(year), magnitude): f"{key}:{fingerprint}" for year, magnitude, key in rows}
 
 
-def cached_years(con: duckdb.DuckDBPyConnection, keys: dict[int, str]) -> set[int]:
-    """The years whose stored completions were computed from the same inputs and code."""
-    stored = con.execute(f"select year, cache_key from {CACHE}").fetchall()
-    return {int(year) for year, key in stored if keys.get(int(year)) == key}
+def cached(
+    con: duckdb.DuckDBPyConnection, keys: dict[tuple[int, str], str]
+) -> set[tuple[int, str]]:
+    """The years and magnitudes whose stored completions were computed from the same inputs
+    and code."""
+    stored = con.execute(f"select year, magnitude, cache_key from {CACHE}").fetchall()
+    return {(int(y), m) for y, m, key in stored if keys.get((int(y), m)) == key}
 
 
-def read_year(con: duckdb.DuckDBPyConnection, year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_year(
+    con: duckdb.DuckDBPyConnection, year: int, magnitudes: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of `magnitudes` in `year` and the year's relations."""
     cells = con.execute(
         f"select magnitude, cell_id, value, audit_status as status, protection from {CELLS}"
-        " where year = ? order by magnitude, cell_id",
-        [year],
+        " where year = ? and magnitude in (select unnest(?::varchar[]))"
+        " order by magnitude, cell_id",
+        [year, magnitudes],
     ).df()
     relations = con.execute(
         f"select group_id as relation_id, cell_id, member_role as role from {RELATIONS}"
@@ -80,69 +107,88 @@ def read_year(con: duckdb.DuckDBPyConnection, year: int) -> tuple[pd.DataFrame, 
     return cells, relations
 
 
-def audit_year(year: int, cells: pd.DataFrame, relations: pd.DataFrame) -> YearAudit:
-    """Audit and complete every magnitude of one year (each has its own pattern)."""
-    start = time.perf_counter()
-    added, lps = [], 0
+def audit_year(year: int, cells: pd.DataFrame, relations: pd.DataFrame) -> list[MagnitudeAudit]:
+    """Audit and complete each magnitude of `cells` in one year (each has its own pattern)."""
+    audits = []
     for magnitude, frame in cells.groupby("magnitude", sort=True):
+        start = time.perf_counter()
         result = complete(frame.drop(columns="magnitude"), relations)
-        added.append(pd.DataFrame({"cell_id": result.added, "magnitude": magnitude}))
-        lps += result.lps
-    frame = pd.concat(added, ignore_index=True).assign(year=year)[COLUMNS]
-    primaries = int((cells["status"] == "C").sum())
-    return YearAudit(year, primaries, frame, lps, time.perf_counter() - start)
+        added = pd.DataFrame({"year": year, "cell_id": result.added, "magnitude": magnitude})
+        primaries = int((frame["status"] == "C").sum())
+        seconds = time.perf_counter() - start
+        audits.append(
+            MagnitudeAudit(year, str(magnitude), primaries, added[COLUMNS], result.lps, seconds)
+        )
+    return audits
 
 
-def write_year(con: duckdb.DuckDBPyConnection, audit: YearAudit, key: str) -> None:
-    """Replace the year's completions and cache key (one transaction)."""
+def write_audit(con: duckdb.DuckDBPyConnection, audit: MagnitudeAudit, key: str) -> None:
+    """Replace the year and magnitude's completions and cache key (one transaction)."""
+    where = "where year = ? and magnitude = ?"
     con.register("disclosure_step_added", audit.added)
     try:
         con.execute("begin")
-        con.execute(f"delete from {OUTPUT} where year = ?", [audit.year])
-        con.execute(f"delete from {CACHE} where year = ?", [audit.year])
+        con.execute(f"delete from {OUTPUT} {where}", [audit.year, audit.magnitude])
+        con.execute(f"delete from {CACHE} {where}", [audit.year, audit.magnitude])
         con.execute(
             f"insert into {OUTPUT} select cast(year as integer), cell_id, magnitude"
             " from disclosure_step_added"
         )
-        con.execute(f"insert into {CACHE} values (?, ?)", [audit.year, key])
+        con.execute(f"insert into {CACHE} values (?, ?, ?)", [audit.year, audit.magnitude, key])
         con.execute("commit")
     finally:
         con.unregister("disclosure_step_added")
 
 
-def forget_other_years(con: duckdb.DuckDBPyConnection, years: set[int]) -> None:
-    """Completions of years the warehouse no longer has go (a dropped or rebuilt year)."""
+def forget_others(con: duckdb.DuckDBPyConnection, kept: set[tuple[int, str]]) -> None:
+    """Completions of years and magnitudes the warehouse no longer has go (a dropped or
+    rebuilt year)."""
+    names = [f"{year}/{magnitude}" for year, magnitude in kept]
     for table in (OUTPUT, CACHE):
         con.execute(
-            f"delete from {table} where year not in (select unnest(?::integer[]))", [list(years)]
+            f"delete from {table} where concat_ws('/', year, magnitude)"
+            " not in (select unnest(?::varchar[]))",
+            [names],
         )
 
 
-def run_disclosure_step(warehouse_path: Path, spark_dir: Path | None = None) -> list[YearAudit]:
-    """Audit and complete every year whose inputs changed; returns the years audited."""
+def run_disclosure_step(
+    warehouse_path: Path, spark_dir: Path | None = None
+) -> list[MagnitudeAudit]:
+    """Audit and complete every year and magnitude whose inputs changed; returns those
+    audited, by year and magnitude."""
     with duckdb.connect(str(warehouse_path)) as con:
-        keys = year_keys(con)
-        years = sorted(set(keys) - cached_years(con, keys))
+        keys = input_keys(con)
+        jobs = sorted(set(keys) - cached(con, keys))
         audits = []
-        for audit in _audited(con, years):
-            write_year(con, audit, keys[audit.year])
+        for audit in _audited(con, jobs):
+            write_audit(con, audit, keys[(audit.year, audit.magnitude)])
             audits.append(audit)
-        forget_other_years(con, set(keys))
+        forget_others(con, set(keys))
         if spark_dir is not None:
             export_tables(con, "disclosure", ("secondary_completions",), spark_dir / "disclosure")
     return audits
 
 
-def _audited(con: duckdb.DuckDBPyConnection, years: list[int]) -> Iterator[YearAudit]:
-    """Each year's audit, in year order: years are independent, so several at once on a
+def _audited(
+    con: duckdb.DuckDBPyConnection, jobs: list[tuple[int, str]]
+) -> Iterator[MagnitudeAudit]:
+    """Each job's audit, in order. A year's magnitudes go to one worker together (its
+    relations are read and sent once); years are independent, so several at once on a
     process pool sized to the cores (spawned: a forked DuckDB or BLAS thread pool can hang)."""
-    workers = min(len(years), os.cpu_count() or 1)
+    by_year: dict[int, list[str]] = {}
+    for year, magnitude in jobs:
+        by_year.setdefault(year, []).append(magnitude)
+    workers = min(len(by_year), os.cpu_count() or 1)
     if workers <= 1:
-        for year in years:
-            yield audit_year(year, *read_year(con, year))
+        for year, magnitudes in by_year.items():
+            yield from audit_year(year, *read_year(con, year, magnitudes))
         return
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(audit_year, year, *read_year(con, year)) for year in years]
+        futures = [
+            pool.submit(audit_year, year, *read_year(con, year, magnitudes))
+            for year, magnitudes in by_year.items()
+        ]
         for future in futures:
-            yield future.result()
+            yield from future.result()

@@ -147,17 +147,20 @@ create table if not exists complexity.complexity_values (
 );
 
 -- The disclosure step's added secondary suppressions (orchestration/disclosure/step.py),
--- which dbt reads as the source disclosure.secondary_completions, and the inputs each year's
--- were computed from (the step recomputes a year only when its key changes).
+-- which dbt reads as the source disclosure.secondary_completions, and the inputs each year
+-- and magnitude's were computed from (the step recomputes them only when their key changes).
 create table if not exists disclosure.secondary_completions (
     year integer,
     cell_id varchar,
     magnitude varchar
 );
-create table if not exists disclosure.audited_years (
+create table if not exists disclosure.audited_magnitudes (
     year integer,
+    magnitude varchar,
     cache_key varchar
 );
+-- keyed by year alone until 2026-12-05; its keys cannot match the new ones
+drop table if exists disclosure.audited_years;
 
 -- The warehouse's record of every release it has seen (the refresh compares the catalog
 -- with this table, not with a sensor cursor).

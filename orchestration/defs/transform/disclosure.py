@@ -38,15 +38,17 @@ def secondary_completions(
     added = sum(len(audit.added) for audit in audits)
     primaries = sum(audit.primary_values for audit in audits)
     lps = sum(audit.lps for audit in audits)
+    years = len({audit.year for audit in audits})
     context.log.info(
-        f"disclosure step: {len(audits)} years audited ({primaries} primary values, {lps} LPs),"
-        f" {added} values hidden in addition, in {seconds:.1f} s"
+        f"disclosure step: {len(audits)} magnitudes of {years} years audited ({primaries}"
+        f" primary values, {lps} LPs), {added} values hidden in addition, in {seconds:.1f} s"
     )
     with connect(settings.warehouse_path) as con:
         record_step_phases(con, context, {DISCLOSURE_PHASE: seconds})
     return MaterializeResult(
         metadata={
-            "years_audited": len(audits),
+            "years_audited": years,
+            "year_magnitudes_audited": len(audits),
             "primary_values_audited": primaries,
             "values_hidden_in_addition": added,
             "lps": lps,

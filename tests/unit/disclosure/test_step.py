@@ -1,7 +1,7 @@
 """The disclosure step on a real DuckDB warehouse (orchestration/disclosure/step.py): it reads
 the two intermediate tables dbt builds, writes `disclosure.secondary_completions`, reuses a
-year whose inputs are unchanged, forgets a year that is gone, and stops on a value it cannot
-protect, naming it, without writing that year.
+year and magnitude whose inputs are unchanged, forgets a year that is gone, and stops on a
+value it cannot protect, naming it, without writing that year.
 
 The hand table: a 2 × 2 table with its margins, gross output of one city and year,
 
@@ -43,8 +43,9 @@ RELATIONS = {
 }
 
 
-def _warehouse(path: Path, years: dict[int, str]) -> Path:
-    """The step's two inputs for `years` (year → built_from), the same table each year."""
+def _warehouse(path: Path, years: dict[int, float]) -> Path:
+    """The step's two inputs for `years` (year → a factor on every export value, which keeps
+    the relations), the same gross output table each year."""
     with connect(path) as con:
         con.execute("create schema if not exists intermediate")
         con.execute(
@@ -56,17 +57,18 @@ def _warehouse(path: Path, years: dict[int, str]) -> Path:
             "create or replace table intermediate.int_disclosure_groups ("
             " group_id varchar, cell_id varchar, member_role varchar, year integer)"
         )
-        for year, built_from in years.items():
+        for year, export_factor in years.items():
             for cell, value in VALUES.items():
                 primary = cell == "a11"
                 for magnitude in ("gross_output", "export_value"):
                     status, protection = (
                         ("C", 3.0) if primary and magnitude == "gross_output" else ("F", 0.0)
                     )
+                    factor = export_factor if magnitude == "export_value" else 1.0
                     con.execute(
                         "insert into intermediate.int_asif_industry_cells_audit_inputs"
                         " values (?, ?, ?, ?, ?, ?, ?)",
-                        [year, cell, magnitude, value, status, protection, built_from],
+                        [year, cell, magnitude, value * factor, status, protection, "digest"],
                     )
             for relation, (parent, children) in RELATIONS.items():
                 for cell in [parent, *children]:
@@ -86,21 +88,26 @@ def _completions(path: Path) -> list[tuple]:
 
 
 def test_the_step_hides_the_cheapest_partners_and_writes_them(tmp_path: Path) -> None:
-    path = _warehouse(tmp_path / "warehouse.duckdb", {2012: "k1"})
+    path = _warehouse(tmp_path / "warehouse.duckdb", {2012: 1.0})
     audits = run_disclosure_step(path)
-    assert [(a.year, a.primary_values) for a in audits] == [(2012, 1)]
+    assert [(a.year, a.magnitude, a.primary_values) for a in audits] == [
+        (2012, "export_value", 0),
+        (2012, "gross_output", 1),
+    ]
     expected = [(2012, cell, "gross_output") for cell in ("a12", "a21", "a22")]
     assert _completions(path) == expected
 
 
-def test_unchanged_years_are_reused_and_gone_years_forgotten(tmp_path: Path) -> None:
-    path = _warehouse(tmp_path / "warehouse.duckdb", {2011: "k1", 2012: "k1"})
-    assert [a.year for a in run_disclosure_step(path)] == [2011, 2012]
+def test_unchanged_magnitudes_are_reused_and_gone_years_forgotten(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path / "warehouse.duckdb", {2011: 1.0, 2012: 1.0})
+    audited = [(a.year, a.magnitude) for a in run_disclosure_step(path)]
+    assert audited == [(y, m) for y in (2011, 2012) for m in ("export_value", "gross_output")]
     assert run_disclosure_step(path) == []  # nothing changed: nothing audited
-    # 2012's inputs change, 2011 is gone: only 2012 is audited, 2011's rows go
-    _warehouse(path, {2012: "k2"})
-    assert [a.year for a in run_disclosure_step(path)] == [2012]
-    assert {year for year, _, _ in _completions(path)} == {2012}
+    # 2012's exports change (gross output does not), 2011 is gone: only 2012's exports are
+    # audited again; 2012's gross output completions stay, 2011's go
+    _warehouse(path, {2012: 2.0})
+    assert [(a.year, a.magnitude) for a in run_disclosure_step(path)] == [(2012, "export_value")]
+    assert _completions(path) == [(2012, cell, "gross_output") for cell in ("a12", "a21", "a22")]
 
 
 def test_a_value_left_unprotected_stops_the_step_naming_it(
@@ -108,7 +115,7 @@ def test_a_value_left_unprotected_stops_the_step_naming_it(
 ) -> None:
     """With no round of completion allowed the greedy pattern stands, and a11 is derivable:
     the step raises, naming the cell and both sides, and writes nothing for the year."""
-    path = _warehouse(tmp_path / "warehouse.duckdb", {2012: "k1"})
+    path = _warehouse(tmp_path / "warehouse.duckdb", {2012: 1.0})
     monkeypatch.setattr(step, "complete", functools.partial(completion.complete, max_rounds=0))
     with pytest.raises(UnprotectedCellsError, match=r"a11 \(lower, upper\)"):
         run_disclosure_step(path)
