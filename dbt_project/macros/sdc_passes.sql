@@ -2,6 +2,13 @@
     building blocks in sdc.sql). A pass's state is one row per row_key (cell × magnitude):
     is_hidden, and hidden_in, the pass that hid it (0: primary), NULL while published.
 
+    sdc_numbered(name, model, entity): the CTE `name`: each `entity`_id of the model's rows
+    in the years being built, numbered 1, 2, … in id order as `entity`_number (reads the CTE
+    years_to_build).
+
+    sdc_magnitude_index(column): the position of the magnitude `column` in sdc_magnitudes(),
+    from 0.
+
     sdc_first_pass(): CTEs ending in pass_0, the primary status (with the remainders it
     reveals). Reads the CTE cells.
 
@@ -11,6 +18,27 @@
     examined: the others are as they were then, safe or with nothing left to hide (at
     national scale a late pass examines about a hundred of the 5 million groups). Both render
     at zero indentation, without a comma after the last CTE. -#}
+{%- macro sdc_numbered(name, model, entity) -%}
+{{ name }} as (
+    select
+        {{ entity }}_id,
+        dense_rank() over (order by {{ entity }}_id) as {{ entity }}_number
+    from (
+        select distinct {{ entity }}_id
+        from {{ ref(model) }}
+        where year in (select years_to_build.year from years_to_build)
+    ) as built_ids
+)
+{%- endmacro %}
+
+
+{%- macro sdc_magnitude_index(column) -%}
+case {{ column }}
+{%- for magnitude in sdc_magnitudes() %} when '{{ magnitude }}' then {{ loop.index0 }}
+{%- endfor %} end
+{%- endmacro %}
+
+
 {%- macro sdc_first_pass() -%}
 step_0 as (
     select

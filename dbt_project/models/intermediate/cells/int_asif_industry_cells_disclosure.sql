@@ -38,19 +38,7 @@ years_to_build as (
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
-{%- set cte %}
-cell_numbers as (
-    select
-        cell_id,
-        dense_rank() over (order by cell_id) as cell_number
-    from (
-        select distinct cell_id
-        from {{ ref('int_asif_industry_cells_primary') }}
-        where year in (select years_to_build.year from years_to_build)
-    ) as built_cells
-)
-{%- endset %}
-{%- do prelude.append(cte) %}
+{%- do prelude.append(sdc_numbered('cell_numbers', 'int_asif_industry_cells_primary', 'cell')) %}
 {%- set cte %}
 -- row_key: one cell × magnitude, numbered (the passes join on integers): the cell's number ×
 -- the number of magnitudes + the magnitude's index, so that row_key % that number is the
@@ -66,30 +54,14 @@ cells as {{ materialized_cte() }} (
         primary_cells.top_contributions,
         primary_cells.primary_status,
         cell_numbers.cell_number * {{ magnitudes | length }}
-        + case primary_cells.magnitude
-            {%- for magnitude in magnitudes %}
-            when '{{ magnitude }}' then {{ loop.index0 }}
-            {%- endfor %}
-        end as row_key
+        + {{ sdc_magnitude_index('primary_cells.magnitude') }} as row_key
     from {{ ref('int_asif_industry_cells_primary') }} as primary_cells
     inner join cell_numbers on primary_cells.cell_id = cell_numbers.cell_id
     where primary_cells.year in (select years_to_build.year from years_to_build)
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
-{%- set cte %}
-group_numbers as (
-    select
-        group_id,
-        dense_rank() over (order by group_id) as group_number
-    from (
-        select distinct group_id
-        from {{ ref('int_disclosure_groups') }}
-        where year in (select years_to_build.year from years_to_build)
-    ) as built_groups
-)
-{%- endset %}
-{%- do prelude.append(cte) %}
+{%- do prelude.append(sdc_numbered('group_numbers', 'int_disclosure_groups', 'group')) %}
 {%- set cte %}
 -- group_key: one group × magnitude, numbered like row_key
 member_cells as {{ materialized_cte() }} (
