@@ -13,8 +13,8 @@
     the hidden sums of the secondary passes all use it.
 
     The secondary passes work on integer keys (faster joins than the text ids): row_key =
-    one cell × magnitude, group_key = one group × magnitude; a pass's state is row_key and
-    is_hidden.
+    one cell × magnitude, group_key = one group × magnitude; a pass's state is row_key,
+    is_hidden and hidden_in (sdc_passes.sql).
 
     sdc_group_state(previous, group_type, groups): per group_key (of one group type, or all;
     only those in the CTE `groups` when given), whether its parent is hidden in pass
