@@ -42,7 +42,6 @@ from orchestration.disclosure.tables import (
     UNIT_FLOOR,
     LinkedSet,
     LinkedTables,
-    component_labels,
     linked_sets,
 )
 
@@ -162,11 +161,19 @@ def _batches(tables: LinkedTables, systems: list[LinkedSet]) -> list[LinkedSet]:
 def _side_by_side(tables: LinkedTables, systems: list[LinkedSet]) -> LinkedSet:
     if len(systems) == 1:
         return systems[0]
-    cells = np.sort(np.concatenate([s.cells for s in systems]))
-    relations = np.sort(np.concatenate([s.relations for s in systems]))
+    cells, cell_component = _side_by_side_labels([s.cells for s in systems])
+    relations, relation_component = _side_by_side_labels([s.relations for s in systems])
     matrix = sparse.csc_array(tables.matrix[relations][:, cells])
     matrix.sort_indices()
-    return LinkedSet(cells=cells, relations=relations, matrix=matrix)
+    return LinkedSet(cells, relations, matrix, components=(cell_component, relation_component))
+
+
+def _side_by_side_labels(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of all `parts` ascending, and the part each came from."""
+    positions = np.concatenate(parts)
+    part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    order = np.argsort(positions, kind="stable")
+    return positions[order], part[order]
 
 
 def side_tolerance(value: np.ndarray, protection: np.ndarray, scale: float) -> np.ndarray:
@@ -191,17 +198,16 @@ class _System:
     bounds change."""
 
     def __init__(self, linked: LinkedSet, value: np.ndarray) -> None:
-        self.matrix, self.value, self.lps = linked.matrix, value, 0
+        self.linked, self.value, self.lps = linked, value, 0
+
+    @property
+    def matrix(self) -> sparse.csc_array:
+        return self.linked.matrix
 
     @cached_property
     def lp(self) -> WarmLP:
         """Built on the first LP: a system certified by known points needs none."""
         return WarmLP(self.matrix)
-
-    @cached_property
-    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each cell's and relation's block, so that a point's error is judged per block."""
-        return component_labels(self.matrix)
 
     def point(
         self, index: np.ndarray, weight: np.ndarray | float, unit: float, cap: np.ndarray
@@ -221,7 +227,7 @@ class _System:
             raise RuntimeError(f"disclosure audit LP failed: {res.message}")
         z = np.clip(res.x, floor, ceiling)
         residual = np.abs(self.matrix @ z) * unit
-        cell_block, relation_block = self.blocks
+        cell_block, relation_block = self.linked.blocks  # a point's error is judged per block
         error = np.bincount(relation_block, residual, minlength=cell_block.max(initial=-1) + 1)[
             cell_block
         ]

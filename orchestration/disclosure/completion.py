@@ -83,10 +83,16 @@ def complete(
     """Complete the pattern of `cells` (frames: see LinkedTables) so that every C cell is
     protected on both sides. Raises UnprotectedCellsError naming the cells still unprotected
     after `max_rounds` rounds of additions (0: only audit), or one no perturbation can move."""
+    started = time.perf_counter()
+    result = complete_tables(LinkedTables.from_frames(cells, relations), max_rounds)
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def complete_tables(tables: LinkedTables, max_rounds: int = DEFAULT_MAX_ROUNDS) -> CompletionResult:
+    """`complete` on tables indexed already."""
     if max_rounds < 0:
         raise ValueError(f"max_rounds must be ≥ 0, not {max_rounds}")
     started = time.perf_counter()
-    tables = LinkedTables.from_frames(cells, relations)
     status = tables.status.copy()
     # one cheap audit of everything first (its joint pushes batch many small systems): only
     # the linked sets with a side it leaves open need rounds of their own

@@ -25,7 +25,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from orchestration.disclosure.completion import complete
+from orchestration.disclosure.completion import complete_tables
+from orchestration.disclosure.tables import LinkedTables
 from orchestration.warehouse.spark_ops import export_tables
 
 CELLS = "intermediate.int_asif_industry_cells_audit_inputs"
@@ -109,10 +110,12 @@ def read_year(
 
 def audit_year(year: int, cells: pd.DataFrame, relations: pd.DataFrame) -> list[MagnitudeAudit]:
     """Audit and complete each magnitude of `cells` in one year (each has its own pattern)."""
-    audits = []
+    audits, tables = [], None
     for magnitude, frame in cells.groupby("magnitude", sort=True):
         start = time.perf_counter()
-        result = complete(frame.drop(columns="magnitude"), relations)
+        # the magnitudes of a year share their cells: the relations are indexed once
+        tables = LinkedTables.from_frames(frame.drop(columns="magnitude"), relations, tables)
+        result = complete_tables(tables)
         added = pd.DataFrame({"year": year, "cell_id": result.added, "magnitude": magnitude})
         primaries = int((frame["status"] == "C").sum())
         seconds = time.perf_counter() - start

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -54,13 +55,20 @@ class LinkedTables:
     matrix: sparse.csr_array  # relations × cells
 
     @classmethod
-    def from_frames(cls, cells: pd.DataFrame, relations: pd.DataFrame) -> LinkedTables:
+    def from_frames(
+        cls, cells: pd.DataFrame, relations: pd.DataFrame, like: LinkedTables | None = None
+    ) -> LinkedTables:
         """Validate and index the `cells` (CELL_COLUMNS) and `relations` (RELATION_COLUMNS)
-        frames; ValueError names what is wrong."""
+        frames; ValueError names what is wrong. `like`: tables indexed from the same
+        relations (another magnitude of the year), whose relation matrix is reused when
+        their cells are these."""
         checked = _checked_cells(cells)
         cell_ids = checked["cell_id"].to_numpy(dtype=object)
         value = checked["value"].to_numpy()
-        relation_ids, matrix = _relation_matrix(relations, cell_ids)
+        if like is not None and np.array_equal(like.cell_ids, cell_ids):
+            relation_ids, matrix = like.relation_ids, like.matrix
+        else:
+            relation_ids, matrix = _relation_matrix(relations, cell_ids)
         _check_relations_hold(matrix, value, relation_ids)
         return cls(
             cell_ids=cell_ids,
@@ -85,12 +93,32 @@ class LinkedTables:
 
 @dataclass(frozen=True)
 class LinkedSet:
-    """One connected component: its cells, the relations holding any of them, and the
-    relation matrix restricted to both (positions index the LinkedTables it came from)."""
+    """One connected component, or several side by side: its cells, the relations holding any
+    of them (positions index the LinkedTables it came from), and the relation matrix
+    restricted to both, a block of `source` from `corner` (row, column) on, cut out only when
+    an LP needs it (most systems are settled without one)."""
 
     cells: np.ndarray  # ascending
     relations: np.ndarray  # ascending
-    matrix: sparse.csc_array  # relations × cells
+    source: sparse.csc_array
+    corner: tuple[int, int] = (0, 0)
+    # each cell's and relation's component when there are several; None: one
+    components: tuple[np.ndarray, np.ndarray] | None = None
+
+    @cached_property
+    def matrix(self) -> sparse.csc_array:
+        """relations × cells"""
+        shape = (len(self.relations), len(self.cells))
+        if self.source.shape == shape:
+            return self.source
+        return _diagonal_block(self.source, self.corner, shape)
+
+    @property
+    def blocks(self) -> tuple[np.ndarray, np.ndarray]:
+        """(each cell's component, each relation's component), numbered from 0."""
+        if self.components is not None:
+            return self.components
+        return np.zeros(len(self.cells), np.intp), np.zeros(len(self.relations), np.intp)
 
 
 def linked_sets(
@@ -115,7 +143,8 @@ def linked_sets(
         LinkedSet(
             cells=columns[cell_order[cell_cut[k] : cell_cut[k + 1]]],
             relations=relation_order[relation_cut[k] : relation_cut[k + 1]],
-            matrix=_diagonal_block(block, cell_cut[k : k + 2], relation_cut[k : k + 2]),
+            source=block,
+            corner=(relation_cut[k], cell_cut[k]),
         )
         for k in range(n_sets)
     ]
@@ -124,9 +153,14 @@ def linked_sets(
 def component_labels(matrix: sparse.sparray) -> tuple[np.ndarray, np.ndarray]:
     """The connected component of every column and every row of `matrix` (cells linked
     through the relations that hold them): (column labels, row labels)."""
-    n_rows = matrix.shape[0]
-    # the bipartite graph rows ↔ columns: no column × column product, whatever a row's size
-    graph = sparse.block_array([[None, matrix], [matrix.T, None]], format="csr")
+    n_rows, n_columns = matrix.shape
+    # the bipartite graph rows → columns, taken undirected: no column × column product,
+    # whatever a row's size
+    entries = sparse.coo_array(matrix)
+    graph = sparse.csr_array(
+        (np.ones(entries.nnz, np.int8), (entries.row, n_rows + entries.col)),
+        shape=(n_rows + n_columns, n_rows + n_columns),
+    )
     _, label = connected_components(graph, directed=False)
     return label[n_rows:], label[:n_rows]
 
@@ -167,15 +201,16 @@ def _grouped(rank: np.ndarray) -> np.ndarray:
 
 
 def _diagonal_block(
-    block: sparse.csc_array, columns: np.ndarray, rows: np.ndarray
+    block: sparse.csc_array, corner: tuple[int, int], shape: tuple[int, int]
 ) -> sparse.csc_array:
-    """Columns [c0, c1) × rows [r0, r1) of a block-diagonal CSC matrix, by slicing its arrays
+    """The `shape` block at `corner` of a block-diagonal CSC matrix, by slicing its arrays
     (a component's columns hold no entry outside its rows)."""
-    pointers = block.indptr[columns[0] : columns[1] + 1]
+    (row, column), n_columns = corner, shape[1]
+    pointers = block.indptr[column : column + n_columns + 1]
     start, end = pointers[0], pointers[-1]
     return sparse.csc_array(
-        (block.data[start:end], block.indices[start:end] - rows[0], pointers - start),
-        shape=(rows[1] - rows[0], columns[1] - columns[0]),
+        (block.data[start:end], block.indices[start:end] - row, pointers - start),
+        shape=shape,
     )
 
 

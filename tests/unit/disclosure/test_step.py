@@ -116,7 +116,23 @@ def test_a_value_left_unprotected_stops_the_step_naming_it(
     """With no round of completion allowed the greedy pattern stands, and a11 is derivable:
     the step raises, naming the cell and both sides, and writes nothing for the year."""
     path = _warehouse(tmp_path / "warehouse.duckdb", {2012: 1.0})
-    monkeypatch.setattr(step, "complete", functools.partial(completion.complete, max_rounds=0))
+    monkeypatch.setattr(
+        step, "complete_tables", functools.partial(completion.complete_tables, max_rounds=0)
+    )
     with pytest.raises(UnprotectedCellsError, match=r"a11 \(lower, upper\)"):
         run_disclosure_step(path)
     assert _completions(path) == []
+
+
+def test_a_magnitude_with_other_cells_gets_its_own_relation_index(tmp_path: Path) -> None:
+    """The magnitudes of a year share one index of the relations only when their cells are
+    the same: gross output without a22 (which the relations hold) is named, not misread
+    through the exports' index."""
+    path = _warehouse(tmp_path / "warehouse.duckdb", {2012: 1.0})
+    with connect(path) as con:
+        con.execute(
+            "delete from intermediate.int_asif_industry_cells_audit_inputs"
+            " where cell_id = 'a22' and magnitude = 'gross_output'"
+        )
+    with pytest.raises(ValueError, match="relations: unknown cell_id a22"):
+        run_disclosure_step(path)
