@@ -60,7 +60,7 @@ test-fast: lint-fast manifest
 # Python lint, the import contracts and the ready BI SQL: a few seconds.
 lint-fast: $(STAMP)
 	$(PY) -m ruff check $(PYTHON_TREES)
-	$(PY) -m ruff format --check $(PYTHON_TREES)
+	$(PY) -m ruff format --check $(PYTHON_TREES) docs README.md
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m sqlfluff lint --templater raw bi/sql
 
