@@ -32,10 +32,10 @@ primary_cells as (
     where year in (select years_to_build.year from years_to_build)
 ),
 
-protection_levels as (
+-- each cell's protection level beside it (a projection, not a join back on the text keys)
+protected_cells as (
     select
-        cell_id,
-        magnitude,
+        *,
         {{ sdc_protection_level('largest', 'top2', 'value') | indent(8) }} as protection_level
     from primary_cells
 ),
@@ -50,27 +50,23 @@ greedy_statuses as (
 )
 
 select
-    primary_cells.year,
-    primary_cells.cell_id,
-    primary_cells.magnitude,
-    primary_cells.value,
+    protected_cells.year,
+    protected_cells.cell_id,
+    protected_cells.magnitude,
+    protected_cells.value,
     case
         when greedy_statuses.conf_status = 'C' then 'C'
-        when primary_cells.unit_kind = 'remainder' then 'R'
+        when protected_cells.unit_kind = 'remainder' then 'R'
         else greedy_statuses.conf_status
     end as audit_status,
     case
-        when greedy_statuses.conf_status = 'C' then protection_levels.protection_level
+        when greedy_statuses.conf_status = 'C' then protected_cells.protection_level
         else 0
     end as protection,
     years_to_build.built_from
-from primary_cells
+from protected_cells
 inner join greedy_statuses
     on
-        primary_cells.cell_id = greedy_statuses.cell_id
-        and primary_cells.magnitude = greedy_statuses.magnitude
-inner join protection_levels
-    on
-        primary_cells.cell_id = protection_levels.cell_id
-        and primary_cells.magnitude = protection_levels.magnitude
-inner join years_to_build on primary_cells.year = years_to_build.year
+        protected_cells.cell_id = greedy_statuses.cell_id
+        and protected_cells.magnitude = greedy_statuses.magnitude
+inner join years_to_build on protected_cells.year = years_to_build.year
