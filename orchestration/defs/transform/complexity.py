@@ -6,7 +6,6 @@ import time
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from orchestration.complexity.step import run_complexity_step
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
 from orchestration.warehouse.schema import connect
@@ -24,6 +23,10 @@ from orchestration.warehouse.timings import COMPLEXITY_PHASE
 def complexity_values(
     context: AssetExecutionContext, citygvc: CitygvcSettings
 ) -> MaterializeResult:
+    # imported when the step runs: pandas, NumPy and SciPy would otherwise load with the
+    # definitions (the UI, the daemon and every run start), which never call them
+    from orchestration.complexity.step import run_complexity_step
+
     settings = citygvc.get()
     start = time.perf_counter()
     spark_dir = settings.spark_dir if settings.engine == "spark" else None

@@ -11,7 +11,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
-from orchestration.disclosure.step import run_disclosure_step
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.timings import DISCLOSURE_PHASE
 
@@ -30,6 +29,10 @@ from orchestration.warehouse.timings import DISCLOSURE_PHASE
 def secondary_completions(
     context: AssetExecutionContext, citygvc: CitygvcSettings
 ) -> MaterializeResult:
+    # imported when the step runs: pandas, NumPy and SciPy would otherwise load with the
+    # definitions (the UI, the daemon and every run start), which never call them
+    from orchestration.disclosure.step import run_disclosure_step
+
     settings = citygvc.get()
     start = time.perf_counter()
     spark_dir = settings.spark_dir if settings.engine == "spark" else None
