@@ -54,7 +54,7 @@ def mart_docs() -> dict[str, dict]:
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, citygvc: CitygvcSettings) -> MaterializeResult:
-    # The exports pull in pandas and pyreadstat: imported in the run that publishes, so
+    # The exports pull in Arrow and NumPy: imported in the run that publishes, so
     # loading the definitions (UI, sensors, every run worker) stays fast.
     from orchestration.warehouse.publish import build_version, swap_in
 

@@ -1,8 +1,7 @@
 """Write every export of a publish into its `exports/` folder (docs/exports.md).
 
 Each file (the panel's CSV and .dta together) is one job on a DuckDB connection of its own,
-so that a big publish writes them on two cores at once (`lanes`): the .dta writer is a
-Python row loop, and fct_city_industry_year.dta alone is most of the work."""
+so that a big publish writes them on two cores at once (`lanes`)."""
 
 from __future__ import annotations
 
@@ -18,26 +17,27 @@ from orchestration.warehouse.exports.csv_bom import copy_csv
 from orchestration.warehouse.exports.lanes import run_in_lanes
 from orchestration.warehouse.exports.panel import PANEL_TABLE, build_panel
 from orchestration.warehouse.exports.sdmx import SDMX_FILE, write_sdmx_csv
-from orchestration.warehouse.exports.stata import write_dta
+from orchestration.warehouse.exports.stata import stata_query, write_dta
 from orchestration.warehouse.served_db import sql_str
 
 PANEL_NAME = "panel_city_year"
 PANEL_FILE_LABEL = "citygvc city x year panel of fct_city_indicators (docs/exports.md)"
 INDICATORS = "fct_city_indicators"
 # Below this much Parquet in a publish, every export is written in this process: a spawned
-# worker needs 0.4 s (warm page cache; 1–3 s cold or on a loaded machine) to import pandas,
-# pyreadstat and DuckDB before it takes a job. Measured on 2 cores, this process alone →
-# with a worker: demo publish (0.47 MB) 0.55 → 0.59 s, a tenth of the national marts
-# (1.3 MB) 1.2 → 1.0 s, a quarter (3.3 MB) 2.5 → 1.8 s, national (12.3 MB) 9.1 → 6.3 s.
+# worker needs 0.4 s (warm page cache; 1–3 s cold or on a loaded machine) to import Arrow
+# and DuckDB before it takes a job. Measured on 2 cores, this process alone → with a worker:
+# demo publish (0.47 MB) 0.55 → 0.59 s, a tenth of the national marts (1.3 MB) 1.2 → 1.0 s,
+# a quarter (3.3 MB) 2.5 → 1.8 s, national (12.3 MB) 9.1 → 6.3 s (with pyreadstat's .dta
+# writer; with dta118's, national (21 MB) 7.0–7.9 → 4.3–5.0 s).
 # 2 MB keeps the demo and anything near break-even (~1 MB) here, also when workers start slowly.
 POOL_MIN_BYTES = 2 * 2**20
-# Two lanes (this process and one worker): the biggest file takes about as long as all the
-# others together at national scale, so a third lane would only wait.
+# Two lanes (this process and one worker): the biggest file takes about as long as the
+# others but one together at national scale, so a third lane would mostly wait.
 MAX_LANES = 2
 # Relative seconds per Parquet byte of each kind of job (measured at national scale: a CSV
-# 0.07–0.1 s/MB, a .dta with its read into pandas 0.5–1.1 s/MB, the panel 1.4 s/MB of
-# fct_city_indicators), only to queue the biggest jobs first.
-COST_WEIGHTS = {"csv": 1, "sdmx": 1, "dta": 10, "panel": 16}
+# 0.1–0.15 s/MB, a .dta 0.16–0.25 s/MB, the panel 0.7 s/MB of fct_city_indicators), only to
+# queue the biggest jobs first.
+COST_WEIGHTS = {"csv": 1, "sdmx": 1, "dta": 2, "panel": 7}
 
 
 @dataclass(frozen=True)
@@ -113,23 +113,24 @@ def _column_types(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, str]:
 
 def _write_mart_dta(con: duckdb.DuckDBPyConnection, job: ExportJob) -> int:
     query = _mart_query(job)
-    frame = con.execute(query).df()
+    types = _column_types(con, query)
+    table = con.sql(stata_query(query, types)).to_arrow_table()
     write_dta(
-        frame,
-        _column_types(con, query),
+        table,
+        types,
         job.out_dir / f"{job.table}.dta",
         job.doc.get("columns", {}),
         job.doc.get("description") or job.table,
     )
-    return len(frame)
+    return table.num_rows
 
 
 def _write_panel(con: duckdb.DuckDBPyConnection, job: ExportJob) -> None:
     panel = build_panel(con, job.parquet_dir)
     copy_csv(con, f"select * from {PANEL_TABLE}", job.out_dir / f"{PANEL_NAME}.csv")
-    frame = con.execute(f"select * from {PANEL_TABLE}").df()
+    table = con.sql(stata_query(f"select * from {PANEL_TABLE}", panel.types)).to_arrow_table()
     dta = job.out_dir / f"{PANEL_NAME}.dta"
-    write_dta(frame, panel.types, dta, panel.labels, PANEL_FILE_LABEL)
+    write_dta(table, panel.types, dta, panel.labels, PANEL_FILE_LABEL)
 
 
 def worker_count(parquet_dir: Path, tables: list[str], pool_min_bytes: int) -> int:

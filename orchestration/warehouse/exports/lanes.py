@@ -48,7 +48,7 @@ def run_in_lanes(
 
         lanes = [feeders.submit(remote_lane) for _ in range(workers)]
         # This process is a lane too: it has its imports done and starts at once, while a
-        # worker still imports pandas, pyreadstat and DuckDB.
+        # worker still imports Arrow and DuckDB.
         _drain(queue, run, results, describe)
         for lane in lanes:
             lane.result()
