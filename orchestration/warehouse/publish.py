@@ -27,7 +27,7 @@ import duckdb
 
 from orchestration.settings import Settings
 from orchestration.warehouse.exports.build import write_exports
-from orchestration.warehouse.served_db import STORAGE_VERSION, sql_str, write_served_db
+from orchestration.warehouse.served_db import STORAGE_VERSION, served_db_written, sql_str
 
 SERVED_DB = "citygvc.duckdb"
 EXPORTS = "exports"  # docs/exports.md
@@ -122,10 +122,10 @@ def build_version(
             row_counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
     finally:
         con.execute(f"set threads = {int(threads)}")
-    write_served_db(db_path, parquet_dir, tables, docs)
-    _audit(con, db_path, parquet_dir, row_counts)
     exports_dir = work / EXPORTS
-    exported = write_exports(parquet_dir, exports_dir, tables, docs)
+    with served_db_written(db_path, parquet_dir, tables, docs):
+        exported = write_exports(parquet_dir, exports_dir, tables, docs)
+    _audit(con, db_path, parquet_dir, row_counts)
     if exported != row_counts:
         raise RuntimeError(f"publish audit failed: exports hold {exported}, marts {row_counts}")
     manifest = {

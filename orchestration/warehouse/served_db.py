@@ -8,7 +8,7 @@ when the library loads, hence the separate process) and FSST is disabled; dictio
 numeric compressions stay on. Integers, decimals and doubles were already stable.
 
 Run as `python -m orchestration.warehouse.served_db` with a JSON spec on stdin
-(`db`, `parquet_dir`, `tables`, `docs`); `write_served_db` does that.
+(`db`, `parquet_dir`, `tables`, `docs`); `served_db_written` does that.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -31,26 +34,42 @@ def sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def write_served_db(
+@contextmanager
+def served_db_written(
     db_path: Path, parquet_dir: Path, tables: list[str], docs: dict[str, dict]
-) -> None:
-    """Write `db_path` (schema `marts`, one table per Parquet file, dbt docs as comments)."""
+) -> Iterator[None]:
+    """Write `db_path` (schema `marts`, one table per Parquet file, dbt docs as comments) in a
+    process of its own while the block runs (the publish writes the exports meanwhile: both
+    only read the Parquet files); leaving the block waits for it. A failure of the block
+    stops the process."""
     spec = {
         "db": str(db_path),
         "parquet_dir": str(parquet_dir),
         "tables": tables,
         "docs": {t: docs[t] for t in tables if t in docs},
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "orchestration.warehouse.served_db"],
-        input=json.dumps(spec),
-        env={**os.environ, **ALLOCATOR_ENV},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"writing the served DuckDB file failed:\n{result.stderr[-3000:]}")
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orchestration.warehouse.served_db"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env={**os.environ, **ALLOCATOR_ENV},
+            text=True,
+        )
+        try:
+            # the process reads the whole spec first (json.load), so this write does not wait
+            # on it for long; closing stdin ends the spec
+            with process.stdin as spec_input:
+                spec_input.write(json.dumps(spec))
+            yield
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        if process.wait() != 0:
+            errors.seek(0)
+            raise RuntimeError(f"writing the served DuckDB file failed:\n{errors.read()[-3000:]}")
 
 
 def _comment(con: duckdb.DuckDBPyConnection, table: str, doc: dict) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,9 @@ import pytest
 
 from orchestration.settings import DEFAULT_KEEP_VERSIONS as KEEP_VERSIONS
 from orchestration.settings import Settings
+from orchestration.warehouse import served_db
 from orchestration.warehouse.publish import build_version, rollback, stale_versions, swap_in
+from orchestration.warehouse.served_db import served_db_written
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:
@@ -177,3 +180,31 @@ def test_read_only_versions_are_pruned_rolled_back_and_republished(tmp_path: Pat
     assert json.loads((settings.serve_dir / "manifest.json").read_text())["publish_id"] == ids[-1]
     assert sorted(p.name for p in versions.iterdir()) == ids[-KEEP_VERSIONS:]
     _assert_served_modes(settings.serve_dir)
+
+
+def test_a_failed_served_file_fails_after_the_block_and_names_the_cause(tmp_path: Path) -> None:
+    parquet = tmp_path / "parquet"
+    parquet.mkdir()
+    failure = pytest.raises(RuntimeError, match=r"served DuckDB file failed:(.|\n)*fct_missing")
+    with failure, served_db_written(tmp_path / "served.duckdb", parquet, ["fct_missing"], {}):
+        pass
+
+
+def test_a_failure_while_the_served_file_is_written_stops_its_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[subprocess.Popen] = []
+
+    class RecordedPopen(subprocess.Popen):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            started.append(self)
+
+    monkeypatch.setattr(served_db.subprocess, "Popen", RecordedPopen)
+    con = _warehouse(tmp_path, 1, rows=10)
+    con.execute(f"copy marts.fct_a to '{tmp_path / 'fct_a.parquet'}' (format parquet)")
+    failure = pytest.raises(ValueError, match="the exports failed")
+    with failure, served_db_written(tmp_path / "served.duckdb", tmp_path, ["fct_a"], {}):
+        raise ValueError("the exports failed")
+    (process,) = started
+    assert process.poll() is not None  # stopped and reaped, not left running
