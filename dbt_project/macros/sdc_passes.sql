@@ -2,9 +2,9 @@
     building blocks in sdc.sql). A pass's state is one row per row_key (cell × magnitude):
     is_hidden, and hidden_in, the pass that hid it (0: primary), NULL while published.
 
-    sdc_numbered(name, model, entity): the CTE `name`: each `entity`_id of the model's rows
-    in the years being built, numbered 1, 2, … in id order as `entity`_number (reads the CTE
-    years_to_build).
+    sdc_numbered(name, model, entity, condition): the CTE `name`: each `entity`_id of the
+    model's rows in the years being built (and meeting the SQL `condition`), numbered 1, 2, …
+    in id order as `entity`_number (reads the CTE years_to_build).
 
     sdc_magnitude_index(column): the position of the magnitude `column` in sdc_magnitudes(),
     from 0.
@@ -18,7 +18,7 @@
     examined: the others are as they were then, safe or with nothing left to hide (at
     national scale a late pass examines about a hundred of the 5 million groups). Both render
     at zero indentation, without a comma after the last CTE. -#}
-{%- macro sdc_numbered(name, model, entity) -%}
+{%- macro sdc_numbered(name, model, entity, condition='true') -%}
 {{ name }} as (
     select
         {{ entity }}_id,
@@ -26,7 +26,7 @@
     from (
         select distinct {{ entity }}_id
         from {{ ref(model) }}
-        where year in (select years_to_build.year from years_to_build)
+        where year in (select years_to_build.year from years_to_build) and {{ condition }}
     ) as built_ids
 )
 {%- endmacro %}

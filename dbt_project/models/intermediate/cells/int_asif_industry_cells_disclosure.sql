@@ -38,7 +38,12 @@ years_to_build as (
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
-{%- do prelude.append(sdc_numbered('cell_numbers', 'int_asif_industry_cells_primary', 'cell')) %}
+{#- every cell has a row per magnitude: numbering the rows of one finds every cell, from a
+    quarter of the rows -#}
+{%- do prelude.append(sdc_numbered(
+    'cell_numbers', 'int_asif_industry_cells_primary', 'cell',
+    "magnitude = '" ~ magnitudes[0] ~ "'"
+)) %}
 {%- set cte %}
 -- row_key: one cell × magnitude, numbered (the passes join on integers): the cell's number ×
 -- the number of magnitudes + the magnitude's index, so that row_key % that number is the
