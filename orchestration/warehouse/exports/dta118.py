@@ -47,13 +47,14 @@ def write_dta118(
     "dd Mon yyyy hh:mm"."""
     rows = len(variables[0].values) if variables else 0
     strls = _strl_references(variables)
+    label_names = _value_label_names(variables)
     with path.open("wb") as out:
         out.write(b"<stata_dta>")
         out.write(_header(len(variables), rows, file_label, timestamp))
         map_at = out.tell()
         out.write(b"<map>" + bytes(14 * 8) + b"</map>")
         offsets = [0, map_at]
-        for tag, body in _descriptors(variables):
+        for tag, body in _descriptors(variables, label_names):
             offsets.append(out.tell())
             out.write(b"<%s>" % tag + body + b"</%s>" % tag)
         offsets.append(out.tell())
@@ -63,7 +64,8 @@ def write_dta118(
         offsets.append(out.tell())
         out.write(b"<strls>" + b"".join(blob for _, blob in strls.values()) + b"</strls>")
         offsets.append(out.tell())
-        out.write(b"<value_labels>" + _value_label_tables(variables) + b"</value_labels>")
+        tables = _value_label_tables(variables, label_names)
+        out.write(b"<value_labels>" + tables + b"</value_labels>")
         offsets.append(out.tell())
         out.write(b"</stata_dta>")
         offsets.append(out.tell())
@@ -82,9 +84,8 @@ def _header(columns: int, rows: int, file_label: str, timestamp: bytes) -> bytes
     )  # fmt: skip
 
 
-def _descriptors(variables: list[DtaVariable]) -> list[tuple[bytes, bytes]]:
+def _descriptors(variables: list[DtaVariable], label_names: list[str]) -> list[tuple[bytes, bytes]]:
     """The sections between the map and the data, in file order."""
-    label_names = _value_label_names(variables)
     return [
         (b"variable_types", b"".join(struct.pack("<H", v.stata_type) for v in variables)),
         (b"varnames", b"".join(_padded(v.name, _NAME_BYTES) for v in variables)),
@@ -158,10 +159,9 @@ def _write_data(
         out.write(block.tobytes())
 
 
-def _value_label_tables(variables: list[DtaVariable]) -> bytes:
+def _value_label_tables(variables: list[DtaVariable], label_names: list[str]) -> bytes:
     tables = []
-    names = _value_label_names(variables)
-    for variable, name in zip(variables, names, strict=True):
+    for variable, name in zip(variables, label_names, strict=True):
         if not variable.value_labels:
             continue
         values = sorted(variable.value_labels)

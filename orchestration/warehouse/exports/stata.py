@@ -33,32 +33,35 @@ _INT32_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT"}
 _LONG_FORMAT, _DOUBLE_FORMAT, _TEXT_FORMAT = "%12.0g", "%10.0g", "%-9s"
 
 
+def _kind(name: str, duckdb_type: str) -> str:
+    """How Stata stores a mart column: the one place both stata_query and stata_variable
+    take it from."""
+    if name in FLAG_COLUMNS and duckdb_type == "VARCHAR":
+        return "flag"
+    if duckdb_type in _INT32_TYPES:
+        return "long"
+    # DOUBLE, DECIMAL and the wide integers: double (exact to 2^53, DECIMAL to 15-16 digits)
+    return {"BOOLEAN": "boolean", "VARCHAR": "text", "DATE": "date"}.get(duckdb_type, "double")
+
+
 def stata_variable(name: str, duckdb_type: str, values: pa.ChunkedArray) -> DtaVariable:
     """A mart column as Stata stores it (its label is set by write_dta)."""
-    if name in FLAG_COLUMNS and duckdb_type == "VARCHAR":
+    kind = _kind(name, duckdb_type)
+    if kind == "flag":
         codes = FLAG_COLUMNS[name]
         return _long(name, coded(name, values, codes), value_labels(codes))
-    if duckdb_type == "BOOLEAN":
+    if kind == "boolean":
         numbers = pc.if_else(values, BOOLEAN[True], BOOLEAN[False]).cast(pa.int32())
         return _long(name, numbers, value_labels(BOOLEAN))
-    if duckdb_type == "VARCHAR":
+    if kind == "text":
         return _text(name, values)
-    if duckdb_type in _INT32_TYPES:
+    if kind == "long":
         return _long(name, values.cast(pa.int32()))
-    if duckdb_type == "DATE":
+    if kind == "date":
         # Stata's %td: days since 1960-01-01 in a double, so NULL is Stata missing
         days = pc.add(values.cast(pa.int32()), STATA_EPOCH_DAYS).cast(pa.float64())
         return _double(name, days, "%td")
-    # DOUBLE, DECIMAL and the wide integers: double (exact to 2^53, DECIMAL to 15-16 digits),
-    # cast by DuckDB (stata_query)
-    return _double(name, values, _DOUBLE_FORMAT)
-
-
-def _is_double(name: str, duckdb_type: str) -> bool:
-    special = (name in FLAG_COLUMNS and duckdb_type == "VARCHAR") or duckdb_type in {
-        "BOOLEAN", "VARCHAR", "DATE", *_INT32_TYPES
-    }  # fmt: skip
-    return not special
+    return _double(name, values, _DOUBLE_FORMAT)  # cast to DOUBLE by DuckDB (stata_query)
 
 
 def stata_query(relation: str, types: dict[str, str]) -> str:
@@ -67,7 +70,7 @@ def stata_query(relation: str, types: dict[str, str]) -> str:
     in the last place for 0.3–4 % of the values of the demo's DECIMAL(38,6) columns)."""
     columns = ", ".join(
         f'cast("{name}" as double) as "{name}"'
-        if _is_double(name, duckdb_type) and duckdb_type != "DOUBLE"
+        if _kind(name, duckdb_type) == "double" and duckdb_type != "DOUBLE"
         else f'"{name}"'
         for name, duckdb_type in types.items()
     )
