@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.transform.gates import GATES, gate_sql
+from orchestration.defs.transform.gates import GATES, gate_frame, gate_sql
 from orchestration.ingest.gx import validate_dataframe
 from orchestration.settings import Settings
 
@@ -77,3 +77,55 @@ def test_a_mart_gate_fetches_only_the_columns_its_suite_reads_and_its_keys() -> 
     columns = [d[0] for d in con.execute(gate_sql(gate)).description]
     keys = ["city_code", "year", "industry_level", "industry_code", "ownership", "source"]
     assert sorted(columns) == sorted([*keys, *statuses, "gross_output", "firms", "contributors"])
+
+
+def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
+    """One bad value per checked column of the city × industry mart, in a table typed as the
+    mart is (DECIMAL measures, a BIGINT count with NULLs for yearbook rows): each expectation
+    fails on exactly its row, with the value and the row's keys."""
+    (gate,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    statuses = [f"conf_status_{m}" for m in ("gross_output", "value_added", "export_value")]
+    statuses += ["conf_status_employment", "conf_status"]
+    con.execute(
+        "create table marts.fct_city_industry_year (city_code varchar, year integer, "
+        "industry_level varchar, industry_code varchar, ownership varchar, source varchar, "
+        "gross_output decimal(38, 6), firms decimal(38, 6), contributors bigint, "
+        + ", ".join(f"{status} varchar" for status in statuses)
+        + ")"
+    )
+    good = ["320583", 2005, "division", "39", "total", "asif", "10.5", "3", 3]
+    rows = [
+        good,
+        ["32058", *good[1:3], "40", *good[4:]],  # a five-digit city code
+        [*good[:3], "41", "private", *good[5:]],  # an ownership outside the code list
+        [*good[:3], "42", *good[4:6], "-1.25", *good[7:]],  # negative gross output
+        [*good[:3], "43", *good[4:8], 0],  # no contributor
+        [*good[:3], "44", good[4], "fdi_city", good[6], None, None],  # yearbook: no counts
+    ]
+    for row in rows:
+        con.execute(
+            "insert into marts.fct_city_industry_year values "
+            f"({', '.join('?' * (len(row) + len(statuses)))})",
+            [*row, *(["X"] if row[3] == "44" else ["F"]) * len(statuses)],
+        )
+    frame = gate_frame(con, gate)
+    settings = Settings(data_dir=tmp_path, releases=str(tmp_path), dagster_home=tmp_path / "dh")
+    outcome = validate_dataframe(frame, gate.suite, settings, key_columns=list(gate.key_columns))
+    failed = {
+        r.column: (
+            r.unexpected_count,
+            r.partial_unexpected,
+            [k["industry_code"] for k in r.sample_keys],
+        )
+        for r in outcome.results
+        if not r.success
+    }
+    assert failed == {
+        "city_code": (1, ["32058"], ["40"]),
+        "ownership": (1, ["private"], ["41"]),
+        "gross_output": (1, [-1.25], ["42"]),
+        "contributors": (1, [0], ["43"]),
+        **{status: (1, ["X"], ["44"]) for status in statuses},
+    }
