@@ -159,3 +159,18 @@ first(
             {{ columns | join(',\n            ') }}
         ) as decimal(38, 0))) as string)
 {%- endmacro %}
+
+
+{#- row_hash(columns): a 64-bit hash of the row's `columns`; equal values (NULLs included)
+    hash equal. Engine-specific, like rows_digest: only ever compared within one query. -#}
+{% macro row_hash(columns) -%}
+    {{ return(adapter.dispatch('row_hash', 'citygvc')(columns)) }}
+{%- endmacro %}
+
+{% macro duckdb__row_hash(columns) -%}
+    hash({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__row_hash(columns) -%}
+    xxhash64({{ columns | join(', ') }})
+{%- endmacro %}
