@@ -48,13 +48,17 @@
     with crosswalk `weight` (NULL: not in it), value × (1 − weight), exact: decimal(24,3) ×
     decimal(13,12) fits decimal(38,15) on both engines (Spark would round wider operands to
     6 decimals first), rounded to the thousandths of the other contributions (as DuckDB's
-    union does; Spark's would widen the column). -#}
+    union does; Spark's would widen the column). Outside the part (most firm × part pairs)
+    the value itself, which the product would give: 128-bit decimal products are slow. -#}
 {%- macro sdc_complement_contribution(value, weight) -%}
-cast(
-    cast({{ value }} as decimal(24, 3))
-    * cast(1 - coalesce({{ weight }}, 0) as decimal(13, 12))
-    as decimal(38, 3)
-)
+case
+    when {{ weight }} is null then cast({{ value }} as decimal(38, 3))
+    else cast(
+        cast({{ value }} as decimal(24, 3))
+        * cast(1 - {{ weight }} as decimal(13, 12))
+        as decimal(38, 3)
+    )
+end
 {%- endmacro -%}
 
 

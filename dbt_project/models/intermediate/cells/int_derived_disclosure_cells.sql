@@ -18,45 +18,45 @@ years_to_build as (
     {{ years_to_build('year_inputs') | indent(4) }}
 ),
 
-firm_years as (
-    select
-        year,
-        firm_id,
-        ownership_group,
-        is_manufacturing,
-        is_ict,
-        is_cap25,
-        is_sales_20m,
-        {%- for magnitude in magnitudes %}
-        cast({{ magnitude }} as decimal(38, 3)) as {{ magnitude }},
-        {%- endfor %}
-        va_method
-    from {{ ref('int_firm_years_value_added') }}
-    where year in (select years_to_build.year from years_to_build)
-),
-
-units as (
-    select
-        year,
-        firm_id,
-        city_code
-    from {{ ref('int_firm_year_city_units') }}
-    where unit_kind = 'unit' and year in (select years_to_build.year from years_to_build)
-),
-
-firm_units as (
+-- each firm-year with its published city unit
+unit_firms as (
     select
         units.city_code,
-        firm_years.*,
-        case
-            when firm_years.is_ict
-                then row_number() over (
-                    partition by units.city_code, firm_years.year, firm_years.is_ict
-                    order by firm_years.gross_output desc nulls last, firm_years.firm_id asc
-                )
-        end as ict_rank
-    from firm_years
-    inner join units on firm_years.year = units.year and firm_years.firm_id = units.firm_id
+        firm_years.year,
+        firm_years.firm_id,
+        firm_years.ownership_group,
+        firm_years.is_manufacturing,
+        firm_years.is_ict,
+        firm_years.is_cap25,
+        firm_years.is_sales_20m,
+        {%- for magnitude in magnitudes %}
+        cast(firm_years.{{ magnitude }} as decimal(38, 3)) as {{ magnitude }},
+        {%- endfor %}
+        firm_years.va_method
+    from {{ ref('int_firm_years_value_added') }} as firm_years
+    inner join {{ ref('int_firm_year_city_units') }} as units
+        on firm_years.year = units.year and firm_years.firm_id = units.firm_id
+    where
+        units.unit_kind = 'unit'
+        and firm_years.year in (select years_to_build.year from years_to_build)
+),
+
+-- ICT firms ranked by output in their city unit (ranking only them sorts a tenth of the rows)
+firm_units as (
+    select
+        *,
+        row_number() over (
+            partition by city_code, year
+            order by gross_output desc nulls last, firm_id asc
+        ) as ict_rank
+    from unit_firms
+    where is_ict
+    union all
+    select
+        *,
+        null as ict_rank
+    from unit_firms
+    where not coalesce(is_ict, false)
 ),
 
 segment_weights as (
