@@ -136,3 +136,16 @@ def test_a_magnitude_with_other_cells_gets_its_own_relation_index(tmp_path: Path
         )
     with pytest.raises(ValueError, match="relations: unknown cell_id a22"):
         run_disclosure_step(path)
+
+
+def test_one_core_audits_the_years_in_turn_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a second core the years are read, audited and written one after another on
+    one connection (no worker pool): the same completions as the pool writes."""
+    path = _warehouse(tmp_path / "warehouse.duckdb", {2011: 1.0, 2012: 1.0})
+    monkeypatch.setattr(step.os, "cpu_count", lambda: 1)
+    audited = [(a.year, a.magnitude) for a in run_disclosure_step(path)]
+    assert audited == [(y, m) for y in (2011, 2012) for m in ("export_value", "gross_output")]
+    expected = [(y, cell, "gross_output") for y in (2011, 2012) for cell in ("a12", "a21", "a22")]
+    assert _completions(path) == expected
