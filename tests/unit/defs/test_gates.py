@@ -14,6 +14,12 @@ from orchestration.settings import Settings
 from orchestration.warehouse.schema import connect
 
 (ASIF_GATE,) = [g for g in GATES if g.suite == "staging_asif_profile"]
+(MART_GATE,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
+# the mart's status columns: one per magnitude and the row's most restrictive
+STATUSES = [
+    *(f"conf_status_{m}" for m in ("gross_output", "value_added", "export_value", "employment")),
+    "conf_status",
+]
 
 
 def _profile(tmp_path: Path, firm_ids: list[str | None], industries: list[str | None]):
@@ -59,15 +65,14 @@ def test_more_missing_industry_codes_than_the_tolerance_fail(tmp_path: Path) -> 
 
 
 def test_a_mart_gate_fetches_only_the_columns_its_suite_reads_and_its_keys() -> None:
-    (gate,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
+    gate = MART_GATE
     con = duckdb.connect()
     con.execute("create schema marts")
     # The suite reads city_code, industry_level, ownership, source, the five conf_status
     # columns, gross_output, firms and contributors
     # (expectations/mart_fct_city_industry_year.json); year and industry_code are keys;
     # value_added and release_ids are neither.
-    statuses = [f"conf_status_{m}" for m in ("gross_output", "value_added", "export_value")]
-    statuses += ["conf_status_employment", "conf_status"]
+    statuses = STATUSES
     con.execute(
         "create table marts.fct_city_industry_year as select '320583' as city_code, 2005 as year, "
         "'division' as industry_level, '39' as industry_code, 'total' as ownership, "
@@ -84,12 +89,11 @@ def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
     """One bad value per checked column of the city × industry mart, in a table typed as the
     mart is (DECIMAL measures, a BIGINT count with NULLs for yearbook rows): each expectation
     fails on exactly its row, with the value and the row's keys."""
-    (gate,) = [g for g in GATES if g.suite == "mart_fct_city_industry_year"]
+    gate = MART_GATE
     warehouse = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
-    statuses = [f"conf_status_{m}" for m in ("gross_output", "value_added", "export_value")]
-    statuses += ["conf_status_employment", "conf_status"]
+    statuses = STATUSES
     con.execute(
         "create table marts.fct_city_industry_year (city_code varchar, year integer, "
         "industry_level varchar, industry_code varchar, ownership varchar, source varchar, "
