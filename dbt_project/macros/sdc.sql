@@ -13,18 +13,13 @@
     the hidden sums of the secondary passes all use it.
 
     The secondary passes work on integer keys (faster joins than the text ids): row_key =
-    one cell × magnitude, group_key = one group × magnitude; a pass's state is row_key,
-    is_hidden and hidden_in (sdc_passes.sql).
+    one cell × magnitude, group_key = one group × magnitude; the passes hide rows
+    (sdc_passes.sql).
 
-    sdc_group_state(previous, group_type, groups): per group_key with a member hidden in pass
-    `previous` (of one group type, or all; only those in the CTE `groups` when given),
+    sdc_group_state(hidden, group_type, groups): per group_key with a member among the rows
+    `hidden` (row_key; of one group type, or all; only those in the CTE `groups` when given),
     whether its parent is hidden and what its hidden children add up to: how many, their
     firms, value and largest contributions.
-
-    sdc_with_remainders(step, name, pass_number): CTEs ending in `name` = `step` with each
-    unpublished remainder hidden also when a published cell of its geography group is (it is
-    their difference), hidden_in `pass_number` then; needs the CTE remainder_links. No comma
-    after the last.
 
     sdc_unsafe_groups(state, min_firms, dominance): the groups of `state` that reveal a
     protected value: parent published while the hidden children's sum is sensitive or is one
@@ -95,7 +90,7 @@ end
 {%- endmacro -%}
 
 
-{%- macro sdc_group_state(previous, group_type=none, groups=none) -%}
+{%- macro sdc_group_state(hidden, group_type=none, groups=none) -%}
 select
     member_cells.group_key,
     bool_or(member_cells.member_role = 'parent') as is_parent_hidden,
@@ -110,12 +105,12 @@ select
         'member_cells.top_contributions', "member_cells.member_role = 'child'"
     ) }} as hidden_top2
 from member_cells
-inner join {{ previous }} on member_cells.row_key = {{ previous }}.row_key
 -- only hidden members count: a group with none can be no unsafe group (sdc_unsafe_groups),
 -- and leaving the others out spares the aggregates 40 % of the members at national scale
-where {{ previous }}.is_hidden
+inner join {{ hidden }} on member_cells.row_key = {{ hidden }}.row_key
 {%- if group_type is not none %}
-    and member_cells.group_type = '{{ group_type }}'
+where
+    member_cells.group_type = '{{ group_type }}'
 {%- if groups is not none %}
     and member_cells.group_key in (select {{ groups }}.group_key from {{ groups }})
 {%- endif %}
@@ -145,32 +140,6 @@ where
     )
     or (is_parent_hidden and hidden_children = 0)
 {%- endmacro -%}
-
-
-{%- macro sdc_with_remainders(step, name, pass_number) -%}
-{{ name }}_remainders as (
-    select
-        remainder_links.remainder_key,
-        bool_or({{ step }}.is_hidden) as is_unit_hidden
-    from remainder_links
-    inner join {{ step }} on remainder_links.unit_key = {{ step }}.row_key
-    group by remainder_links.remainder_key
-),
-
-{{ name }} as {{ materialized_cte() }} (
-    select
-        {{ step }}.row_key,
-        {{ step }}.is_hidden
-        or coalesce({{ name }}_remainders.is_unit_hidden, false) as is_hidden,
-        coalesce(
-            {{ step }}.hidden_in,
-            case when {{ name }}_remainders.is_unit_hidden then {{ pass_number }} end
-        ) as hidden_in
-    from {{ step }}
-    left join {{ name }}_remainders
-        on {{ step }}.row_key = {{ name }}_remainders.remainder_key
-)
-{%- endmacro %}
 
 
 {#- sdc_blocked_group_cells(final_pass): CTEs group_blocks, hidden_blocks and blocked_cells —
@@ -220,13 +189,13 @@ blocked_cells as (
 {%- endmacro %}
 
 
-{#- sdc_ranked_members(unsafe, previous): the published members of the `unsafe` groups in
-    pass `previous`, ranked per group_key (pick_rank 1 is hidden next): children
+{#- sdc_ranked_members(unsafe, hidden): the members of the `unsafe` groups not among the rows
+    `hidden` (row_key), ranked per group_key (pick_rank 1 is hidden next): children
     before the parent (geography: the parent first, so the county-level city stays visible),
     then the smallest child whose value and firms make the hidden sum pass, failing that the
     largest. A remainder picked stands for its parent (hiding the parent hides it). Reads the
     CTEs member_cells and remainder_parents. Renders at zero indentation. -#}
-{%- macro sdc_ranked_members(unsafe, previous) -%}
+{%- macro sdc_ranked_members(unsafe, hidden) -%}
 {%- set passes_rule -%}
 member_cells.value >= {{ unsafe }}.needed_value
         and member_cells.contributors >= {{ unsafe }}.needed_contributors
@@ -249,7 +218,7 @@ select
     ) as pick_rank
 from member_cells
 inner join {{ unsafe }} on member_cells.group_key = {{ unsafe }}.group_key
-inner join {{ previous }} on member_cells.row_key = {{ previous }}.row_key
+left join {{ hidden }} on member_cells.row_key = {{ hidden }}.row_key
 left join remainder_parents on member_cells.row_key = remainder_parents.remainder_key
-where not {{ previous }}.is_hidden
+where {{ hidden }}.row_key is null
 {%- endmacro %}

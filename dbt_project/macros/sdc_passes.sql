@@ -1,6 +1,7 @@
 {#- The passes of the greedy secondary suppression (int_asif_industry_cells_disclosure;
-    building blocks in sdc.sql). A pass's state is one row per row_key (cell × magnitude):
-    is_hidden, and hidden_in, the pass that hid it (0: primary), NULL while published.
+    building blocks in sdc.sql), links of a cte_chain: pass_i holds the rows (row_key, one
+    cell × magnitude) it hides, with hidden_in = i, and reads pass_before_i, every row hidden
+    before it; a row in none is published.
 
     sdc_numbered(name, model, entity, condition): the CTE `name`: each `entity`_id of the
     model's rows in the years being built (and meeting the SQL `condition`), numbered 1, 2, …
@@ -9,15 +10,15 @@
     sdc_magnitude_index(column): the position of the magnitude `column` in sdc_magnitudes(),
     from 0.
 
-    sdc_first_pass(): CTEs ending in pass_0, the primary status (with the remainders it
-    reveals). Reads the CTE cells.
+    sdc_first_pass(): pass_0, the primary-suppressed rows and the remainders they reveal.
+    Reads the CTEs cells and remainder_links.
 
-    sdc_pass(i, group_types, min_firms, dominance): CTEs ending in pass_i, which reads
-    pass_(i-1): the groups of type group_types[(i-1) % n] that are unsafe get one more hidden
-    member each. Only the groups a cell was hidden in since the type's previous pass are
-    examined: the others are as they were then, safe or with nothing left to hide (at
-    national scale a late pass examines about a hundred of the 5 million groups). Both render
-    at zero indentation, without a comma after the last CTE. -#}
+    sdc_pass(i, group_types, min_firms, dominance): CTEs ending in pass_i: the groups of type
+    group_types[(i-1) % n] that are unsafe get one more hidden member each. Only the groups a
+    cell was hidden in since the type's previous pass are examined: the others are as they
+    were then, safe or with nothing left to hide (at national scale a late pass examines
+    about a hundred of the 5 million groups). Both render at zero indentation, without a
+    comma after the last CTE. -#}
 {%- macro sdc_numbered(name, model, entity, condition='true') -%}
 {{ name }} as (
     select
@@ -40,15 +41,21 @@ case {{ column }}
 
 
 {%- macro sdc_first_pass() -%}
-step_0 as (
+pass_0 as {{ materialized_cte() }} (
     select
         row_key,
-        primary_status = 'C' as is_hidden,
-        case when primary_status = 'C' then 0 end as hidden_in
+        0 as hidden_in
     from cells
-),
-
-{{ sdc_with_remainders('step_0', 'pass_0', 0) }}
+    where primary_status = 'C'
+    union
+    -- a remainder is the difference of published cells: hidden with any of them
+    select
+        remainder_links.remainder_key as row_key,
+        0 as hidden_in
+    from remainder_links
+    inner join cells on remainder_links.unit_key = cells.row_key
+    where cells.primary_status = 'C'
+)
 {%- endmacro %}
 
 
@@ -60,16 +67,16 @@ step_0 as (
 changed_groups_{{ i }} as {{ materialized_cte() }} (
     select distinct member_cells.group_key
     from member_cells
-    inner join pass_{{ i - 1 }} on member_cells.row_key = pass_{{ i - 1 }}.row_key
+    inner join pass_before_{{ i }} on member_cells.row_key = pass_before_{{ i }}.row_key
     where
         member_cells.group_type = '{{ group_type }}'
-        and pass_{{ i - 1 }}.hidden_in >= {{ last_pass_of_type }}
+        and pass_before_{{ i }}.hidden_in >= {{ last_pass_of_type }}
 ),
 {%- endif %}
 
 group_state_{{ i }} as {{ materialized_cte() }} (
     {{ sdc_group_state(
-        'pass_' ~ (i - 1), group_type,
+        'pass_before_' ~ i, group_type,
         'changed_groups_' ~ i if last_pass_of_type > 0 else none
     ) | indent(4) }}
 ),
@@ -80,7 +87,7 @@ unsafe_groups_{{ i }} as {{ materialized_cte() }} (
 
 -- the published members of unsafe groups, ranked: each group's first is picked
 ranked_members_{{ i }} as (
-    {{ sdc_ranked_members('unsafe_groups_' ~ i, 'pass_' ~ (i - 1)) | indent(4) }}
+    {{ sdc_ranked_members('unsafe_groups_' ~ i, 'pass_before_' ~ i) | indent(4) }}
 ),
 
 picks_{{ i }} as {{ materialized_cte() }} (
@@ -89,17 +96,25 @@ picks_{{ i }} as {{ materialized_cte() }} (
     where pick_rank = 1
 ),
 
-step_{{ i }} as (
-    select
-        pass_{{ i - 1 }}.row_key,
-        pass_{{ i - 1 }}.is_hidden or picks_{{ i }}.row_key is not null as is_hidden,
-        coalesce(
-            pass_{{ i - 1 }}.hidden_in,
-            case when picks_{{ i }}.row_key is not null then {{ i }} end
-        ) as hidden_in
-    from pass_{{ i - 1 }}
-    left join picks_{{ i }} on pass_{{ i - 1 }}.row_key = picks_{{ i }}.row_key
+-- the published remainders a pick reveals (a remainder is the difference of published cells)
+revealed_{{ i }} as (
+    select remainder_links.remainder_key as row_key
+    from remainder_links
+    inner join picks_{{ i }} on remainder_links.unit_key = picks_{{ i }}.row_key
+    left join pass_before_{{ i }}
+        on remainder_links.remainder_key = pass_before_{{ i }}.row_key
+    where pass_before_{{ i }}.row_key is null
 ),
 
-{{ sdc_with_remainders('step_' ~ i, 'pass_' ~ i, i) }}
+pass_{{ i }} as {{ materialized_cte() }} (
+    select
+        row_key,
+        {{ i }} as hidden_in
+    from picks_{{ i }}
+    union
+    select
+        row_key,
+        {{ i }} as hidden_in
+    from revealed_{{ i }}
+)
 {%- endmacro %}

@@ -81,28 +81,28 @@
 {%- endmacro %}
 
 
-{#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress): the CTEs of a
-    chain of passes, for a `with` list: `prelude` (a list of CTEs, `name as (...)`, every pass
-    may read, named in `prelude_ctes` in the same order; each may read the ones before it),
-    then `links`, where links[k] is CTEs ending in `<prefix><k>`, which reads `<prefix><k-1>`
-    and the prelude only. The links cycle through `settles_after` kinds, so once that many
-    links in a row leave the state unchanged it is a fixed point of every kind, and the rest of
-    the chain would only copy it. `progress` is an aggregate over a link's rows that differs
-    from the previous link's whenever the link changed anything (for passes that only ever
-    hide more cells: how many are hidden): one scan, where comparing the rows took longer than
-    the pass itself at national scale. Each prelude CTE, reading the tables of the ones before
-    it (DuckDB would compute every materialized CTE of a statement, used or not), and then
-    each link is written once, by its own statement, to a table in the model's scratch schema
-    (`<schema>_scratch.<model>__<name>`), which what follows reads, and compared with the link
-    before; the chain stops once settled, and `<prefix><last>` reads the settled state. Both
-    engines gain: DuckDB no longer computes the passes after the fixed point (at national
-    scale most of them), and Spark, which inlines CTEs and keeps the plan of what a view
-    reads, would otherwise plan a chain whose links each read the previous one several times
-    in time exponential in its length. A link's table is dropped once the next one is
-    written; drop_cte_chain (a post-hook) drops the rest. A dbt unit test gets the chain
-    inline (its inputs exist only inside its one statement), and so does anything but `dbt
-    run` and `dbt build` (compiling must not write tables). -#}
-{% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after, progress) -%}
+{#- cte_chain(prelude, prelude_ctes, links, prefix, settles_after): the CTEs of a chain of
+    passes that each add rows, for a `with` list: `prelude` (a list of CTEs, `name as (...)`,
+    every pass may read, named in `prelude_ctes` in the same order; each may read the ones
+    before it), then `links`, where links[k] is CTEs ending in `<prefix><k>`, the rows
+    (row_key, hidden_in) link k adds, which reads the prelude and `<prefix>before_<k>`: every
+    row the links before it added. After the chain, `<prefix>before_<n>` holds every row of the n links. The links
+    cycle through `settles_after` kinds, so once that many links in a row add nothing, every
+    kind has nothing left to add and the rest of the chain would add nothing either. Each
+    prelude CTE, reading the tables of the ones before it (DuckDB would compute every
+    materialized CTE of a statement, used or not), and then each link is written once, by its
+    own statement, to a table in the model's scratch schema
+    (`<schema>_scratch.<model>__<name>`), which what follows reads; the chain stops once
+    settled. A link holds only what it adds: a late pass adds a handful of rows, where
+    rewriting a whole state took most of its time. Both engines gain: DuckDB no longer
+    computes the passes after the fixed point (at national scale most of them), and Spark,
+    which inlines CTEs and keeps the plan of what a view reads, would otherwise plan a chain
+    whose links each read the earlier ones in time exponential in its length. drop_cte_chain
+    (a post-hook) drops the tables once the model is built. A dbt unit test gets the chain
+    inline (its inputs exist only inside its one statement), each `<prefix>before_<k>` the one
+    before and one more link, and so does anything but `dbt run` and `dbt build` (compiling
+    must not write tables). -#}
+{% macro cte_chain(prelude, prelude_ctes, links, prefix, settles_after) -%}
     {%- set scratch = this.schema ~ '_scratch.' ~ this.identifier ~ '__' -%}
     {%- set as_table = ' ' ~ citygvc.scratch_table_format() ~ ' as with ' -%}
     {%- set read_back = [] -%}
@@ -112,13 +112,19 @@
         ) -%}
     {%- endfor -%}
     {%- set shared = read_back | join(',\n') -%}
-    {%- set chain = namespace(last=0, unchanged=0, progress=none) -%}
+    {%- set chain = namespace(last=-1, unchanged=0) -%}
     {%- if model.resource_type == 'unit_test' or flags.WHICH not in ('run', 'build') -%}
         {#- inline: a unit test's inputs are CTEs of its one statement, and compiling (dbt
             compile, sqlfluff) writes no tables -#}
-{{ prelude | join(',\n\n') }},
+{{ prelude | join(',\n\n') }}
+        {%- for link in links %},
 
-{{ links | join(',\n\n') }}
+{{ citygvc.chain_so_far(prefix, loop.index0, [prefix ~ (loop.index0 - 1)], prefix ~ 'before_' ~ (loop.index0 - 1)) }},
+
+{{ link }}
+        {%- endfor %},
+
+{{ citygvc.chain_so_far(prefix, links | length, [prefix ~ (links | length - 1)], prefix ~ 'before_' ~ (links | length - 1)) }}
     {%- else -%}
     {%- if execute -%}
         {%- do run_query('create schema if not exists ' ~ this.schema ~ '_scratch') -%}
@@ -130,44 +136,66 @@
                 ~ '\nselect * from ' ~ name
             ) -%}
         {%- endfor -%}
-        {#- a longer chain of an earlier build may have left its last link -#}
+        {#- a longer chain of an earlier build may have left links -#}
         {%- for k in range(links | length) -%}
             {%- do run_query('drop table if exists ' ~ scratch ~ prefix ~ k) -%}
         {%- endfor -%}
         {%- for link in links if chain.unchanged < settles_after -%}
             {%- set k = loop.index0 -%}
-            {%- set previous -%}
-                {%- if k > 0 %},
-{{ prefix }}{{ k - 1 }} as {{ citygvc.inlined_cte() }} (select * from {{ scratch ~ prefix ~ (k - 1) }})
-                {%- endif -%}
-            {%- endset -%}
+            {%- set tables = [] -%}
+            {%- for j in range(k) -%}
+                {%- do tables.append(scratch ~ prefix ~ j) -%}
+            {%- endfor -%}
             {%- do run_query(
                 'create table ' ~ scratch ~ prefix ~ k ~ as_table
-                ~ shared ~ previous ~ ',\n' ~ link ~ '\nselect * from ' ~ prefix ~ k
+                ~ ((read_back + [citygvc.chain_so_far(prefix, k, tables), link]) | join(',\n'))
+                ~ '\nselect * from ' ~ prefix ~ k
             ) -%}
-            {%- set progress_k = run_query(
-                'select ' ~ progress ~ ' from ' ~ scratch ~ prefix ~ k
+            {%- set added = run_query(
+                'select count(*) from ' ~ scratch ~ prefix ~ k
             ).columns[0].values()[0] -%}
-            {%- if k > 0 -%}
-                {%- set chain.unchanged = chain.unchanged + 1
-                    if progress_k == chain.progress else 0 -%}
-                {%- do run_query('drop table ' ~ scratch ~ prefix ~ (k - 1)) -%}
-            {%- endif -%}
-            {%- set chain.progress = progress_k -%}
+            {%- set chain.unchanged = chain.unchanged + 1 if added == 0 and k > 0 else 0 -%}
             {%- set chain.last = k -%}
         {%- endfor -%}
         {%- do log(this.identifier ~ ': ' ~ prefix ~ ' chain settled after ' ~ (chain.last + 1)
             ~ ' of ' ~ (links | length) ~ ' links') -%}
     {%- endif -%}
+    {%- set tables = [] -%}
+    {%- for j in range(chain.last + 1) -%}
+        {%- do tables.append(scratch ~ prefix ~ j) -%}
+    {%- endfor -%}
 {{ shared }},
 
-{{ prefix }}{{ links | length - 1 }} as {{ citygvc.inlined_cte() }} (select * from {{ scratch ~ prefix ~ chain.last }})
+{{ citygvc.chain_so_far(prefix, links | length, tables) }}
     {%- endif -%}
 {%- endmacro %}
 
 
+{#- chain_so_far(prefix, k, relations, earlier): the CTE `<prefix>before_<k>`, every row of
+    `relations` (the links before link k, as tables or CTEs), after the rows of the CTE
+    `earlier` when given; with no relation, no row (columns as a link's: row_key, hidden_in).
+    Renders at zero indentation. -#}
+{% macro chain_so_far(prefix, k, relations, earlier=none) -%}
+{{ prefix }}before_{{ k }} as {{ citygvc.inlined_cte() }} (
+    {%- set sources = ([earlier] if earlier is not none and k > 0 else [])
+        + (relations if k > 0 else []) %}
+    {%- for relation in sources %}
+    select * from {{ relation }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- else %}
+    select
+        cast(null as bigint) as row_key,
+        cast(null as integer) as hidden_in
+    where false
+    {%- endfor %}
+)
+{%- endmacro %}
+
+
 {#- drop_cte_chain(): a post-hook dropping what cte_chain left in the model's scratch schema
-    once the model is built (the prelude's tables and the last link). Renders no SQL. -#}
+    once the model is built (the prelude's tables and the links). Renders no SQL. -#}
 {% macro drop_cte_chain() -%}
     {%- if execute -%}
         {%- set schema = this.schema ~ '_scratch' -%}

@@ -120,14 +120,15 @@ remainder_parents as (
 {%- do passes_sql.append(sdc_pass(i, group_types, min_firms, dominance)) %}
 {%- endfor %}
 
--- the passes in a chain (cte_chain: written as tables until a cycle hides no more cells)
-{%- set hidden_cells = 'sum(case when is_hidden then 1 else 0 end)' %}
+-- the passes in a chain (cte_chain: written as tables until a cycle hides no more cells);
+-- pass_before_{{ passes + 1 }}: every row a pass hid
+{%- set hidden_rows = 'pass_before_' ~ (passes + 1) %}
 with
 
-{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length, hidden_cells) }},
+{{ cte_chain(prelude, prelude_ctes, passes_sql, 'pass_', group_types | length) }},
 
 final_group_state as (
-    {{ sdc_group_state('pass_' ~ passes) | indent(4) }}
+    {{ sdc_group_state(hidden_rows) | indent(4) }}
 ),
 
 final_unsafe_groups as (
@@ -149,12 +150,12 @@ final_statuses as (
         cells.primary_status,
         case
             when cells.primary_status = 'C' then 'C'
-            when pass_{{ passes }}.is_hidden then 'D'
+            when {{ hidden_rows }}.row_key is not null then 'D'
             else 'F'
         end as conf_status,
         unresolved_rows.row_key is not null as is_in_unresolved_group
     from cells
-    inner join pass_{{ passes }} on cells.row_key = pass_{{ passes }}.row_key
+    left join {{ hidden_rows }} on cells.row_key = {{ hidden_rows }}.row_key
     left join unresolved_rows on cells.row_key = unresolved_rows.row_key
 ),
 
