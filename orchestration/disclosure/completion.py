@@ -14,8 +14,8 @@ Rounds: one cheap audit of all the tables (joint pushes only, no exact LPs: the 
 LP settles an open side anyway, at cost 0 when it already holds); then, per linked set with
 a side it leaves open, the open sides, largest cell first, each skipped when a point found
 for an earlier one reaches it; then a re-audit seeded with every point found, until every
-side holds. The last round allowed audits exactly,
-so the cells it still finds unprotected are (UnprotectedCellsError, a blocking gate).
+side holds. The last round allowed audits exactly, so the cells it still finds unprotected
+are (UnprotectedCellsError, a blocking gate).
 
 Cost (information loss): Σ c_j · |y_j| over the published cells j, with
 c_j = 1 + SIZE_WEIGHT · x_j / max x: the amount of value a published cell would have to absorb,
