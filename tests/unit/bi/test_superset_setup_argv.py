@@ -24,15 +24,21 @@ from orchestration.settings import REPO_ROOT
 
 SUPERSET_DIR = REPO_ROOT / "bi" / "superset"
 BASH = shutil.which("bash") or "/bin/bash"
+FLOCK = shutil.which("flock") or "/usr/bin/flock"
 Argv = tuple[str, ...]
 
 
 def _recorder(log: Path, run: str | None, then: str = "exit 0") -> str:
     """A bash script that appends its argv (the program first: `run`, or the stub itself) to
-    `log`, NUL-separated, a record ending in NUL + newline; then execs `run` if given, else
-    does `then`."""
+    `log`, NUL-separated, a record ending in NUL + newline, under a lock on the log: the
+    recorders of a pipeline's two sides (`sha256sum … | cut …`) run at once, and their
+    printfs interleaved without it (a CI run lost the sha256sum record); then execs `run` if
+    given, else does `then`."""
     program = shlex.quote(run) if run else '"$0"'
-    record = f"{{ printf '%s\\0' {program} \"$@\"; printf '\\n'; }} >>{shlex.quote(str(log))}"
+    record = (
+        f"{{ {FLOCK} 9; printf '%s\\0' {program} \"$@\"; printf '\\n'; }}"
+        f" 9>>{shlex.quote(str(log))} >&9"
+    )
     return f"#!{BASH}\n{record}\n" + (f'exec {program} "$@"\n' if run else f"{then}\n")
 
 
