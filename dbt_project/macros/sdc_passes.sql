@@ -10,8 +10,8 @@
     sdc_magnitude_index(column): the position of the magnitude `column` in sdc_magnitudes(),
     from 0.
 
-    sdc_first_pass(): pass_0, the primary-suppressed rows and the remainders they reveal.
-    Reads the CTEs cells and remainder_links.
+    sdc_first_pass(): pass_0, the primary-suppressed rows and the remainders they reveal
+    (sdc_revealed_remainders). Reads the CTEs cells and remainder_links.
 
     sdc_pass(i, group_types, min_firms, dominance): CTEs ending in pass_i: the groups of type
     group_types[(i-1) % n] that are unsafe get one more hidden member each. Only the groups a
@@ -41,21 +41,41 @@ case {{ column }}
 
 
 {%- macro sdc_first_pass() -%}
+primary_rows_0 as (
+    select row_key
+    from cells
+    where primary_status = 'C'
+),
+
+revealed_0 as (
+    {{ sdc_revealed_remainders('primary_rows_0') | indent(4) }}
+),
+
 pass_0 as {{ materialized_cte() }} (
     select
         row_key,
         0 as hidden_in
-    from cells
-    where primary_status = 'C'
+    from primary_rows_0
     union
-    -- a remainder is the difference of published cells: hidden with any of them
     select
-        remainder_links.remainder_key as row_key,
+        row_key,
         0 as hidden_in
-    from remainder_links
-    inner join cells on remainder_links.unit_key = cells.row_key
-    where cells.primary_status = 'C'
+    from revealed_0
 )
+{%- endmacro %}
+
+
+{#- sdc_revealed_remainders(hiding, hidden): the remainders that hiding the rows `hiding`
+    (row_key) reveals — a remainder is the difference of published cells — but for those
+    among the rows `hidden` already (none when not given). Reads the CTE remainder_links. -#}
+{%- macro sdc_revealed_remainders(hiding, hidden=none) -%}
+select remainder_links.remainder_key as row_key
+from remainder_links
+inner join {{ hiding }} on remainder_links.unit_key = {{ hiding }}.row_key
+{%- if hidden is not none %}
+left join {{ hidden }} on remainder_links.remainder_key = {{ hidden }}.row_key
+where {{ hidden }}.row_key is null
+{%- endif %}
 {%- endmacro %}
 
 
@@ -96,14 +116,9 @@ picks_{{ i }} as {{ materialized_cte() }} (
     where pick_rank = 1
 ),
 
--- the published remainders a pick reveals (a remainder is the difference of published cells)
+-- the published remainders a pick reveals
 revealed_{{ i }} as (
-    select remainder_links.remainder_key as row_key
-    from remainder_links
-    inner join picks_{{ i }} on remainder_links.unit_key = picks_{{ i }}.row_key
-    left join pass_before_{{ i }}
-        on remainder_links.remainder_key = pass_before_{{ i }}.row_key
-    where pass_before_{{ i }}.row_key is null
+    {{ sdc_revealed_remainders('picks_' ~ i, 'pass_before_' ~ i) | indent(4) }}
 ),
 
 pass_{{ i }} as {{ materialized_cte() }} (

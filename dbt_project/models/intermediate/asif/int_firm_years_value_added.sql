@@ -62,10 +62,12 @@ benchmark_shares as (
     from benchmarked
 ),
 
--- the nearest benchmarked year of the same panel, before and after
+-- the nearest benchmarked year of the same panel, before and after: the windows carry five
+-- columns and join back, as a window sorts every column it carries (national: 4.2 → 3.3 s)
 panel_benchmarks as (
     select
-        *,
+        year,
+        firm_id,
         {{ last_non_null('benchmark_vat_share') }} over earlier_years as previous_share,
         {{ last_non_null('case when benchmark_vat_share is not null then year end') }}
             over earlier_years as previous_year,
@@ -86,13 +88,20 @@ panel_benchmarks as (
 
 nearest_shares as (
     select
-        *,
+        benchmark_shares.*,
         case
-            when next_year is null or year - previous_year <= next_year - year
-                then previous_share
-            else next_share
+            when
+                panel_benchmarks.next_year is null
+                or benchmark_shares.year - panel_benchmarks.previous_year
+                <= panel_benchmarks.next_year - benchmark_shares.year
+                then panel_benchmarks.previous_share
+            else panel_benchmarks.next_share
         end as nearest_benchmark_vat_share
-    from panel_benchmarks
+    from benchmark_shares
+    inner join panel_benchmarks
+        on
+            benchmark_shares.year = panel_benchmarks.year
+            and benchmark_shares.firm_id = panel_benchmarks.firm_id
 ),
 
 final as (
