@@ -86,9 +86,10 @@
     every pass may read, named in `prelude_ctes` in the same order; each may read the ones
     before it), then `links`, where links[k] is CTEs ending in `<prefix><k>`, the rows
     (row_key, hidden_in) link k adds, which reads the prelude and `<prefix>before_<k>`: every
-    row the links before it added. After the chain, `<prefix>before_<n>` holds every row of the n links. The links
-    cycle through `settles_after` kinds, so once that many links in a row add nothing, every
-    kind has nothing left to add and the rest of the chain would add nothing either. Each
+    row the links before it added. After the chain, `<prefix>before_<n>` holds every row of
+    the n links. The links cycle through `settles_after` kinds, so once that many links in a
+    row add nothing, every kind has nothing left to add and the rest of the chain would add
+    nothing either. Each
     prelude CTE, reading the tables of the ones before it (DuckDB would compute every
     materialized CTE of a statement, used or not), and then each link is written once, by its
     own statement, to a table in the model's scratch schema
@@ -117,14 +118,14 @@
         {#- inline: a unit test's inputs are CTEs of its one statement, and compiling (dbt
             compile, sqlfluff) writes no tables -#}
 {{ prelude | join(',\n\n') }}
-        {%- for link in links %},
+        {%- for link in links %},{%- set k = loop.index0 %}
 
-{{ citygvc.chain_so_far(prefix, loop.index0, [prefix ~ (loop.index0 - 1)], prefix ~ 'before_' ~ (loop.index0 - 1)) }},
+{{ citygvc.chain_so_far(prefix, k, [prefix ~ (k - 1)], prefix ~ 'before_' ~ (k - 1)) }},
 
 {{ link }}
-        {%- endfor %},
+        {%- endfor %},{%- set n = links | length %}
 
-{{ citygvc.chain_so_far(prefix, links | length, [prefix ~ (links | length - 1)], prefix ~ 'before_' ~ (links | length - 1)) }}
+{{ citygvc.chain_so_far(prefix, n, [prefix ~ (n - 1)], prefix ~ 'before_' ~ (n - 1)) }}
     {%- else -%}
     {%- if execute -%}
         {%- do run_query('create schema if not exists ' ~ this.schema ~ '_scratch') -%}

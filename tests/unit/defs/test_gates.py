@@ -65,40 +65,36 @@ def test_more_missing_industry_codes_than_the_tolerance_fail(tmp_path: Path) -> 
 
 
 def test_a_mart_gate_fetches_only_the_columns_its_suite_reads_and_its_keys() -> None:
-    gate = MART_GATE
     con = duckdb.connect()
     con.execute("create schema marts")
     # The suite reads city_code, industry_level, ownership, source, the five conf_status
     # columns, gross_output, firms and contributors
     # (expectations/mart_fct_city_industry_year.json); year and industry_code are keys;
     # value_added and release_ids are neither.
-    statuses = STATUSES
     con.execute(
         "create table marts.fct_city_industry_year as select '320583' as city_code, 2005 as year, "
         "'division' as industry_level, '39' as industry_code, 'total' as ownership, "
         "'asif' as source, 10.0 as gross_output, 3.0 as firms, 3 as contributors, "
         "4.0 as value_added, 'asif-2005-r1' as release_ids, "
-        + ", ".join(f"'F' as {status}" for status in statuses)
+        + ", ".join(f"'F' as {status}" for status in STATUSES)
     )
-    columns = [d[0] for d in con.execute(gate_sql(gate)).description]
+    columns = [d[0] for d in con.execute(gate_sql(MART_GATE)).description]
     keys = ["city_code", "year", "industry_level", "industry_code", "ownership", "source"]
-    assert sorted(columns) == sorted([*keys, *statuses, "gross_output", "firms", "contributors"])
+    assert sorted(columns) == sorted([*keys, *STATUSES, "gross_output", "firms", "contributors"])
 
 
 def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
     """One bad value per checked column of the city × industry mart, in a table typed as the
     mart is (DECIMAL measures, a BIGINT count with NULLs for yearbook rows): each expectation
     fails on exactly its row, with the value and the row's keys."""
-    gate = MART_GATE
     warehouse = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
-    statuses = STATUSES
     con.execute(
         "create table marts.fct_city_industry_year (city_code varchar, year integer, "
         "industry_level varchar, industry_code varchar, ownership varchar, source varchar, "
         "gross_output decimal(38, 6), firms decimal(38, 6), contributors bigint, "
-        + ", ".join(f"{status} varchar" for status in statuses)
+        + ", ".join(f"{status} varchar" for status in STATUSES)
         + ")"
     )
     good = ["320583", 2005, "division", "39", "total", "asif", "10.5", "3", 3]
@@ -113,8 +109,8 @@ def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
     for row in rows:
         con.execute(
             "insert into marts.fct_city_industry_year values "
-            f"({', '.join('?' * (len(row) + len(statuses)))})",
-            [*row, *(["X"] if row[3] == "44" else ["F"]) * len(statuses)],
+            f"({', '.join('?' * (len(row) + len(STATUSES)))})",
+            [*row, *(["X"] if row[3] == "44" else ["F"]) * len(STATUSES)],
         )
     con.close()
     with connect(warehouse):
@@ -122,9 +118,11 @@ def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
     # opened as the check opens it: connect() finds the views in place and leaves the query
     # that compared them unfinished, on which DuckDB refuses relations
     with connect(warehouse) as con:
-        frame = gate_frame(con, gate)
+        frame = gate_frame(con, MART_GATE)
     settings = Settings(data_dir=tmp_path, releases=str(tmp_path), dagster_home=tmp_path / "dh")
-    outcome = validate_dataframe(frame, gate.suite, settings, key_columns=list(gate.key_columns))
+    outcome = validate_dataframe(
+        frame, MART_GATE.suite, settings, key_columns=list(MART_GATE.key_columns)
+    )
     failed = {
         r.column: (
             r.unexpected_count,
@@ -139,5 +137,5 @@ def test_a_mart_gate_names_each_bad_value_and_its_row(tmp_path: Path) -> None:
         "ownership": (1, ["private"], ["41"]),
         "gross_output": (1, [-1.25], ["42"]),
         "contributors": (1, [0], ["43"]),
-        **{status: (1, ["X"], ["44"]) for status in statuses},
+        **{status: (1, ["X"], ["44"]) for status in STATUSES},
     }
