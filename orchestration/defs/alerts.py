@@ -8,6 +8,7 @@ from pathlib import Path
 import requests
 from dagster import DefaultSensorStatus, RunFailureSensorContext, run_failure_sensor
 
+from orchestration.pipeline.batches import RANGE_END, RANGE_START
 from orchestration.settings import Settings
 
 # alerts.jsonl is rotated when it reaches 1 MiB (about 4,000 alerts), keeping the 3 files
@@ -42,9 +43,8 @@ def alert_record(run_id: str, job: str, message: str, tags: dict[str, str]) -> d
 
 
 def _partition_range(tags: dict[str, str]) -> str | None:
-    """`first…last` of a run over a range of partitions (a refresh's batch of releases)."""
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
+    """`first…last` of a run over a range of partitions (a batch of releases)."""
+    start, end = tags.get(RANGE_START), tags.get(RANGE_END)
     if start is None:
         return None
     return start if start == end else f"{start}…{end}"

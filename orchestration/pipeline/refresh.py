@@ -31,6 +31,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, JobDefinition
 
 from orchestration.ingest.catalog import CatalogError, Release, open_catalog, validate_catalog
 from orchestration.ingest.load import record_rejections
+from orchestration.pipeline.batches import IngestBatch, ingest_batches
 from orchestration.pipeline.console import Console
 from orchestration.pipeline.job_names import INGEST_JOB_NAMES, TRANSFORM_JOB_NAME
 from orchestration.pipeline.plan import (
@@ -52,8 +53,6 @@ from orchestration.warehouse.timings import REFRESH_TAG
 
 EXIT_OK, EXIT_FAILURE, EXIT_CATALOG, EXIT_QUARANTINED = 0, 1, 2, 3
 INGEST_BAR = "ingest: releases"
-# The run tags of a partition-range run (Dagster's own names; not exported publicly).
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 JobResolver = Callable[[str], JobDefinition]
 
 
@@ -177,34 +176,17 @@ def _plan(
     return _Plan(releases, todo, code_fp)
 
 
-def partition_batches(partitions: list[str], todo: list[str]) -> list[list[str]]:
-    """`todo` as runs of neighbours in the partitions' order: each batch is one key range,
-    so one run ingests it (a range cannot skip a partition in between)."""
-    wanted, batches, current = set(todo), [], []
-    for key in partitions:
-        if key in wanted:
-            current.append(key)
-        elif current:
-            batches.append(current)
-            current = []
-    return batches + ([current] if current else [])
-
-
 def _ingest_batches(
     resolve_job: JobResolver, instance: DagsterInstance, todo: list[Release]
-) -> list[tuple[str, list[str]]]:
-    """(job name, partition keys) of the runs that ingest `todo`: one run per dataset's
-    contiguous batch of new partitions (`BackfillPolicy.single_run` on the ingest assets)."""
-    runs = []
-    for dataset, job_name in INGEST_JOB_NAMES.items():
-        keys = [r.release_id for r in todo if r.dataset == dataset]
-        if not keys:
-            continue
-        name = resolve_job(job_name).partitions_def.name
-        instance.add_dynamic_partitions(name, keys)
-        partitions = instance.get_dynamic_partitions(name)
-        runs += [(job_name, batch) for batch in partition_batches(partitions, keys)]
-    return runs
+) -> list[IngestBatch]:
+    """The runs that ingest `todo` (orchestration.pipeline.batches), their partitions added."""
+    names = {}
+    for dataset in sorted({r.dataset for r in todo}):
+        names[dataset] = resolve_job(INGEST_JOB_NAMES[dataset]).partitions_def.name
+        instance.add_dynamic_partitions(
+            names[dataset], [r.release_id for r in todo if r.dataset == dataset]
+        )
+    return ingest_batches(todo, lambda dataset: instance.get_dynamic_partitions(names[dataset]))
 
 
 def _ingest_all(
@@ -219,13 +201,12 @@ def _ingest_all(
     """One run per batch of new releases, one line per release as its batch ends."""
     started, done = time.monotonic(), 0
     by_id = {r.release_id: r for r in plan.todo}
-    for job_name, keys in _ingest_batches(resolve_job, instance, plan.todo):
-        range_tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
+    for batch in _ingest_batches(resolve_job, instance, plan.todo):
         with console.captured():
-            result = resolve_job(job_name).execute_in_process(
-                instance=instance, tags={**tags, **range_tags}, raise_on_error=False
+            result = resolve_job(INGEST_JOB_NAMES[batch.dataset]).execute_in_process(
+                instance=instance, tags={**tags, **batch.range_tags()}, raise_on_error=False
             )
-        for key in keys:
+        for key in batch.keys:
             console.line(_release_line(settings, by_id[key], plan.code_fp, result, report))
             done += 1
             console.bar(INGEST_BAR, done, len(plan.todo), started)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import socket
 
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 PID_TAG = "citygvc/pid"
 HOST_TAG = "citygvc/host"
@@ -34,15 +34,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def left_by_dead_process(run: DagsterRun) -> bool:
+    """Whether `run` was started by a one-shot refresh on this host whose process is gone."""
+    pid = run.tags.get(PID_TAG)
+    return (
+        pid is not None and run.tags.get(HOST_TAG) == socket.gethostname() and not _alive(int(pid))
+    )
+
+
 def recover_dead_runs(instance: DagsterInstance) -> list[str]:
     """Mark this host's in-progress runs whose process died as failed; free stale slots.
     Returns the ids of the runs it marked failed."""
-    host = socket.gethostname()
     marked = []
     for run in instance.get_runs(RunsFilter(statuses=_IN_PROGRESS)):
-        pid = run.tags.get(PID_TAG)
-        if pid is None or run.tags.get(HOST_TAG) != host or _alive(int(pid)):
+        if not left_by_dead_process(run):
             continue
+        pid = run.tags[PID_TAG]
         instance.report_run_failed(
             run, message=f"process {pid} that ran this run is gone; marked failed by refresh"
         )

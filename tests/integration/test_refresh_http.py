@@ -17,7 +17,9 @@ import pytest
 from dagster import AssetKey, DagsterInstance, RunsFilter, SkipReason
 
 from orchestration.cli import refresh
+from orchestration.defs.ingest.assets import PARTITIONS
 from orchestration.defs.ingest.sensor import plan_run_requests
+from orchestration.pipeline.batches import RANGE_END, RANGE_START
 from orchestration.pipeline.refresh import EXIT_OK
 from orchestration.settings import Settings
 from tests.helpers import DONGGUAN, generate_catalog, hide_location_env, make_settings
@@ -97,8 +99,22 @@ def test_http_catalog_loads_then_grows_by_exactly_the_new_releases(
     assert isinstance(plan_run_requests(settings), SkipReason)
 
     _publish_catalog(root, entries, FIRST + LATER)
-    tick = plan_run_requests(settings)
-    assert sorted(r.partition_key for r in tick.run_requests) == sorted(LATER)
+    # The sensor asks for each dataset's new releases as one run, as the refresh below runs
+    # them: a key range of neighbours, or one partition; but nothing while a run is busy.
+    with DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        tick = plan_run_requests(
+            settings,
+            partitions_of=lambda dataset: instance.get_dynamic_partitions(PARTITIONS[dataset].name),
+        )
+    assert [
+        (r.job_name, r.partition_key, r.tags.get(RANGE_START), r.tags.get(RANGE_END))
+        for r in tick.run_requests
+    ] == [
+        ("ingest_asif", None, LATER[0], LATER[1]),
+        ("ingest_fdi_city", LATER[2], None, None),
+    ]
+    busy = plan_run_requests(settings, busy=["a-queued-run"])
+    assert isinstance(busy, SkipReason) and "a-queued-run" in str(busy.skip_message)
     assert refresh(settings, echo=quiet) == EXIT_OK
     assert _ingested_partitions(settings) == sorted(FIRST + LATER)
     # Each refresh ingested each dataset's new releases in one run (a partition range).
@@ -108,13 +124,7 @@ def test_http_catalog_loads_then_grows_by_exactly_the_new_releases(
             ("ingest_fdi_city", FIRST[2:], LATER[2:]),
         ):
             runs = instance.get_runs(RunsFilter(job_name=job), ascending=True)
-            ranges = [
-                (
-                    r.tags["dagster/asset_partition_range_start"],
-                    r.tags["dagster/asset_partition_range_end"],
-                )
-                for r in runs
-            ]
+            ranges = [(r.tags[RANGE_START], r.tags[RANGE_END]) for r in runs]
             assert ranges == [(first[0], first[-1]), (later[0], later[-1])]
 
     with duckdb.connect(str(_served(settings)), read_only=True) as con:

@@ -4,8 +4,8 @@ cycles while a BI client (DuckDB 1.x, another process) polls the served file thr
 
 1. idle cycles: the sensor ticks and skips, the schedule's refresh finds nothing to do;
 2. a revision, a new year and a broken file arrive in one catalog update: the sensor ingests
-   each (the broken one is quarantined, its run fails and raises an alert), then transforms
-   and publishes once;
+   them in one run (the broken one is quarantined: the run fails naming it and raises an
+   alert), then transforms and publishes once;
 3. the run retention deletes the runs of those cycles (as it will once they are older than
    CITYGVC_KEEP_RUNS_DAYS), then idle cycles again.
 
@@ -39,6 +39,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRun, DagsterRunStatus
 from sqlalchemy.exc import OperationalError as SqlAlchemyOperationalError
 
+from orchestration.pipeline.batches import RANGE_END, RANGE_START
 from orchestration.pipeline.plan import publish_fingerprint, published_fingerprint, read_state
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.dbt import code_fingerprint
@@ -212,11 +213,11 @@ def _served_state(serve: Path) -> list:
 
 
 def _ingests_quarantined(run: DagsterRun) -> bool:
-    """Whether `run` ingested the quarantined release: a sensor's run of that partition, or a
-    refresh's run of a range of partitions around it."""
+    """Whether `run` ingested the quarantined release: a run of that partition, or of a range
+    of partitions around it."""
     tags = run.tags
-    first = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_start", "")
-    last = tags.get("dagster/partition") or tags.get("dagster/asset_partition_range_end", "")
+    first = tags.get("dagster/partition") or tags.get(RANGE_START, "")
+    last = tags.get("dagster/partition") or tags.get(RANGE_END, "")
     return run.job_name == "ingest_asif" and first <= QUARANTINED <= last
 
 
@@ -330,6 +331,16 @@ class _Soak:
         with self.instance() as instance:
             return [r.dagster_run for r in instance.get_run_records()]
 
+    def timeline(self, since: float) -> list[str]:
+        """Each run as `job[partition] start+duration` in seconds from `since` (a wall clock)."""
+        with self.instance() as instance:
+            records = sorted(instance.get_run_records(), key=lambda r: r.create_timestamp)
+        return [
+            f"{r.dagster_run.job_name}[{r.dagster_run.tags.get('dagster/partition', '')}] "
+            f"{(r.start_time or 0) - since:.0f}+{(r.end_time or 0) - (r.start_time or 0):.0f}"
+            for r in records
+        ]
+
     def ticks(self) -> dict[str, list]:
         """Every recorded tick of each schedule and sensor, oldest first."""
         with self.instance() as instance:
@@ -418,7 +429,7 @@ def _schedule_cron(after_s: float) -> str:
 
 @pytest.mark.slow
 def test_soak_daemon_cycles_with_a_bi_reader(hand_run: Path, tmp_path: Path) -> None:
-    started = time.monotonic()
+    started, wall_started = time.monotonic(), time.time()
     # Start from a published hand catalog (2005, 2006), as a deployment after `make run`.
     root = copy_data_dir(hand_run, tmp_path / "soak")
     catalog = root / "catalog"
@@ -443,6 +454,7 @@ def test_soak_daemon_cycles_with_a_bi_reader(hand_run: Path, tmp_path: Path) -> 
             settled_s = time.monotonic() - started
             sizes_settled = _file_sizes(settings.data_dir)
             runs, partitions, alerts = soak.runs(), soak.materialized_partitions(), soak.alerts()
+            timeline = soak.timeline(wall_started)
 
             # 3. The run retention, as on the day these runs are older than KEEP_RUNS_DAYS (the
             #    daemon running, as when the daily retention job runs), then idle cycles.
@@ -479,7 +491,8 @@ def test_soak_daemon_cycles_with_a_bi_reader(hand_run: Path, tmp_path: Path) -> 
         f"busy cycles: data dir {sum(sizes_settled.values()):,} bytes when settled; the run "
         f"retention deleted {len(deleted)} runs: "
         f"{sum(idle2.sizes_from.values()) - sum(sizes_settled.values()):+,} bytes\n"
-        f"idle cycles after the retention: {idle2}"
+        f"idle cycles after the retention: {idle2}\n"
+        f"runs (start+duration, s): {timeline}"
     )
     print(f"\n{summary}")
 
@@ -500,14 +513,15 @@ def test_soak_daemon_cycles_with_a_bi_reader(hand_run: Path, tmp_path: Path) -> 
     assert sorted(a["run_id"] for a in alerts) == sorted(r.run_id for r in failed), summary
     for name, instigator_ticks in ticks.items():
         assert not [t for t in instigator_ticks if t.status.value == "FAILURE"], name
-    # The sensor launched an ingest of each new release and the transform, the schedule one
-    # refresh, which succeeded; nothing else ran.
-    by_sensor = Counter(
-        r.tags.get("dagster/partition") or r.job_name
+    # The sensor launched one ingest run for the new releases (a key range of neighbouring
+    # partitions) and the transform, the schedule one refresh, which succeeded; nothing else ran.
+    by_sensor = sorted(
+        (r.job_name, r.tags.get(RANGE_START, ""), r.tags.get(RANGE_END, ""))
         for r in runs
         if r.tags.get("dagster/sensor_name") == SENSOR
     )
-    assert by_sensor == Counter([*(set(AFTER) - set(BEFORE)), "transform_and_publish"]), summary
+    new = sorted(set(AFTER) - set(BEFORE))
+    assert by_sensor == [("ingest_asif", new[0], new[-1]), ("transform_and_publish", "", "")]
     scheduled = [r for r in runs if r.tags.get("dagster/schedule_name") == SCHEDULE]
     assert [r.status for r in scheduled] == [DagsterRunStatus.SUCCESS], summary
     assert [r.run_id for r in idle1.runs] == [r.run_id for r in scheduled], summary

@@ -1,4 +1,4 @@
-"""Ingest jobs: one per dataset, one run per release partition."""
+"""Ingest jobs: one per dataset; a run ingests one release partition or a key range of them."""
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 

@@ -1,15 +1,22 @@
 """The release catalog sensor: pick up new releases from the catalog.
 
-The release sensor plans with the same function as the one-shot refresh; it never opens the
-warehouse (one writer) and reads the writer's mirror of ops.releases instead. Its cursor only
-saves work: correctness comes from the recorded releases and from run keys.
+The release sensor plans with the same functions as the one-shot refresh (the releases to
+ingest, their batches, the publish fingerprint); it never opens the warehouse (one writer)
+and reads the writer's mirror of ops.releases instead. Correctness comes from the recorded
+releases and from run keys. While a run that ingests or transforms is queued or running (the
+sensor's own, or a refresh's) the sensor waits for it: the releases it ingests are recorded,
+and what it publishes is known, only when it ends.
 """
 
 import os
+from collections.abc import Callable, Sequence
 
 from dagster import (
+    DagsterInstance,
+    DagsterRunStatus,
     DefaultSensorStatus,
     RunRequest,
+    RunsFilter,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -18,8 +25,10 @@ from dagster import (
 
 from orchestration.defs.ingest.assets import PARTITIONS
 from orchestration.defs.ingest.jobs import INGEST_JOBS, ingest_asif_job, ingest_fdi_city_job
+from orchestration.defs.refresh import refresh_job
 from orchestration.defs.transform.jobs import transform_job
 from orchestration.ingest.catalog import CatalogError, open_catalog, validate_catalog
+from orchestration.pipeline.batches import IngestBatch, ingest_batches
 from orchestration.pipeline.plan import (
     any_loaded,
     publish_fingerprint,
@@ -29,6 +38,7 @@ from orchestration.pipeline.plan import (
 )
 from orchestration.settings import Settings
 from orchestration.warehouse.dbt import code_fingerprint
+from orchestration.warehouse.run_hygiene import left_by_dead_process
 
 # How often the daemon evaluates the sensor (docs/settings.md). The daemon's sensor loop runs
 # every 5 seconds, so a shorter interval acts as 5 seconds; the soak test
@@ -47,9 +57,38 @@ def sensor_interval_seconds(env: dict[str, str] | None = None) -> int:
     return int(text)
 
 
-def plan_run_requests(settings: Settings) -> SensorResult | SkipReason:
-    """Run requests for what the catalog has and the warehouse's record lacks; once every
-    release is ingested and the inputs changed, one transform-and-publish run."""
+# A run in one of these states may still record releases or publish.
+_UNFINISHED = [
+    DagsterRunStatus.QUEUED,
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+
+
+def ingest_run_request(batch: IngestBatch, code_fp: str) -> RunRequest:
+    """One run for the batch: its partition, or its key range (as the refresh runs it)."""
+    job_name = INGEST_JOBS[batch.dataset].name
+    if len(batch.releases) == 1:
+        return RunRequest(
+            run_key=batch.run_key(code_fp), job_name=job_name, partition_key=batch.keys[0]
+        )
+    return RunRequest(run_key=batch.run_key(code_fp), job_name=job_name, tags=batch.range_tags())
+
+
+def plan_run_requests(
+    settings: Settings,
+    partitions_of: Callable[[str], Sequence[str]] = lambda dataset: (),
+    busy: Sequence[str] = (),
+) -> SensorResult | SkipReason:
+    """Run requests for what the catalog has and the warehouse's record lacks, one run per
+    batch of neighbouring partitions (`partitions_of(dataset)`: the partitions Dagster keeps);
+    once every release is ingested and the inputs changed, one transform-and-publish run.
+    `busy`: the ingest, transform and refresh runs not finished yet — nothing is planned
+    until they end."""
+    if busy:
+        return SkipReason(f"waiting for run(s) {', '.join(busy)} to finish")
     try:
         doc = open_catalog(settings.releases).read_catalog()
     except CatalogError as exc:
@@ -62,12 +101,7 @@ def plan_run_requests(settings: Settings) -> SensorResult | SkipReason:
     if todo:
         return SensorResult(
             run_requests=[
-                RunRequest(
-                    run_key=f"ingest:{r.release_id}:{r.content_sha256[:16]}:{code_fp[:12]}",
-                    job_name=INGEST_JOBS[r.dataset].name,
-                    partition_key=r.release_id,
-                )
-                for r in todo
+                ingest_run_request(batch, code_fp) for batch in ingest_batches(todo, partitions_of)
             ],
             dynamic_partitions_requests=[
                 PARTITIONS[dataset].build_add_request(
@@ -96,4 +130,21 @@ def plan_run_requests(settings: Settings) -> SensorResult | SkipReason:
     ),
 )
 def release_catalog_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReason:
-    return plan_run_requests(Settings.from_env())
+    instance = context.instance
+    return plan_run_requests(
+        Settings.from_env(),
+        partitions_of=lambda dataset: instance.get_dynamic_partitions(PARTITIONS[dataset].name),
+        busy=busy_runs(instance),
+    )
+
+
+def busy_runs(instance: DagsterInstance) -> list[str]:
+    """The ids of the ingest, transform and refresh runs queued or running, but for those a
+    dead one-shot refresh left behind (the next refresh marks them failed)."""
+    jobs = [*INGEST_JOBS.values(), transform_job, refresh_job]
+    return [
+        run.run_id
+        for job in jobs
+        for run in instance.get_runs(RunsFilter(job_name=job.name, statuses=_UNFINISHED))
+        if not left_by_dead_process(run)
+    ]
