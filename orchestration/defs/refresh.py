@@ -3,6 +3,7 @@ ingest and transform jobs from the code location it runs in."""
 
 from dagster import Failure, OpExecutionContext, job, op
 
+from orchestration.defs.writer import WRITER_RUN_TAGS
 from orchestration.settings import Settings
 
 
@@ -22,6 +23,9 @@ def refresh_op(context: OpExecutionContext) -> None:
         raise Failure(description=f"refresh exited with status {status}")
 
 
-@job(description="The scheduled refresh: new releases in, checked marts out.")
+@job(
+    tags=WRITER_RUN_TAGS,
+    description="The scheduled refresh: new releases in, checked marts out.",
+)
 def refresh_job() -> None:
     refresh_op()

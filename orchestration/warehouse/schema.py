@@ -8,6 +8,7 @@ Only the writer (one Dagster pool of size 1) opens `warehouse.duckdb` read-write
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import raw_dir_beside
+
+# DuckDB locks the file for one process at a time. The writer pool orders the runs' steps,
+# but the one-shot refresh reads and records releases between its runs, outside the pool: a
+# daemon's run may hold the file then (or the refresh, when a run's step opens it). Each waits
+# its turn instead of failing; a writer holds the file for one step at most (the longest, a
+# national dbt build, a few minutes).
+LOCK_WAIT_SECONDS = 1800.0
+_LOCKED = "Could not set lock on file"
 
 # Canonical ASIF columns (docs/catalog.md). Money in thousand yuan as DECIMAL so sums are exact.
 ASIF_REQUIRED = ("firm_id", "location_code", "industry_code", "registration_type", "gross_output")
@@ -288,12 +297,31 @@ def _move_raw_table_to_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, data
     con.execute(f"drop table raw.{dataset}")
 
 
+def open_waiting(
+    path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, waiting up to `wait_s` while another process holds the file; then
+    DuckDB's own error, which names the process that holds it."""
+    deadline, pause = time.monotonic() + wait_s, 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if _LOCKED not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(2 * pause, 2.0)
+
+
 @contextmanager
-def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse (creating it owner-only on first use) with the schema in place."""
+def connect(
+    path: Path, read_only: bool = False, wait_s: float = LOCK_WAIT_SECONDS
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse (creating it owner-only on first use) with the schema in place,
+    waiting its turn while another process holds it (open_waiting)."""
     new = not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = open_waiting(path, read_only, wait_s)
     try:
         if new:
             path.chmod(0o600)

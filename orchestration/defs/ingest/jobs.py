@@ -8,6 +8,7 @@ from orchestration.defs.ingest.assets import (
     raw_asif,
     raw_fdi_city,
 )
+from orchestration.defs.writer import WRITER_RUN_TAGS
 from orchestration.pipeline.job_names import INGEST_JOB_NAMES
 
 ingest_asif_job = define_asset_job(
@@ -15,11 +16,13 @@ ingest_asif_job = define_asset_job(
     selection=AssetSelection.assets(raw_asif),
     partitions_def=asif_releases,
     executor_def=in_process_executor,  # one step: no process of its own (transform/jobs.py)
+    tags=WRITER_RUN_TAGS,
 )
 ingest_fdi_city_job = define_asset_job(
     INGEST_JOB_NAMES["fdi_city"],
     selection=AssetSelection.assets(raw_fdi_city),
     partitions_def=fdi_city_releases,
     executor_def=in_process_executor,
+    tags=WRITER_RUN_TAGS,
 )
 INGEST_JOBS = {"asif": ingest_asif_job, "fdi_city": ingest_fdi_city_job}
