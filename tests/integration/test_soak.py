@@ -369,9 +369,13 @@ class _Soak:
             }
 
     def sensors_ticked(self) -> bool:
-        """Whether each sensor has ticked at least once."""
+        """Whether each sensor has finished a tick (a tick is recorded when it starts, and the
+        alert sensor's first one creates its storage file before it ends)."""
         ticks = self.ticks()
-        return all(ticks.get(name) for name in (SENSOR, ALERT_SENSOR))
+        return all(
+            any(tick.status.value != "STARTED" for tick in ticks.get(name, []))
+            for name in (SENSOR, ALERT_SENSOR)
+        )
 
     def materialized_partitions(self) -> set[str]:
         with self.instance() as instance:
