@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.complexity.matrix import complexity_by_year
+from orchestration.warehouse.schema import open_waiting
 from orchestration.warehouse.spark_ops import export_tables
 
 INPUT = "intermediate.int_city_group_outputs"
@@ -75,9 +76,10 @@ def write_values(con: duckdb.DuckDBPyConnection, values: pd.DataFrame) -> None:
 
 def run_complexity_step(warehouse_path: Path, spark_dir: Path | None = None) -> int:
     """Read, compute, write; returns the number of values written."""
-    # A plain connection: the step reads and writes its own two tables only (the warehouse's
-    # schema set-up, which also re-points the raw views, is the ingest's business).
-    with duckdb.connect(str(warehouse_path)) as con:
+    # A plain connection (waiting its turn for the file): the step reads and writes its own two
+    # tables only (the warehouse's schema set-up, which also re-points the raw views, is the
+    # ingest's business).
+    with open_waiting(warehouse_path) as con:
         values = complexity_values(read_group_outputs(con))
         write_values(con, values)
         if spark_dir is not None:

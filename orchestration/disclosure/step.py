@@ -27,6 +27,7 @@ import pandas as pd
 
 from orchestration.disclosure.completion import complete_tables
 from orchestration.disclosure.tables import LinkedTables
+from orchestration.warehouse.schema import open_waiting
 from orchestration.warehouse.spark_ops import export_tables
 
 CELLS = "intermediate.int_asif_industry_cells_audit_inputs"
@@ -164,7 +165,7 @@ def run_disclosure_step(
 ) -> list[MagnitudeAudit]:
     """Audit and complete every year and magnitude whose inputs changed; returns those
     audited, by year and magnitude."""
-    with duckdb.connect(str(warehouse_path)) as con:
+    with open_waiting(warehouse_path) as con:
         keys = input_keys(con)
         jobs = sorted(set(keys) - cached(con, keys))
         audits = []

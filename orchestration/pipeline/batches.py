@@ -63,7 +63,8 @@ def ingest_batches(
     for dataset in sorted({r.dataset for r in todo}):
         by_id = {r.release_id: r for r in todo if r.dataset == dataset}
         known = list(partitions_of(dataset))
-        order = known + sorted(set(by_id) - set(known), key=list(by_id).index)
+        seen = set(known)
+        order = known + [k for k in by_id if k not in seen]
         batches += [
             IngestBatch(dataset, tuple(by_id[k] for k in keys))
             for keys in partition_batches(order, list(by_id))
