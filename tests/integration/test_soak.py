@@ -76,6 +76,8 @@ TICK_BYTES = 8192
 IDLE_RUN_BYTES = 512 * 1024
 # Where those records live; nothing else may change size in an idle cycle.
 DAGSTER_RECORDS = ("dagster/schedules", "dagster/history", "dagster/storage")
+# SQLite's write-ahead log, its index and rollback journal: transient files beside a database.
+SQLITE_TRANSIENT = ("-wal", "-shm", "-journal")
 
 BEFORE = {"asif-2005-r1": "loaded", "asif-2006-r1": "loaded"}
 AFTER = {
@@ -186,15 +188,30 @@ def _add_to_catalog(catalog: Path, releases: dict[str, tuple[int, int, bytes]]) 
 
 
 def _file_sizes(root: Path) -> dict[str, int]:
-    """Bytes of every regular file under `root` (what `du --apparent-size` adds up)."""
+    """Bytes of every regular file under `root` (what `du --apparent-size` adds up), each of
+    Dagster's SQLite databases at its size once checkpointed, without its write-ahead log and
+    shared-memory index: Dagster opens them in WAL mode, and those two files come and go with
+    each connection (0 to ~100 KB, the log bounded by SQLite's checkpoint every 1,000 pages)
+    while what the database holds is in the file or in its log."""
     sizes = {}
     for folder, _, files in os.walk(root):
         for name in files:
             path = Path(folder) / name
-            with contextlib.suppress(FileNotFoundError):  # removed while walking
-                if not path.is_symlink():
-                    sizes[str(path.relative_to(root))] = path.stat().st_size
+            if name.endswith(SQLITE_TRANSIENT) or path.is_symlink():
+                continue
+            with contextlib.suppress(FileNotFoundError, sqlite3.OperationalError):  # removed
+                key = str(path.relative_to(root))
+                sizes[key] = _sqlite_bytes(path) if name.endswith(".db") else path.stat().st_size
     return sizes
+
+
+def _sqlite_bytes(path: Path) -> int:
+    """A SQLite database's pages, its log's committed frames included (mode=rw: never
+    create a file that has just been deleted)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30)) as con:
+        (pages,) = con.execute("pragma page_count").fetchone()
+        (page_size,) = con.execute("pragma page_size").fetchone()
+    return pages * page_size
 
 
 def _area(path: str) -> str:
@@ -261,10 +278,17 @@ class _Idle:
     def growth(self) -> dict[str, int]:
         return _growth(self.sizes_from, self.sizes_to)
 
+    @property
+    def changed_files(self) -> dict[str, int]:
+        """Bytes gained (or lost) per file: which of Dagster's records grew."""
+        before, after = self.sizes_from, self.sizes_to
+        change = {p: after.get(p, 0) - before.get(p, 0) for p in set(before) | set(after)}
+        return {path: bytes_ for path, bytes_ in sorted(change.items()) if bytes_}
+
     def __str__(self) -> str:
         return (
             f"{self.seconds:.0f} s, {sum(self.sizes_from.values()):,} -> "
-            f"{sum(self.sizes_to.values()):,} bytes ({self.grown:+,}: {self.growth}); ticks "
+            f"{sum(self.sizes_to.values()):,} bytes ({self.grown:+,}: {self.changed_files}); ticks "
             f"{ {n: c for n, c in self.ticks.items() if c} }; runs "
             f"{[r.job_name for r in self.runs]}"
         )
