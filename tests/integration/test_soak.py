@@ -221,11 +221,17 @@ def _area(path: str) -> str:
     return "/".join(parts[:2] if parts[0] == "dagster" and len(parts) > 2 else parts[:1])
 
 
+def _changes(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """Bytes gained (or lost) per file between two `_file_sizes`."""
+    change = {p: after.get(p, 0) - before.get(p, 0) for p in set(before) | set(after)}
+    return {path: bytes_ for path, bytes_ in sorted(change.items()) if bytes_}
+
+
 def _growth(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     """Bytes gained (or lost) per area between two `_file_sizes`."""
     change: Counter[str] = Counter()
-    for path in set(before) | set(after):
-        change[_area(path)] += after.get(path, 0) - before.get(path, 0)
+    for path, bytes_ in _changes(before, after).items():
+        change[_area(path)] += bytes_
     return {area: bytes_ for area, bytes_ in sorted(change.items()) if bytes_}
 
 
@@ -282,9 +288,7 @@ class _Idle:
     @property
     def changed_files(self) -> dict[str, int]:
         """Bytes gained (or lost) per file: which of Dagster's records grew."""
-        before, after = self.sizes_from, self.sizes_to
-        change = {p: after.get(p, 0) - before.get(p, 0) for p in set(before) | set(after)}
-        return {path: bytes_ for path, bytes_ in sorted(change.items()) if bytes_}
+        return _changes(self.sizes_from, self.sizes_to)
 
     def __str__(self) -> str:
         return (
