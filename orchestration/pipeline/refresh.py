@@ -93,7 +93,7 @@ def prepare_refresh(settings: Settings, echo: Callable[[str], None]) -> None:
     settings.prepare()
     settings.export_env()
     ensure_demo_catalog(settings, echo)
-    prepare_manifest()
+    prepare_manifest(settings)
 
 
 def run_refresh(

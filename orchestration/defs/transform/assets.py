@@ -6,7 +6,6 @@ what reads the values of the complexity and disclosure steps (AFTER_STEPS): the 
 between the two builds (orchestration/defs/transform/complexity.py, disclosure.py), so a
 refresh starts dbt three times."""
 
-import json
 import shutil
 import time
 from collections.abc import Iterator, Mapping
@@ -17,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
-from orchestration.warehouse.dbt import AFTER_STEPS, dbt_project
+from orchestration.warehouse.dbt import AFTER_STEPS, dbt_project, dbt_vars
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.spark_ops import export_ops
 from orchestration.warehouse.spark_tables import expose_spark_tables
@@ -54,18 +53,6 @@ class CitygvcTranslator(DagsterDbtTranslator):
         return next((part for part in fqn if part in LAYERS), "dbt")
 
 
-def dbt_vars(settings: CitygvcSettings) -> str:
-    return json.dumps(
-        {
-            "disclosure": "on" if settings.disclosure else "off",
-            "sdc_min_firms": settings.sdc_min_firms,
-            "sdc_dominance": settings.sdc_dominance,
-            "sdc_p": settings.sdc_p,
-        },
-        sort_keys=True,
-    )
-
-
 def _build(
     context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings, layer: str
 ) -> Iterator[Any]:
@@ -79,7 +66,7 @@ def _build(
     args = [
         "build",
         "--vars",
-        dbt_vars(citygvc),
+        dbt_vars(citygvc.get()),
         "--indirect-selection",
         "buildable",
         "--exclude",

@@ -1,0 +1,43 @@
+"""The manifest is parsed the way a refresh runs dbt (its vars, its warehouse path), so the
+first dbt command of a refresh in that data folder starts from the prepared partial parse
+instead of parsing the whole project again. Real dbt: dagster-dbt copies the project's
+partial_parse.msgpack into a command's empty target folder, and dbt writes dbt.log there."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from orchestration.defs.resources import dbt_resource
+from orchestration.settings import Settings
+from orchestration.warehouse.dbt import dbt_vars, prepare_manifest
+
+FULL_PARSE = "Unable to do partial parsing"
+
+
+def _parse_messages(settings: Settings, target: Path, dbt_vars_json: str) -> list[str]:
+    """dbt's log messages of a `dbt parse` in the refresh's manner: the dbt resource, the
+    warehouse path of `settings` in the environment, `target` as the target folder."""
+    invocation = dbt_resource().cli(["parse", "--vars", dbt_vars_json], target_path=target)
+    invocation.wait()
+    assert invocation.is_successful()
+    lines = (target / "dbt.log").read_text().splitlines()
+    return [json.loads(line)["info"]["msg"] for line in lines]
+
+
+def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
+    monkeypatch.setenv("CITYGVC_DATA_DIR", str(settings.data_dir))
+    prepare_manifest(settings, force=True)
+
+    as_a_refresh = _parse_messages(settings, tmp_path / "first", dbt_vars(settings))
+    assert not [m for m in as_a_refresh if FULL_PARSE in m]
+
+    # the check sees a full parse when there is one: other settings' vars reject the parse
+    other = Settings.from_env({"CITYGVC_DATA_DIR": str(settings.data_dir), "CITYGVC_SDC_P": "0"})
+    with_other_vars = _parse_messages(other, tmp_path / "other", dbt_vars(other))
+    assert [m for m in with_other_vars if FULL_PARSE in m]
