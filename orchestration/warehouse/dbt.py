@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,6 @@ STEP_PACKAGES = ("complexity", "disclosure")
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 _SOURCE_GLOBS = ("dbt_project.yml", "models/**/*", "seeds/**/*", "macros/**/*", "tests/**/*")
 _STAMP = dbt_project.manifest_path.parent / "citygvc_sources.sha256"
-# what profiles.yml reads the warehouse path from
-_DATA_DIR_VARIABLE = "CITYGVC_DATA_DIR"
 
 
 def sources_digest() -> str:
@@ -62,44 +58,29 @@ def prepare_manifest(settings: Settings, force: bool = False) -> Path:
     runs dbt: a refresh's first `dbt build` in a data folder starts from this parse's
     partial_parse.msgpack, which dbt accepts only when both are the same (it parses the
     whole project again otherwise: 4.8 s against 1.3 s at the first build of a national
-    refresh, measured 2026-12-06)."""
+    refresh, measured 2026-12-06). The profile reads the warehouse path from the environment:
+    the caller has exported `settings` (Settings.export_env), as the refresh does."""
     digest = sources_digest()
     fresh = dbt_project.manifest_path.exists() and _STAMP.exists()
     if force or not fresh or _STAMP.read_text() != digest:
         from dbt.cli.main import dbtRunner
 
-        with _data_dir_in_environment(settings.data_dir):
-            result = dbtRunner().invoke(
-                [
-                    "parse",
-                    "--project-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--profiles-dir",
-                    str(DBT_PROJECT_DIR),
-                    "--vars",
-                    dbt_vars(settings),
-                    "--quiet",
-                ]
-            )
+        result = dbtRunner().invoke(
+            [
+                "parse",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--vars",
+                dbt_vars(settings),
+                "--quiet",
+            ]
+        )
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
         _STAMP.write_text(digest)
     return dbt_project.manifest_path
-
-
-@contextmanager
-def _data_dir_in_environment(data_dir: Path) -> Iterator[None]:
-    """CITYGVC_DATA_DIR for the profile's warehouse path while dbt parses, as the refresh
-    exports it (Settings.export_env); the caller's environment is left as it was."""
-    before = os.environ.get(_DATA_DIR_VARIABLE)
-    os.environ[_DATA_DIR_VARIABLE] = str(data_dir)
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[_DATA_DIR_VARIABLE]
-        else:
-            os.environ[_DATA_DIR_VARIABLE] = before
 
 
 def parsed_manifest() -> Mapping[str, Any]:

@@ -17,10 +17,11 @@ from orchestration.warehouse.dbt import dbt_vars, prepare_manifest
 FULL_PARSE = "Unable to do partial parsing"
 
 
-def _parse_messages(settings: Settings, target: Path, dbt_vars_json: str) -> list[str]:
+def _parse_messages(settings: Settings, target: Path) -> list[str]:
     """dbt's log messages of a `dbt parse` in the refresh's manner: the dbt resource, the
-    warehouse path of `settings` in the environment, `target` as the target folder."""
-    invocation = dbt_resource().cli(["parse", "--vars", dbt_vars_json], target_path=target)
+    vars of `settings` and its warehouse path in the environment, `target` as the target
+    folder."""
+    invocation = dbt_resource().cli(["parse", "--vars", dbt_vars(settings)], target_path=target)
     invocation.wait()
     assert invocation.is_successful()
     lines = (target / "dbt.log").read_text().splitlines()
@@ -34,10 +35,10 @@ def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
     monkeypatch.setenv("CITYGVC_DATA_DIR", str(settings.data_dir))
     prepare_manifest(settings, force=True)
 
-    as_a_refresh = _parse_messages(settings, tmp_path / "first", dbt_vars(settings))
+    as_a_refresh = _parse_messages(settings, tmp_path / "first")
     assert not [m for m in as_a_refresh if FULL_PARSE in m]
 
     # the check sees a full parse when there is one: other settings' vars reject the parse
     other = Settings.from_env({"CITYGVC_DATA_DIR": str(settings.data_dir), "CITYGVC_SDC_P": "0"})
-    with_other_vars = _parse_messages(other, tmp_path / "other", dbt_vars(other))
+    with_other_vars = _parse_messages(other, tmp_path / "other")
     assert [m for m in with_other_vars if FULL_PARSE in m]
