@@ -1,19 +1,30 @@
-{#- Incremental models rebuild whole years (delete+insert on `year`). Each row records in
-    `built_from` what its year was built from: the year's input key (the effective release
+{#- Incremental models rebuild whole years (delete+insert on `year`; the disclosure patterns
+    whole years × magnitudes). Each row records in `built_from` what its year was built from: the year's input key (the effective release
     for firm-level models, a digest of the year's firm-level rows for aggregates) and the
     project fingerprint (every seed and model file), so a change of data, seeds or SQL
     rebuilds what it touches without a manual --full-refresh.
 
     years_to_build(inputs): the years of `inputs` (a relation or CTE with columns year and
     input_key) to (re)build now, with the built_from to record — every year on a full build;
-    on an incremental run only those whose built_from differs from the stored one. -#}
+    on an incremental run only those whose built_from differs from the stored one.
+
+    keys_to_build(inputs, keys): the same for models rebuilt by other units than the year
+    (`keys`, columns of both `inputs` and the model, e.g. year and magnitude). -#}
 {% macro years_to_build(inputs) -%}
+{{ keys_to_build(inputs, ['year']) }}
+{%- endmacro %}
+
+{% macro keys_to_build(inputs, keys) -%}
 select
-    keyed.year,
+    {%- for key in keys %}
+    keyed.{{ key }},
+    {%- endfor %}
     keyed.built_from
 from (
     select
-        inputs.year,
+        {%- for key in keys %}
+        inputs.{{ key }},
+        {%- endfor %}
         inputs.input_key || ':' || '{{ project_fingerprint() }}' as built_from
     from {{ inputs }} as inputs
 ) as keyed
@@ -21,7 +32,11 @@ from (
 where not exists (
     select 1
     from {{ this }} as built
-    where built.year = keyed.year and built.built_from = keyed.built_from
+    where
+        {%- for key in keys %}
+        built.{{ key }} = keyed.{{ key }} and
+        {%- endfor %}
+        built.built_from = keyed.built_from
 )
 {%- endif %}
 {%- endmacro %}

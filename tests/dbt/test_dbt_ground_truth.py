@@ -79,6 +79,16 @@ def built_from(warehouse: Path) -> dict[int, str]:
         )
 
 
+def pattern_built_from(warehouse: Path) -> dict[tuple[int, str], str]:
+    """Per year and magnitude, what the greedy disclosure pattern was last built from."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select year, magnitude, min(built_from)"
+            " from intermediate.int_asif_industry_cells_disclosure group by year, magnitude"
+        ).fetchall()
+    return {(year, magnitude): key for year, magnitude, key in rows}
+
+
 # Every published indicator in the truth's layout: group-level values carry the group code as
 # breakdown, and year × group values an empty city code.
 PUBLISHED_AS_TRUTH = """
@@ -288,14 +298,25 @@ def test_incremental_build_equals_full_rebuild(demo, tmp_path):
     load_catalog(catalog, incremental, only=lambda rid: rid not in late)
     build_with_complexity(incremental, vars_={"disclosure": "on"})
     before = built_from(incremental / "warehouse.duckdb")
+    patterns_before = pattern_built_from(incremental / "warehouse.duckdb")
     load_catalog(catalog, incremental, only=lambda rid: rid in late)
     build_with_complexity(incremental, vars_={"disclosure": "on"})
     after = built_from(incremental / "warehouse.duckdb")
+    patterns_after = pattern_built_from(incremental / "warehouse.duckdb")
     # only what the new releases touch is rebuilt: years before the 2006 revision keep the
     # build they had (their releases, and with reported value added, their aggregates)
     untouched = {year: key for year, key in before.items() if year < 2006}
     assert untouched and all(after[year] == key for year, key in untouched.items())
     assert after[2006] != before[2006] and 2013 in after and 2013 not in before
+    # the revision (firms added to 2006) reaches the years without reported value added only
+    # through the ratios their firms carry from 2006: those years' cells are rebuilt, but of
+    # their disclosure patterns only value added's
+    reached = [year for year in range(2008, 2013) if after[year] != before[year]]
+    assert reached
+    for year in reached:
+        assert patterns_after[(year, "value_added")] != patterns_before[(year, "value_added")]
+        for magnitude in ("gross_output", "employment", "export_value"):
+            assert patterns_after[(year, magnitude)] == patterns_before[(year, magnitude)]
     full = tmp_path / "full"
     full.mkdir()
     shutil.copyfile(incremental / "warehouse.duckdb", full / "warehouse.duckdb")

@@ -25,6 +25,26 @@
 {%- endmacro %}
 
 
+{#- by_year_magnitude_incremental(): the same a year × magnitude at a time, for the disclosure
+    patterns, which each magnitude has of its own: a revision that moves only value added
+    (the panel's carried ratios in later years) rebuilds only that magnitude there. -#}
+{% macro by_year_magnitude_incremental() -%}
+    {{ return(adapter.dispatch('by_year_magnitude_incremental', 'citygvc')()) }}
+{%- endmacro %}
+
+{% macro duckdb__by_year_magnitude_incremental() -%}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': ['year', 'magnitude']}) }}
+{%- endmacro %}
+
+{% macro spark__by_year_magnitude_incremental() -%}
+    {{ return({
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': ['year', 'magnitude'],
+        'file_format': 'parquet',
+    }) }}
+{%- endmacro %}
+
+
 {#- all_columns_except(relation, columns): every column of `relation` but `columns` (a list
     of names), for a select list reading `relation` unaliased. Spark has no `* exclude`, so
     its branch lists the relation's columns (known only at execution). -#}

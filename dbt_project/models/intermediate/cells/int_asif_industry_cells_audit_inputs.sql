@@ -1,22 +1,28 @@
-{{ config(materialized='incremental', **by_year_incremental()) }}
+{{ config(materialized='incremental', **by_year_magnitude_incremental()) }}
+{%- set magnitudes = sdc_magnitudes() %}
 -- What the disclosure step (orchestration/disclosure) audits and completes, one row per ASIF
 -- cell × magnitude: the value (0 where no firm reports it), the greedy pattern of
 -- int_asif_industry_cells_disclosure as the attacker sees it, and each primary cell's
 -- protection level (sdc_protection_level). audit_status: 'C' primary, 'D' secondary, 'F'
 -- published, 'R' an unpublished remainder (rest of Suzhou) that is not primary: never a cell
 -- of its own in serve/, the attacker learns it only through the geography relation.
--- Incremental by year on the disclosure digest; built_from is the step's cache key.
+-- Incremental by year and magnitude on the magnitude's disclosure digest, like the pattern it
+-- reads.
 with
 
 year_inputs as (
+    {%- for magnitude in magnitudes %}
     select
         year,
-        disclosure_digest as input_key
+        '{{ magnitude }}' as magnitude,
+        {{ magnitude }}_disclosure_digest as input_key
     from {{ ref('int_asif_year_digests') }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 ),
 
 years_to_build as (
-    {{ years_to_build('year_inputs') | indent(4) }}
+    {{ keys_to_build('year_inputs', ['year', 'magnitude']) | indent(4) }}
 ),
 
 primary_cells as (
@@ -69,4 +75,7 @@ inner join greedy_statuses
     on
         protected_cells.cell_id = greedy_statuses.cell_id
         and protected_cells.magnitude = greedy_statuses.magnitude
-inner join years_to_build on protected_cells.year = years_to_build.year
+inner join years_to_build
+    on
+        protected_cells.year = years_to_build.year
+        and protected_cells.magnitude = years_to_build.magnitude

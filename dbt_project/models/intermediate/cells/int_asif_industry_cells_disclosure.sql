@@ -1,6 +1,6 @@
 {#- Unrolled passes, one group type each in a fixed cycle (a type's groups are disjoint: a
     pass never hides two cells for one problem); the final check flags unsafe groups. -#}
-{{ config(materialized='incremental', **by_year_incremental()) }}
+{{ config(materialized='incremental', **by_year_magnitude_incremental()) }}
 {%- set group_types = ['ownership', 'segment', 'group', 'division', 'geography'] -%}
 {%- set passes = var('sdc_secondary_cycles') * (group_types | length) -%}
 {%- set min_firms = var('sdc_min_firms') | int -%}
@@ -15,7 +15,9 @@
 -- remainder (rest of Suzhou), the difference of two published cells, is hidden when
 -- primary-suppressed or a published cell of its geography group is; choosing it hides
 -- Suzhou. Then whole division blocks of group cells (sdc_blocked_group_cells). Incremental
--- by year: groups never cross years (int_asif_year_digests, thresholds included).
+-- by year and magnitude: groups never cross years, and the passes never mix magnitudes (the
+-- keys carry the magnitude), so a year × magnitude's pattern is the same whichever others
+-- are built with it (int_asif_year_digests, thresholds included).
 {#- the CTEs every pass reads, in order (each may read the ones before it) -#}
 {%- set prelude_ctes = [
     'year_inputs', 'years_to_build', 'cell_numbers', 'cells', 'group_numbers', 'member_cells',
@@ -25,16 +27,20 @@
 {%- set prelude = [] %}
 {%- set cte %}
 year_inputs as (
+    {%- for magnitude in magnitudes %}
     select
         year,
-        disclosure_digest as input_key
+        '{{ magnitude }}' as magnitude,
+        {{ magnitude }}_disclosure_digest as input_key
     from {{ ref('int_asif_year_digests') }}
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
 {%- set cte %}
 years_to_build as (
-    {{ years_to_build('year_inputs') | indent(4) }}
+    {{ keys_to_build('year_inputs', ['year', 'magnitude']) | indent(4) }}
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
@@ -62,7 +68,10 @@ cells as {{ materialized_cte() }} (
         + {{ sdc_magnitude_index('primary_cells.magnitude') }} as row_key
     from {{ ref('int_asif_industry_cells_primary') }} as primary_cells
     inner join cell_numbers on primary_cells.cell_id = cell_numbers.cell_id
-    where primary_cells.year in (select years_to_build.year from years_to_build)
+    inner join years_to_build
+        on
+            primary_cells.year = years_to_build.year
+            and primary_cells.magnitude = years_to_build.magnitude
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
@@ -170,7 +179,10 @@ select
     final_statuses.is_in_unresolved_group,
     years_to_build.built_from
 from final_statuses
-inner join years_to_build on final_statuses.year = years_to_build.year
+inner join years_to_build
+    on
+        final_statuses.year = years_to_build.year
+        and final_statuses.magnitude = years_to_build.magnitude
 left join blocked_cells
     on
         final_statuses.cell_id = blocked_cells.cell_id

@@ -2,14 +2,27 @@
 -- column of its firm-years that a cell, total or disclosure status reads (value added
 -- included, which imputation may change when other years arrive), and for disclosure the
 -- thresholds in force. The incremental aggregates rebuild a year when its fingerprint
--- changes. Row hashes are summed, so the digest does not depend on row order; the hash is
--- each engine's own (rows_digest): a digest is only compared with built_from of the same engine.
+-- changes. Each magnitude's disclosure pattern reads only the firm-years' shape (which firms,
+-- where, in which industry) and that magnitude, so it has a fingerprint of its own: a
+-- revision of 2006 reaches later years only through value added (the firms' carried
+-- ratios), and their other patterns stay built. Row hashes are summed, so the digest does not
+-- depend on row order; the hash is each engine's own (rows_digest): a digest is only
+-- compared with built_from of the same engine.
+{%- set magnitudes = sdc_magnitudes() %}
+{%- set thresholds = [
+    var('sdc_min_firms') | int,
+    var('sdc_dominance') | int,
+    var('sdc_p') | int,
+    var('sdc_protection_floor') | int,
+    var('sdc_secondary_cycles') | int,
+] %}
 with
 
-firm_year_digests as (
+-- what a cell's existence, membership and firm count read, hashed once per firm-year
+firm_year_shapes as (
     select
         year,
-        {{ rows_digest([
+        {{ row_hash([
             'firm_id',
             'release_id',
             'city_code',
@@ -24,25 +37,30 @@ firm_year_digests as (
             'is_cap25',
             'is_sales_20m',
             'va_method',
-            'gross_output',
-            'value_added',
-            'employment',
-            'export_value',
-        ]) }} as value_added_digest
+        ]) }} as shape_hash,
+        {{ magnitudes | join(',\n        ') }}
     from {{ ref('int_firm_years_value_added') }}
+),
+
+firm_year_digests as (
+    select
+        year,
+        {{ rows_digest(['shape_hash'] + magnitudes) }} as value_added_digest,
+        {%- for magnitude in magnitudes %}
+        {{ rows_digest(['shape_hash', magnitude]) }} as {{ magnitude }}_digest
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+    from firm_year_shapes
     group by year
 )
 
 select
     year,
     value_added_digest,
-    concat_ws(
-        ':',
-        value_added_digest,
-        {{ var('sdc_min_firms') | int }},
-        {{ var('sdc_dominance') | int }},
-        {{ var('sdc_p') | int }},
-        {{ var('sdc_protection_floor') | int }},
-        {{ var('sdc_secondary_cycles') | int }}
-    ) as disclosure_digest
+    concat_ws(':', value_added_digest, {{ thresholds | join(', ') }}) as disclosure_digest,
+    {%- for magnitude in magnitudes %}
+    concat_ws(':', {{ magnitude }}_digest, {{ thresholds | join(', ') }})
+        as {{ magnitude }}_disclosure_digest
+    {{- ',' if not loop.last }}
+    {%- endfor %}
 from firm_year_digests
