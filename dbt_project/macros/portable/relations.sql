@@ -33,7 +33,30 @@
 {%- endmacro %}
 
 {% macro duckdb__by_year_magnitude_incremental() -%}
-    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': ['year', 'magnitude']}) }}
+    {{ return({'incremental_strategy': 'delete_by_keys', 'unique_key': ['year', 'magnitude']}) }}
+{%- endmacro %}
+
+{#- The incremental strategy 'delete_by_keys' (DuckDB): delete+insert for a key that names
+    whole slices of a table (year × magnitude), not rows. dbt-duckdb's delete+insert with a
+    list of keys joins every stored row to every new row with its key — millions × millions
+    at national scale; here the stored rows go by the distinct keys of the new ones. -#}
+{% macro get_incremental_delete_by_keys_sql(arg_dict) -%}
+{%- set target, source = arg_dict['target_relation'], arg_dict['temp_relation'] -%}
+{%- set keys = arg_dict['unique_key'] -%}
+{%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+delete from {{ target }} as stored
+where exists (
+    select 1
+    from (select distinct {{ keys | join(', ') }} from {{ source }}) as rebuilt
+    where
+        {%- for key in keys %}
+        rebuilt.{{ key }} = stored.{{ key }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+);
+
+insert into {{ target }} ({{ columns }})
+select {{ columns }}
+from {{ source }}
 {%- endmacro %}
 
 {% macro spark__by_year_magnitude_incremental() -%}

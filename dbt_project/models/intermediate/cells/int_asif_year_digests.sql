@@ -47,7 +47,7 @@ firm_year_digests as (
         year,
         {{ rows_digest(['shape_hash'] + magnitudes) }} as value_added_digest,
         {%- for magnitude in magnitudes %}
-        {{ rows_digest(['shape_hash', magnitude]) }} as {{ magnitude }}_digest
+        {{ rows_digest(['shape_hash', magnitude]) }} as {{ magnitude }}_rows_digest
         {{- ',' if not loop.last }}
         {%- endfor %}
     from firm_year_shapes
@@ -59,7 +59,7 @@ select
     value_added_digest,
     concat_ws(':', value_added_digest, {{ thresholds | join(', ') }}) as disclosure_digest,
     {%- for magnitude in magnitudes %}
-    concat_ws(':', {{ magnitude }}_digest, {{ thresholds | join(', ') }})
+    concat_ws(':', {{ magnitude }}_rows_digest, {{ thresholds | join(', ') }})
         as {{ magnitude }}_disclosure_digest
     {{- ',' if not loop.last }}
     {%- endfor %}
