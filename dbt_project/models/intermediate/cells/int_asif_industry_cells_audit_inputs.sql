@@ -12,12 +12,12 @@ with
 
 year_inputs as (
     {%- for magnitude in magnitudes %}
-    select
-        year,
-        '{{ magnitude }}' as magnitude,
-        {{ magnitude }}_disclosure_digest as input_key
-    from {{ ref('int_asif_year_digests') }}
-    {{ 'union all' if not loop.last }}
+        select
+            year,
+            '{{ magnitude }}' as magnitude,
+            {{ magnitude }}_disclosure_digest as input_key
+        from {{ ref('int_asif_year_digests') }}
+        {{ 'union all' if not loop.last }}
     {%- endfor %}
 ),
 

@@ -27,14 +27,14 @@
 {%- set prelude = [] %}
 {%- set cte %}
 year_inputs as (
-    {%- for magnitude in magnitudes %}
+{%- for magnitude in magnitudes %}
     select
         year,
         '{{ magnitude }}' as magnitude,
         {{ magnitude }}_disclosure_digest as input_key
     from {{ ref('int_asif_year_digests') }}
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
 )
 {%- endset %}
 {%- do prelude.append(cte) %}

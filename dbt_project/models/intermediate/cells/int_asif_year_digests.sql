@@ -46,10 +46,10 @@ firm_year_digests as (
     select
         year,
         {{ rows_digest(['shape_hash'] + magnitudes) }} as value_added_digest,
-        {%- for magnitude in magnitudes %}
+    {%- for magnitude in magnitudes %}
         {{ rows_digest(['shape_hash', magnitude]) }} as {{ magnitude }}_rows_digest
         {{- ',' if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from firm_year_shapes
     group by year
 )
@@ -58,9 +58,9 @@ select
     year,
     value_added_digest,
     concat_ws(':', value_added_digest, {{ thresholds | join(', ') }}) as disclosure_digest,
-    {%- for magnitude in magnitudes %}
+{%- for magnitude in magnitudes %}
     concat_ws(':', {{ magnitude }}_rows_digest, {{ thresholds | join(', ') }})
         as {{ magnitude }}_disclosure_digest
     {{- ',' if not loop.last }}
-    {%- endfor %}
+{%- endfor %}
 from firm_year_digests
