@@ -9,7 +9,11 @@
     on an incremental run only those whose built_from differs from the stored one.
 
     keys_to_build(inputs, keys): the same for models rebuilt by other units than the year
-    (`keys`, columns of both `inputs` and the model, e.g. year and magnitude). -#}
+    (`keys`, columns of both `inputs` and the model, e.g. year and magnitude).
+
+    magnitude_disclosure_inputs(): the inputs of the disclosure patterns, rebuilt by year and
+    magnitude: year, magnitude and the magnitude's disclosure digest as input_key
+    (int_asif_year_digests). -#}
 {% macro years_to_build(inputs) -%}
 {{ keys_to_build(inputs, ['year']) }}
 {%- endmacro %}
@@ -53,4 +57,15 @@ where not exists (
         {%- endfor -%}
     {%- endif -%}
     {{- local_md5(parts | join(',')) -}}
+{%- endmacro %}
+
+{% macro magnitude_disclosure_inputs() -%}
+{%- for magnitude in sdc_magnitudes() %}
+select
+    year,
+    '{{ magnitude }}' as magnitude,
+    {{ magnitude }}_disclosure_digest as input_key
+from {{ ref('int_asif_year_digests') }}
+{{ 'union all' if not loop.last }}
+{%- endfor %}
 {%- endmacro %}

@@ -1,5 +1,4 @@
 {{ config(materialized='incremental', **by_year_magnitude_incremental()) }}
-{%- set magnitudes = sdc_magnitudes() %}
 -- What the disclosure step (orchestration/disclosure) audits and completes, one row per ASIF
 -- cell × magnitude: the value (0 where no firm reports it), the greedy pattern of
 -- int_asif_industry_cells_disclosure as the attacker sees it, and each primary cell's
@@ -11,14 +10,7 @@
 with
 
 year_inputs as (
-    {%- for magnitude in magnitudes %}
-        select
-            year,
-            '{{ magnitude }}' as magnitude,
-            {{ magnitude }}_disclosure_digest as input_key
-        from {{ ref('int_asif_year_digests') }}
-        {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    {{ magnitude_disclosure_inputs() | indent(4) }}
 ),
 
 years_to_build as (

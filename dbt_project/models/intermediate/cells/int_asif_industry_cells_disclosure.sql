@@ -27,14 +27,7 @@
 {%- set prelude = [] %}
 {%- set cte %}
 year_inputs as (
-{%- for magnitude in magnitudes %}
-    select
-        year,
-        '{{ magnitude }}' as magnitude,
-        {{ magnitude }}_disclosure_digest as input_key
-    from {{ ref('int_asif_year_digests') }}
-{{ 'union all' if not loop.last }}
-{%- endfor %}
+    {{ magnitude_disclosure_inputs() | indent(4) }}
 )
 {%- endset %}
 {%- do prelude.append(cte) %}
