@@ -1,8 +1,9 @@
 {#- Incremental models rebuild whole years (delete+insert on `year`; the disclosure patterns
-    whole years × magnitudes). Each row records in `built_from` what its year was built from: the year's input key (the effective release
-    for firm-level models, a digest of the year's firm-level rows for aggregates) and the
-    project fingerprint (every seed and model file), so a change of data, seeds or SQL
-    rebuilds what it touches without a manual --full-refresh.
+    whole years × magnitudes). Each row records in `built_from` what its year was built
+    from: the year's input key (the effective release for firm-level models, a digest of the
+    year's firm-level rows for aggregates) and the project fingerprint (every seed and model
+    file), so a change of data, seeds or SQL rebuilds what it touches without a manual
+    --full-refresh.
 
     years_to_build(inputs): the years of `inputs` (a relation or CTE with columns year and
     input_key) to (re)build now, with the built_from to record — every year on a full build;

@@ -36,6 +36,14 @@
     {{ return({'incremental_strategy': 'delete_by_keys', 'unique_key': ['year', 'magnitude']}) }}
 {%- endmacro %}
 
+{% macro spark__by_year_magnitude_incremental() -%}
+    {{ return({
+        'incremental_strategy': 'insert_overwrite',
+        'partition_by': ['year', 'magnitude'],
+        'file_format': 'parquet',
+    }) }}
+{%- endmacro %}
+
 {#- The incremental strategy 'delete_by_keys' (DuckDB): delete+insert for a key that names
     whole slices of a table (year × magnitude), not rows. dbt-duckdb's delete+insert with a
     list of keys joins every stored row to every new row with its key — millions × millions
@@ -57,14 +65,6 @@ where exists (
 insert into {{ target }} ({{ columns }})
 select {{ columns }}
 from {{ source }}
-{%- endmacro %}
-
-{% macro spark__by_year_magnitude_incremental() -%}
-    {{ return({
-        'incremental_strategy': 'insert_overwrite',
-        'partition_by': ['year', 'magnitude'],
-        'file_format': 'parquet',
-    }) }}
 {%- endmacro %}
 
 
