@@ -68,13 +68,12 @@ def mart_digests(warehouse: Path) -> dict[str, str]:
         }
 
 
-def built_from(warehouse: Path) -> dict[int, str]:
-    """Per year, what the incremental cell aggregates were last built from."""
+def built_from(warehouse: Path, model: str = "int_asif_industry_cells") -> dict[int, str]:
+    """Per year, what an incremental aggregate (by default the cells) was last built from."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return dict(
             con.execute(
-                "select year, min(built_from) from intermediate.int_asif_industry_cells"
-                " group by year"
+                f"select year, min(built_from) from intermediate.{model} group by year"
             ).fetchall()
         )
 
@@ -299,10 +298,14 @@ def test_incremental_build_equals_full_rebuild(demo, tmp_path):
     build_with_complexity(incremental, vars_={"disclosure": "on"})
     before = built_from(incremental / "warehouse.duckdb")
     patterns_before = pattern_built_from(incremental / "warehouse.duckdb")
+    # the aggregates that read no value added: the relations among cells, the EG index
+    value_free = ("int_disclosure_groups", "int_group_year_agglomeration")
+    value_free_before = {m: built_from(incremental / "warehouse.duckdb", m) for m in value_free}
     load_catalog(catalog, incremental, only=lambda rid: rid in late)
     build_with_complexity(incremental, vars_={"disclosure": "on"})
     after = built_from(incremental / "warehouse.duckdb")
     patterns_after = pattern_built_from(incremental / "warehouse.duckdb")
+    value_free_after = {m: built_from(incremental / "warehouse.duckdb", m) for m in value_free}
     # only what the new releases touch is rebuilt: years before the 2006 revision keep the
     # build they had (their releases, and with reported value added, their aggregates)
     untouched = {year: key for year, key in before.items() if year < 2006}
@@ -310,13 +313,18 @@ def test_incremental_build_equals_full_rebuild(demo, tmp_path):
     assert after[2006] != before[2006] and 2013 in after and 2013 not in before
     # the revision (firms added to 2006) reaches the years without reported value added only
     # through the ratios their firms carry from 2006: those years' cells are rebuilt, but of
-    # their disclosure patterns only value added's
+    # their disclosure patterns only value added's, and neither their relations nor their EG
+    # indices (the 2006 revision adds firms: those are rebuilt there)
     reached = [year for year in range(2008, 2013) if after[year] != before[year]]
     assert reached
     for year in reached:
         assert patterns_after[(year, "value_added")] != patterns_before[(year, "value_added")]
         for magnitude in ("gross_output", "employment", "export_value"):
             assert patterns_after[(year, magnitude)] == patterns_before[(year, magnitude)]
+        for model in value_free:
+            assert value_free_after[model][year] == value_free_before[model][year]
+    for model in value_free:
+        assert value_free_after[model][2006] != value_free_before[model][2006]
     full = tmp_path / "full"
     full.mkdir()
     shutil.copyfile(incremental / "warehouse.duckdb", full / "warehouse.duckdb")

@@ -92,8 +92,9 @@ ENGINE_OWN = (
     "disclosure_digest",
     "value_added_digest",
     *(
-        f"{m}_disclosure_digest"
+        f"{m}_{digest}"
         for m in ("gross_output", "value_added", "employment", "export_value")
+        for digest in ("rows_digest", "disclosure_digest")
     ),
 )
 

@@ -26,8 +26,14 @@ primary_cells as (
         cast(coalesce(value, 0) as double) as value,
         cast({{ first_element('top_contributions') }} as double) as largest,
         cast({{ array_total('top_contributions') }} as double) as top2
-    from {{ ref('int_asif_industry_cells_primary') }}
-    where year in (select years_to_build.year from years_to_build)
+    from {{ ref('int_asif_industry_cells_primary') }} as cells
+    -- only the magnitudes to build: a revision reaching a year through value added alone
+    -- rebuilds one of its four patterns
+    where exists (
+        select 1
+        from years_to_build
+        where years_to_build.year = cells.year and years_to_build.magnitude = cells.magnitude
+    )
 ),
 
 -- each cell's protection level beside it (a projection, not a join back on the text keys)
@@ -43,8 +49,14 @@ greedy_statuses as (
         cell_id,
         magnitude,
         conf_status
-    from {{ ref('int_asif_industry_cells_disclosure') }}
-    where year in (select years_to_build.year from years_to_build)
+    from {{ ref('int_asif_industry_cells_disclosure') }} as statuses
+    where exists (
+        select 1
+        from years_to_build
+        where
+            years_to_build.year = statuses.year
+            and years_to_build.magnitude = statuses.magnitude
+    )
 )
 
 select

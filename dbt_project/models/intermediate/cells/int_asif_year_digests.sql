@@ -2,12 +2,13 @@
 -- column of its firm-years that a cell, total or disclosure status reads (value added
 -- included, which imputation may change when other years arrive), and for disclosure the
 -- thresholds in force. The incremental aggregates rebuild a year when its fingerprint
--- changes. Each magnitude's disclosure pattern reads only the firm-years' shape (which firms,
--- where, in which industry) and that magnitude, so it has a fingerprint of its own: a
--- revision of 2006 reaches later years only through value added (the firms' carried
--- ratios), and their other patterns stay built. Row hashes are summed, so the digest does not
--- depend on row order; the hash is each engine's own (rows_digest): a digest is only
--- compared with built_from of the same engine.
+-- changes. What reads less has a fingerprint of less: the firm-years' shape (which firms,
+-- where, in which industry) and one magnitude, for that magnitude's disclosure pattern and,
+-- for gross output, the agglomeration index. A revision of 2006 reaches later years only
+-- through value added (the firms' carried ratios), so there only what reads value added is
+-- rebuilt. Row hashes are summed, so the digest does not depend on row order; the hash is
+-- each engine's own (rows_digest): a digest is only compared with built_from of the same
+-- engine.
 {%- set magnitudes = sdc_magnitudes() %}
 {%- set thresholds = [
     var('sdc_min_firms') | int,
@@ -59,6 +60,7 @@ select
     value_added_digest,
     concat_ws(':', value_added_digest, {{ thresholds | join(', ') }}) as disclosure_digest,
 {%- for magnitude in magnitudes %}
+    {{ magnitude }}_rows_digest,
     concat_ws(':', {{ magnitude }}_rows_digest, {{ thresholds | join(', ') }})
         as {{ magnitude }}_disclosure_digest
     {{- ',' if not loop.last }}

@@ -12,18 +12,23 @@
 -- The remainder (rest of Suzhou) is a unit of its own in the first three: it is published in
 -- effect, as the difference of two published cells, whenever both are.
 -- Cells with no firms do not exist; their known zero needs no protection. Incremental by
--- year, with the cells.
+-- year on a digest of the year's cells as the relations read them (which cells, where, of
+-- what): a year whose values alone change (value added, through the imputation) keeps its
+-- relations.
 with
 
-cell_inputs as (
-    select distinct
+year_inputs as (
+    select
         year,
-        built_from as input_key
+        {{ rows_digest([
+            'cell_id', 'city_code', 'unit_kind', 'industry_level', 'industry_code', 'ownership'
+        ]) }} as input_key
     from {{ ref('int_asif_industry_cells') }}
+    group by year
 ),
 
 years_to_build as (
-    {{ years_to_build('cell_inputs') | indent(4) }}
+    {{ years_to_build('year_inputs') | indent(4) }}
 ),
 
 cells as (

@@ -9,13 +9,14 @@
 -- H is firm-level and never leaves the warehouse; the firm count decides whether γ is shown.
 -- γ is rounded to 12 decimals.
 -- Shares are DOUBLE; each sum over cities or firms is exact (DECIMAL), so the bytes do not
--- depend on the engine's order of addition. Incremental by year (int_asif_year_digests).
+-- depend on the engine's order of addition. Incremental by year on the digest of the
+-- firm-years' shape and gross output (int_asif_year_digests), all that γ reads.
 with
 
 year_inputs as (
     select
         year,
-        value_added_digest as input_key
+        gross_output_rows_digest as input_key
     from {{ ref('int_asif_year_digests') }}
 ),
 
