@@ -12,6 +12,9 @@
     keys_to_build(inputs, keys): the same for models rebuilt by other units than the year
     (`keys`, columns of both `inputs` and the model, e.g. year and magnitude).
 
+    among_keys_to_build(alias, keys): a filter keeping the rows of `alias` whose `keys` are
+    among those of the CTE years_to_build (built by keys_to_build).
+
     magnitude_disclosure_inputs(): the inputs of the disclosure patterns, rebuilt by year and
     magnitude: year, magnitude and the magnitude's disclosure digest as input_key
     (int_asif_year_digests). -#}
@@ -44,6 +47,17 @@ where not exists (
         built.built_from = keyed.built_from
 )
 {%- endif %}
+{%- endmacro %}
+
+{% macro among_keys_to_build(alias, keys) -%}
+exists (
+    select 1
+    from years_to_build
+    where
+        {%- for key in keys %}
+        years_to_build.{{ key }} = {{ alias }}.{{ key }}{{ ' and' if not loop.last }}
+        {%- endfor %}
+)
 {%- endmacro %}
 
 {#- project_fingerprint(): md5 of the checksums of every seed and model of the project (of

@@ -29,11 +29,7 @@ primary_cells as (
     from {{ ref('int_asif_industry_cells_primary') }} as cells
     -- only the magnitudes to build: a revision reaching a year through value added alone
     -- rebuilds one of its four patterns
-    where exists (
-        select 1
-        from years_to_build
-        where years_to_build.year = cells.year and years_to_build.magnitude = cells.magnitude
-    )
+    where {{ among_keys_to_build('cells', ['year', 'magnitude']) | indent(4) }}
 ),
 
 -- each cell's protection level beside it (a projection, not a join back on the text keys)
@@ -50,13 +46,7 @@ greedy_statuses as (
         magnitude,
         conf_status
     from {{ ref('int_asif_industry_cells_disclosure') }} as statuses
-    where exists (
-        select 1
-        from years_to_build
-        where
-            years_to_build.year = statuses.year
-            and years_to_build.magnitude = statuses.magnitude
-    )
+    where {{ among_keys_to_build('statuses', ['year', 'magnitude']) | indent(4) }}
 )
 
 select
