@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource
+from dagster import AssetExecutionContext, ConfigurableResource, OpExecutionContext
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource
+from dagster_dbt.asset_utils import (
+    extract_runtime_selection_from_args,
+    get_updated_cli_invocation_params_for_context,
+)
 from packaging.version import Version
 
 from orchestration.settings import REPO_ROOT, Settings
 from orchestration.warehouse.dbt import dbt_project
+from orchestration.warehouse.dbt_runner import WorkerBuild, worker_args
 
 
 class CitygvcSettings(ConfigurableResource):
@@ -75,7 +82,12 @@ class CitygvcSettings(ConfigurableResource):
 class CitygvcDbtResource(DbtCliResource):
     """dagster-dbt's dbt CLI resource without its two per-run start-up costs (together about
     2.5 s of every refresh, measured on the demo): asking the executable for its version and
-    building a dbt adapter inside the Dagster process."""
+    building a dbt adapter inside the Dagster process. With `dbt_worker`, `dbt build` runs in
+    one dbt worker process for all of this process's builds, on a manifest parsed once there
+    (orchestration/warehouse/dbt_runner.py); other commands, and every command of Spark's
+    dbt, run as a `dbt` process each."""
+
+    dbt_worker: bool = False
 
     @cached_property
     def _cli_version(self) -> Version:
@@ -89,6 +101,68 @@ class CitygvcDbtResource(DbtCliResource):
         # (fetch_row_counts / fetch_column_metadata), which citygvc never asks for; loading
         # the profile, project and macros for it cost about 1 s per transform run.
         return None
+
+    def cli(  # type: ignore[override]
+        self,
+        args: Sequence[str],
+        *,
+        raise_on_error: bool = True,
+        context: OpExecutionContext | AssetExecutionContext | None = None,
+        target_path: Path | None = None,
+        **kwargs: Any,
+    ) -> DbtCliInvocation:
+        if not (self.dbt_worker and args[:1] == ["build"]) or kwargs:
+            return super().cli(
+                args,
+                raise_on_error=raise_on_error,
+                context=context,
+                target_path=target_path,
+                **kwargs,
+            )
+        return self._build_in_worker(args, raise_on_error, context, target_path)
+
+    def _build_in_worker(
+        self,
+        args: Sequence[str],
+        raise_on_error: bool,
+        context: OpExecutionContext | AssetExecutionContext | None,
+        target_path: Path | None,
+    ) -> DbtCliInvocation:
+        """`dbt build` as DbtCliResource.cli would start it (the context's selection, the
+        target folder), run by the dbt worker on its parsed manifest."""
+        args, selects, excludes = extract_runtime_selection_from_args(args)
+        params = get_updated_cli_invocation_params_for_context(
+            context=context,
+            manifest={},
+            dagster_dbt_translator=DagsterDbtTranslator(),
+            runtime_selects=selects,
+            runtime_excludes=excludes,
+        )
+        project = params.dbt_project
+        project_dir = Path(project.project_dir if project else self.project_dir)
+        target = target_path or self._get_unique_target_path(context=context)
+        if not target.is_absolute():
+            target = project_dir / target
+        profile = ["--target", self.target] if self.target else []
+        dbt_args = worker_args(
+            [*args, *profile, *params.selection_args],
+            project_dir=project_dir,
+            profiles_dir=Path(self.profiles_dir or project_dir),
+            target_path=target,
+            indirect_selection=params.indirect_selection,
+        )
+        data_dir = os.environ.get("CITYGVC_DATA_DIR", "")
+        return DbtCliInvocation(
+            process=WorkerBuild(dbt_args, data_dir),  # type: ignore[arg-type]
+            manifest=params.manifest,
+            dagster_dbt_translator=params.dagster_dbt_translator,
+            project_dir=project_dir,
+            target_path=target,
+            raise_on_error=raise_on_error,
+            cli_version=self._cli_version,
+            project=params.dbt_project,
+            context=context,
+        )
 
 
 # Spark's dbt lives in its own venv (dbt_project/spark/setup_spark_venv.sh): Great Expectations
@@ -104,5 +178,7 @@ def dbt_resource(engine: str = "duckdb") -> CitygvcDbtResource:
             project_dir=dbt_project, dbt_executable=str(SPARK_DBT), target="spark"
         )
     return CitygvcDbtResource(
-        project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        project_dir=dbt_project,
+        dbt_executable=str(Path(sys.executable).parent / "dbt"),
+        dbt_worker=True,
     )

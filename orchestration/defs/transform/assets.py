@@ -4,7 +4,8 @@ cannot stop models inside the same `dbt build`). Intermediate models and marts a
 `dbt build` (no gate sits between them; the mart gates block the publish), except what reads
 what reads the values of the complexity and disclosure steps (AFTER_STEPS): the steps run
 between the two builds (orchestration/defs/transform/complexity.py, disclosure.py), so a
-refresh starts dbt three times."""
+refresh builds three times (on DuckDB in one dbt worker process, on a manifest parsed once:
+orchestration/warehouse/dbt_runner.py)."""
 
 import shutil
 import time

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from orchestration.defs.resources import dbt_resource
-from orchestration.settings import Settings
+from orchestration.settings import DBT_PROJECT_DIR, Settings
 from orchestration.warehouse.dbt import dbt_vars, prepare_manifest
+from orchestration.warehouse.dbt_runner import WorkerBuild, worker_args
 
 FULL_PARSE = "Unable to do partial parsing"
 
@@ -42,3 +43,25 @@ def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
     other = Settings.from_env({"CITYGVC_DATA_DIR": str(settings.data_dir), "CITYGVC_SDC_P": "0"})
     with_other_vars = _parse_messages(other, tmp_path / "other")
     assert [m for m in with_other_vars if FULL_PARSE in m]
+
+
+def test_the_dbt_worker_parses_from_the_prepared_parse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # a refresh on DuckDB parses once, in its dbt worker (orchestration/warehouse/dbt_runner.py)
+    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
+    monkeypatch.setenv("CITYGVC_DATA_DIR", str(settings.data_dir))
+    prepare_manifest(settings, force=True)
+    settings.data_dir.mkdir(parents=True)
+    target = tmp_path / "worker"
+    args = worker_args(
+        ["build", "--select", "admin_code_map", "--vars", dbt_vars(settings)],
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=target,
+    )
+    build = WorkerBuild(args, str(settings.data_dir))
+    assert build.wait(timeout=300) == 0
+    messages = [json.loads(line)["info"]["msg"] for line in (target / "dbt.log").open()]
+    assert [m for m in messages if "Found " in m and " models" in m]  # it parsed and built
+    assert not [m for m in messages if FULL_PARSE in m]
