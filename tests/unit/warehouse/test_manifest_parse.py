@@ -29,13 +29,20 @@ def _parse_messages(settings: Settings, target: Path) -> list[str]:
     return [json.loads(line)["info"]["msg"] for line in lines]
 
 
-def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.fixture
+def prepared(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Settings:
+    """A data folder's settings, exported as the refresh exports them, with the manifest
+    prepared for that folder as `make run` prepares it."""
     settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
     monkeypatch.setenv("CITYGVC_DATA_DIR", str(settings.data_dir))
     prepare_manifest(settings, force=True)
+    return settings
 
+
+def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
+    prepared: Settings, tmp_path: Path
+) -> None:
+    settings = prepared
     as_a_refresh = _parse_messages(settings, tmp_path / "first")
     assert not [m for m in as_a_refresh if FULL_PARSE in m]
 
@@ -45,13 +52,9 @@ def test_the_first_dbt_command_of_a_refresh_reuses_the_prepared_parse(
     assert [m for m in with_other_vars if FULL_PARSE in m]
 
 
-def test_the_dbt_worker_parses_from_the_prepared_parse(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_the_dbt_worker_parses_from_the_prepared_parse(prepared: Settings, tmp_path: Path) -> None:
     # a refresh on DuckDB parses once, in its dbt worker (orchestration/warehouse/dbt_runner.py)
-    settings = Settings.from_env({"CITYGVC_DATA_DIR": str(tmp_path / "data")})
-    monkeypatch.setenv("CITYGVC_DATA_DIR", str(settings.data_dir))
-    prepare_manifest(settings, force=True)
+    settings = prepared
     settings.data_dir.mkdir(parents=True)
     target = tmp_path / "worker"
     args = worker_args(
