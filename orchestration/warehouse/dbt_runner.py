@@ -176,9 +176,6 @@ class WorkerBuild:
         assert self.returncode is not None
         return self.returncode
 
-    def poll(self) -> int | None:
-        return self.returncode
-
     def send_signal(self, sig: int) -> None:
         """As to a `dbt` process: SIGINT makes dbt cancel its queries and stop the build."""
         pid = self._worker.process.pid
