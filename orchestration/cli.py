@@ -31,10 +31,11 @@ def refresh(
     console: Console | None = None,
 ) -> int:
     """Prepare, load the code location and run the refresh in this process."""
-    from orchestration.pipeline.refresh import prepare_refresh, run_refresh
+    from orchestration.pipeline.refresh import prepare_refresh, run_refresh, start_workers
 
     console = console or Console(echo)
     with console.captured():
+        start_workers(settings)
         prepare_refresh(settings, console.line)
         # The code location reads the dbt manifest prepared just above.
         from orchestration.definitions import build_definitions

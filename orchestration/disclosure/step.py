@@ -14,11 +14,9 @@ complexity step's."""
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pandas as pd
 
 from orchestration.disclosure.completion import complete_tables
 from orchestration.disclosure.tables import LinkedTables
+from orchestration.warehouse.processes import worker_pool
 from orchestration.warehouse.schema import open_waiting
 from orchestration.warehouse.spark_ops import export_tables
 
@@ -183,7 +182,7 @@ def _audited(
 ) -> Iterator[MagnitudeAudit]:
     """Each job's audit, in order. A year's magnitudes go to one worker together (its
     relations are read and sent once); years are independent, so several at once on a
-    process pool sized to the cores (spawned: a forked DuckDB or BLAS thread pool can hang)."""
+    process pool sized to the cores (warm workers: orchestration.warehouse.processes)."""
     by_year: dict[int, list[str]] = {}
     for year, magnitude in jobs:
         by_year.setdefault(year, []).append(magnitude)
@@ -192,8 +191,7 @@ def _audited(
         for year, magnitudes in by_year.items():
             yield from audit_year(year, *read_year(con, year, magnitudes))
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with worker_pool(workers, (__name__,)) as pool:
         futures = [
             pool.submit(audit_year, year, *read_year(con, year, magnitudes))
             for year, magnitudes in by_year.items()

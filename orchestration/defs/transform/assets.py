@@ -17,6 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.defs.phases import record_step_phases
 from orchestration.defs.resources import CitygvcSettings
+from orchestration.defs.transform.gates import import_gx_in_background
 from orchestration.warehouse.dbt import AFTER_STEPS, dbt_project, dbt_vars
 from orchestration.warehouse.schema import connect
 from orchestration.warehouse.spark_ops import export_ops
@@ -117,6 +118,7 @@ _translator = CitygvcTranslator()
     pool="warehouse",
 )
 def dbt_staging(context: AssetExecutionContext, dbt: DbtCliResource, citygvc: CitygvcSettings):
+    import_gx_in_background()  # for the staging gates, while dbt builds
     yield from _build(context, dbt, citygvc, "staging")
 
 

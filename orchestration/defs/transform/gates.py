@@ -4,6 +4,9 @@ against a reviewed suite in expectations/, and reports GX metadata. A failed cri
 expectation blocks everything downstream (no publish); a GX result whose metrics could not be
 computed raises instead of passing or failing."""
 
+import importlib
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -95,6 +98,20 @@ GATES = (
         ("year", "industry_level", "industry_code", "indicator_id"),
     ),
 )
+
+
+def import_gx_in_background() -> None:
+    """Import GX now, on a thread, unless this process has it: the staging gates validate right
+    after the staging build, during which this process mostly waits for dbt; otherwise the
+    first gate would import it (≈ 2 s; since 2026-12-07 the releases are read in worker
+    processes, so the refresh's own process has not imported it yet). A gate that comes first
+    waits for the import on Python's import lock, and an import that fails here fails again,
+    with its error, in the gate."""
+    if "great_expectations" in sys.modules:
+        return
+    threading.Thread(
+        target=importlib.import_module, args=("great_expectations",), name="gx-import", daemon=True
+    ).start()
 
 
 def gate_sql(gate: GxGate) -> str:

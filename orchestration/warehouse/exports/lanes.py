@@ -1,14 +1,15 @@
-"""Run independent jobs on this process and spawned worker processes at once: each lane — this
+"""Run independent jobs on this process and worker processes at once: each lane — this
 process, or one thread handing jobs to one worker — takes the next job from one shared queue
 when it is free, so jobs queued biggest first end about when the biggest one does."""
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
+
+from orchestration.warehouse.processes import worker_pool
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -20,7 +21,7 @@ def run_in_lanes(
     workers: int,
     describe: Callable[[Job], str],
 ) -> list[Result]:
-    """`run(job)` of every job (results in `jobs` order), here and in `workers` spawned
+    """`run(job)` of every job (results in `jobs` order), here and in `workers` worker
     processes (0: all here). `run` and the jobs must pickle. A failure stops the queue and is
     raised as a RuntimeError naming the job by `describe`."""
     queue = deque(enumerate(jobs))
@@ -28,11 +29,8 @@ def run_in_lanes(
     if workers <= 0:
         _drain(queue, run, results, describe)
         return [results[i] for i in range(len(jobs))]
-    # spawn, not fork: the publishing process holds DuckDB and Dagster threads a fork would
-    # copy mid-lock.
-    context = multiprocessing.get_context("spawn")
     with (
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
+        worker_pool(workers, (run.__module__,)) as pool,
         ThreadPoolExecutor(max_workers=workers) as feeders,
     ):
 
@@ -48,7 +46,7 @@ def run_in_lanes(
 
         lanes = [feeders.submit(remote_lane) for _ in range(workers)]
         # This process is a lane too: it has its imports done and starts at once, while a
-        # worker still imports Arrow and DuckDB.
+        # worker may still be starting.
         _drain(queue, run, results, describe)
         for lane in lanes:
             lane.result()
