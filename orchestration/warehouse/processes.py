@@ -8,9 +8,11 @@ with its imports done.
 
 Why this is safe where forking the refresh's own process was not (it holds DuckDB and Dagster
 threads, whose locks a fork copies mid-use): the server is a new interpreter that only imports
-modules — it opens no database and starts no Dagster — so a fork of it copies no lock another
-thread holds. A worker takes the environment of the process that made its pool, as a spawned
-one would, not the server's. Where the platform has no forkserver, workers are spawned."""
+modules — it opens no database and starts no Dagster. The only threads its imports start are
+OpenBLAS's (numpy) and jemalloc's (Arrow), and both libraries register fork handlers that
+stop them before a fork and restart them after. A worker takes the environment of the process
+that made its pool, as a spawned one would, not the server's. Where the platform has no
+forkserver, workers are spawned."""
 
 from __future__ import annotations
 
