@@ -47,6 +47,7 @@ from orchestration.pipeline.progress import BAR_LABEL, TransformProgress, dbt_no
 from orchestration.pipeline.summary import RefreshReport, print_summary
 from orchestration.settings import Settings
 from orchestration.warehouse.dbt import code_fingerprint, prepare_manifest
+from orchestration.warehouse.dbt_runner import warm_up_for_refresh
 from orchestration.warehouse.processes import start_server, stop_server
 from orchestration.warehouse.run_hygiene import process_tags, recover_dead_runs
 from orchestration.warehouse.run_retention import compact, delete_old_runs, sqlite_files
@@ -148,6 +149,8 @@ def _refresh(
     plan = _plan(settings, retry, report, console)
     if plan is None:
         return EXIT_CATALOG
+    if plan.todo:  # new releases: dbt's start overlaps their ingest
+        warm_up_for_refresh(settings)
     _ingest_all(settings, resolve_job, instance, plan, report, console, tags)
     _transform(settings, resolve_job, instance, plan, report, console, tags)
     print_summary(settings, report, console.line, console.log_path)

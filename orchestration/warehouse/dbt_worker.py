@@ -6,6 +6,7 @@ starts it and talks to it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -45,12 +46,15 @@ NODE_FAILURE, DBT_ERROR = 1, 2
 class BuildRequest:
     """One dbt command for the worker: its arguments, the environment it runs in (the
     profile reads the data folder from it), the key of the parse it may reuse and the
-    partial parse a new target folder starts from."""
+    partial parse a new target folder starts from. With `parse_only` the worker parses the
+    project for those arguments and answers nothing (a warm-up: orchestration/warehouse/
+    dbt_runner.warm_up)."""
 
     args: tuple[str, ...]
     env: dict[str, str]
     parse_key: tuple[str, ...]
     prepared_parse: Path
+    parse_only: bool = False
 
 
 def option(args: Sequence[str], name: str) -> str | None:
@@ -69,9 +73,32 @@ def serve(conn: Connection) -> None:
             request: BuildRequest = conn.recv()
         except (EOFError, OSError):
             return
+        if request.parse_only:
+            if not _warm_up(request, parsed):
+                return
+            continue
         returncode = _run(request, parsed, lambda line: conn.send(("line", line)))
         _release_database()
         conn.send(("exit", returncode))
+
+
+def _warm_up(request: BuildRequest, parsed: dict[tuple[str, ...], Manifest]) -> bool:
+    """Import dbt and parse the project for the builds to come; False when interrupted (the
+    refresh is stopping: the worker ends quietly). A failed parse is left to the build, which
+    parses again and reports dbt's error as a build would."""
+    _take_environment(request)
+    try:
+        with contextlib.suppress(Exception):  # the build parses again and reports it
+            _parsed_project(request, parsed)
+    except KeyboardInterrupt:
+        return False
+    return True
+
+
+def _take_environment(request: BuildRequest) -> None:
+    # the worker serves one caller, whose environment it takes for each command
+    os.environ.clear()
+    os.environ.update(request.env)
 
 
 def _release_database() -> None:
@@ -92,9 +119,7 @@ def _run(
 ) -> int:
     from dbt.cli.main import dbtRunner
 
-    # the worker serves one caller, whose environment it takes for each command
-    os.environ.clear()
-    os.environ.update(request.env)
+    _take_environment(request)
     reported = False
 
     def on_event(msg: EventMsg) -> None:

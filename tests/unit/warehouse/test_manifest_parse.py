@@ -6,6 +6,7 @@ partial_parse.msgpack into a command's empty target folder, and dbt writes dbt.l
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from orchestration.defs.resources import dbt_resource
 from orchestration.settings import DBT_PROJECT_DIR, Settings
 from orchestration.warehouse.dbt import dbt_vars, prepare_manifest
-from orchestration.warehouse.dbt_runner import WorkerBuild, worker_args
+from orchestration.warehouse.dbt_runner import WorkerBuild, warm_up_for_refresh, worker_args
 
 FULL_PARSE = "Unable to do partial parsing"
 
@@ -68,3 +69,36 @@ def test_the_dbt_worker_parses_from_the_prepared_parse(prepared: Settings, tmp_p
     messages = [json.loads(line)["info"]["msg"] for line in (target / "dbt.log").open()]
     assert [m for m in messages if "Found " in m and " models" in m]  # it parsed and built
     assert not [m for m in messages if FULL_PARSE in m]
+
+
+def _commands(log: Path) -> list[str]:
+    """The dbt commands a dbt.log records as completed, in order."""
+    if not log.exists():
+        return []
+    events = [json.loads(line) for line in log.read_text().splitlines()]
+    done = [e["data"]["command"] for e in events if e["info"]["name"] == "CommandCompleted"]
+    return [command.removeprefix("cli ") for command in done]
+
+
+def test_a_refresh_warms_up_the_worker_for_the_builds_it_will_run(
+    prepared: Settings,
+) -> None:
+    # the refresh sends the warm-up when it has releases to ingest; the worker parses while
+    # the refresh goes on
+    settings = prepared
+    settings.data_dir.mkdir(parents=True)
+    log = settings.dbt_target_dir / "dbt.log"
+    warm_up_for_refresh(settings)
+    deadline = time.monotonic() + 120
+    while _commands(log) != ["parse"]:
+        assert time.monotonic() < deadline, "the warm-up did not parse the project"
+        time.sleep(0.1)
+
+    # a build the way the refresh's dbt assets run it finds the project parsed
+    invocation = dbt_resource().cli(
+        ["build", "--select", "admin_code_map", "--vars", dbt_vars(settings)],
+        target_path=settings.dbt_target_dir,
+    )
+    invocation.wait()
+    assert invocation.is_successful()
+    assert _commands(log) == ["parse", "build"]
