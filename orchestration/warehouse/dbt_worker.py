@@ -66,33 +66,31 @@ def option(args: Sequence[str], name: str) -> str | None:
 
 
 def serve(conn: Connection) -> None:
-    """The worker's loop: one request at a time until the parent closes the pipe."""
+    """The worker's loop: one request at a time until the parent closes the pipe. An
+    interrupt that dbt does not handle itself (Ctrl-C reaches the whole process group, the
+    idle worker too) means the refresh is stopping: the worker ends without a traceback of
+    its own in the refresh's console (the caller sees its end as a failed build)."""
     parsed: dict[tuple[str, ...], Manifest] = {}
-    while True:
-        try:
-            request: BuildRequest = conn.recv()
-        except (EOFError, OSError):
-            return
-        if request.parse_only:
-            if not _warm_up(request, parsed):
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            try:
+                request: BuildRequest = conn.recv()
+            except (EOFError, OSError):
                 return
-            continue
-        returncode = _run(request, parsed, lambda line: conn.send(("line", line)))
-        _release_database()
-        conn.send(("exit", returncode))
+            if request.parse_only:
+                _warm_up(request, parsed)
+                continue
+            returncode = _run(request, parsed, lambda line: conn.send(("line", line)))
+            _release_database()
+            conn.send(("exit", returncode))
 
 
-def _warm_up(request: BuildRequest, parsed: dict[tuple[str, ...], Manifest]) -> bool:
-    """Import dbt and parse the project for the builds to come; False when interrupted (the
-    refresh is stopping: the worker ends quietly). A failed parse is left to the build, which
-    parses again and reports dbt's error as a build would."""
+def _warm_up(request: BuildRequest, parsed: dict[tuple[str, ...], Manifest]) -> None:
+    """Import dbt and parse the project for the builds to come. A failed parse is left to
+    the build, which parses again and reports dbt's error as a build would."""
     _take_environment(request)
-    try:
-        with contextlib.suppress(Exception):  # the build parses again and reports it
-            _parsed_project(request, parsed)
-    except KeyboardInterrupt:
-        return False
-    return True
+    with contextlib.suppress(Exception):
+        _parsed_project(request, parsed)
 
 
 def _take_environment(request: BuildRequest) -> None:

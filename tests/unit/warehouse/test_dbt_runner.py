@@ -6,11 +6,13 @@ one that runs for minutes)."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 from pathlib import Path
 
 import duckdb
+import pytest
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation
 from packaging.version import Version
 
@@ -152,3 +154,18 @@ def test_an_interrupt_stops_a_running_build(tmp_path: Path) -> None:
     after = _build(tmp_path, "ok")
     _events(after)
     assert after.wait(timeout=60) == 0
+
+
+def test_an_interrupt_between_builds_ends_the_worker_quietly(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # Ctrl-C reaches the whole process group, the idle worker too (it is started before the
+    # ingest): it ends, and prints no traceback into the refresh's console
+    build = _build(tmp_path, "ok")
+    assert build.wait(timeout=60) == 0
+    worker = build._worker.process
+    assert worker.pid is not None
+    os.kill(worker.pid, signal.SIGINT)
+    worker.join(timeout=30)
+    assert worker.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
