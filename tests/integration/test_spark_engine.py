@@ -40,6 +40,12 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+def test_spark_keeps_its_temporary_files_in_the_data_folder(spark_run: Path) -> None:
+    # each Spark session's Hive client makes a <session>_resources folder in the JVM's
+    # temporary folder and leaves it: the profile points that folder into the data folder
+    assert list((spark_run / "spark" / "scratch").glob("*_resources"))
+
+
 def _summary(data: Path) -> list[str]:
     """The refresh's summary as its log holds it, with what differs between any two runs
     (publish id and fingerprint, timings, the data folder) masked."""

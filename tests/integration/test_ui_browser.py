@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -213,6 +214,10 @@ class Browser:
             "Debian's chromium is missing: `make test` installs it (APT_PACKAGES), or run "
             "`apt-get install -y chromium chromium-driver`"
         )
+        # Chromium's singleton folder goes to TMPDIR and outlives a stopped browser: a short
+        # folder of the browser's own (a Unix socket path has at most 108 bytes), removed
+        # when it closes
+        self.temp = Path(tempfile.mkdtemp(prefix="citygvc-chromium-"))
         self.process = subprocess.Popen(
             [
                 str(CHROMIUM),
@@ -225,6 +230,7 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env={**os.environ, "TMPDIR": str(self.temp)},
         )
         try:
             port_file = profile / "DevToolsActivePort"
@@ -244,7 +250,7 @@ class Browser:
             )
             self.socket = connect(targets[0]["webSocketDebuggerUrl"], max_size=None)
         except BaseException:
-            _stop(self.process)
+            self.close()
             raise
         self._ids = itertools.count(1)
         self.console_errors: list[str] = []
@@ -300,8 +306,10 @@ class Browser:
         return path
 
     def close(self) -> None:
-        self.socket.close()
+        if hasattr(self, "socket"):
+            self.socket.close()
         _stop(self.process)
+        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 @pytest.fixture
