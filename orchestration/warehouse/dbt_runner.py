@@ -116,20 +116,14 @@ def _running_worker() -> _Worker:
         return _worker
 
 
-def warm_up(args: Sequence[str], data_dir: str) -> None:
-    """Have the worker (started now if need be) import dbt and parse the project for builds
-    with the settings of `args` (a worker_args command line) while the caller goes on.
-    Nothing is answered; a parse that fails is tried again, and reported, by the first
-    build."""
-    _running_worker().conn.send(_request(args, data_dir, parse_only=True))
-
-
 def warm_up_for_refresh(settings: Settings) -> None:
-    """warm_up for the builds of a refresh with `settings` (on DuckDB; Spark's dbt runs as
-    processes): the project, profile, target folder and vars its dbt assets build with
-    (orchestration/defs/transform/assets.py), so that their first build finds the project
-    parsed. The refresh sends it when it has releases to ingest: importing dbt and parsing
-    (≈ 2.5 s) then overlap the ingest instead of delaying the first build."""
+    """Have the worker (started now if need be) import dbt and parse the project for the
+    builds of a refresh with `settings`, while the refresh goes on: the project, profile,
+    target folder and vars its dbt assets build with (orchestration/defs/transform/assets.py),
+    so that their first build finds the project parsed. The refresh sends it when it has
+    releases to ingest: importing dbt and parsing (≈ 2.5 s) then overlap the ingest instead of
+    delaying the first build. Nothing is answered; a parse that fails is tried again, and
+    reported, by the first build. On DuckDB only: Spark's dbt runs as processes."""
     if settings.engine != "duckdb":
         return
     args = worker_args(
@@ -138,7 +132,8 @@ def warm_up_for_refresh(settings: Settings) -> None:
         profiles_dir=Path(dbt_project.profiles_dir or dbt_project.project_dir),
         target_path=settings.dbt_target_dir,
     )
-    warm_up(args, str(settings.data_dir))
+    request = _request(args, str(settings.data_dir), parse_only=True)
+    _running_worker().conn.send(request)
 
 
 def _request(args: Sequence[str], data_dir: str, parse_only: bool = False) -> BuildRequest:

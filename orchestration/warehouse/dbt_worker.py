@@ -1,14 +1,14 @@
 """The dbt worker process: it imports dbt once, parses the project once for a set of build
 settings, and runs each `dbt build` it is sent with that manifest, returning dbt's events as
-the JSON lines a `dbt --log-format json` process prints. Only the standard library and dbt
-are imported here: the worker starts without Dagster (orchestration/warehouse/dbt_runner.py
-starts it and talks to it)."""
+the JSON lines a `dbt --log-format json` process prints. Only the standard library, dbt and
+orchestration.warehouse.processes (itself the standard library only) are imported here: the
+worker starts without Dagster (orchestration/warehouse/dbt_runner.py starts it and talks to
+it)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -16,6 +16,8 @@ from itertools import pairwise
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from orchestration.warehouse.processes import adopt_environment
 
 if TYPE_CHECKING:
     from dbt.contracts.graph.manifest import Manifest
@@ -48,7 +50,7 @@ class BuildRequest:
     profile reads the data folder from it), the key of the parse it may reuse and the
     partial parse a new target folder starts from. With `parse_only` the worker parses the
     project for those arguments and answers nothing (a warm-up: orchestration/warehouse/
-    dbt_runner.warm_up)."""
+    dbt_runner.warm_up_for_refresh)."""
 
     args: tuple[str, ...]
     env: dict[str, str]
@@ -88,15 +90,9 @@ def serve(conn: Connection) -> None:
 def _warm_up(request: BuildRequest, parsed: dict[tuple[str, ...], Manifest]) -> None:
     """Import dbt and parse the project for the builds to come. A failed parse is left to
     the build, which parses again and reports dbt's error as a build would."""
-    _take_environment(request)
+    adopt_environment(request.env)  # the worker serves one caller, whose environment it takes
     with contextlib.suppress(Exception):
         _parsed_project(request, parsed)
-
-
-def _take_environment(request: BuildRequest) -> None:
-    # the worker serves one caller, whose environment it takes for each command
-    os.environ.clear()
-    os.environ.update(request.env)
 
 
 def _release_database() -> None:
@@ -117,7 +113,7 @@ def _run(
 ) -> int:
     from dbt.cli.main import dbtRunner
 
-    _take_environment(request)
+    adopt_environment(request.env)
     reported = False
 
     def on_event(msg: EventMsg) -> None:

@@ -62,13 +62,14 @@ def worker_pool(workers: int, modules: Iterable[str] = ()) -> ProcessPoolExecuto
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        initializer=_adopt_environment,
+        initializer=adopt_environment,
         initargs=(dict(os.environ),),
     )
 
 
-def _adopt_environment(environment: dict[str, str]) -> None:
-    """In a new worker: the environment of the process that made the pool (the server's may be
-    older: settings exported since, a test's data folder)."""
+def adopt_environment(environment: dict[str, str]) -> None:
+    """This process takes `environment` as its own. In a new pool worker: the environment of
+    the process that made the pool (the server's may be older: settings exported since, a
+    test's data folder)."""
     os.environ.clear()
     os.environ.update(environment)
