@@ -261,11 +261,15 @@ def _frame(
         extra_parts.append(extras)
     if not canonical_parts or sum(t.num_rows for t in canonical_parts) == 0:
         raise ReadError(file, None, None, "no data rows", "empty_file")
+    # pyreadstat types a chunk's column by its values (a block of rows all missing: null)
+    extras = (
+        pa.concat_tables(extra_parts, promote_options="permissive") if plan.extras else pa.table({})
+    )
     return AsifFrame(
         file=file,
         format=fmt,
         table=pa.concat_tables(canonical_parts),
-        extras=pa.concat_tables(extra_parts) if plan.extras else pa.table({}),
+        extras=extras,
         column_sources=plan.sources,
         missing_required=[c for c in ASIF_REQUIRED if c not in plan.canonical],
         parse_issues=issues,

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from orchestration.ingest.readers.dta import read_chunks, read_layout
 from orchestration.ingest.readers.errors import ReadError
 from orchestration.ingest.readers.limits import (
     TableLimits,
@@ -247,7 +248,19 @@ def _dta_reason(exc: Exception) -> str:
 
 
 def iter_dta(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChunk]:
-    """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale)."""
+    """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale): read
+    with NumPy where the format allows (readers/dta.py), else by pyreadstat."""
+    layout = None if encoding else read_layout(path)
+    if layout is not None and layout.rows == rows:
+        seen = 0
+        for table in read_chunks(path, file, layout, DTA_CHUNK_ROWS):
+            yield RawChunk(table, seen + 1)
+            seen += table.num_rows
+        return
+    yield from _pyreadstat_chunks(path, file, encoding, rows)
+
+
+def _pyreadstat_chunks(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChunk]:
     import pyreadstat  # lazy: only .dta files need it (slow to import)
 
     seen = 0
