@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -53,8 +54,8 @@ class RawChunk:
     def source_rows(self) -> pa.ChunkedArray:
         if self.row_numbers is not None:
             return pa.chunked_array([self.row_numbers])
-        n = self.table.num_rows
-        return pa.chunked_array([pa.array(range(self.first_row, self.first_row + n), pa.int64())])
+        rows = np.arange(self.first_row, self.first_row + self.table.num_rows, dtype=np.int64)
+        return pa.chunked_array([pa.array(rows)])
 
 
 def check_not_empty(path: Path, file: str) -> None:
