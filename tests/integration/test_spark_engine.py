@@ -41,9 +41,11 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_spark_keeps_its_temporary_files_in_the_data_folder(spark_run: Path) -> None:
-    # each Spark session's Hive client makes a <session>_resources folder in the JVM's
-    # temporary folder and leaves it: the profile points that folder into the data folder
-    assert list((spark_run / "spark" / "scratch").glob("*_resources"))
+    # each Spark session's Hive client makes a folder for its resources and leaves it: by
+    # default <session id>_resources in the JVM's temporary folder (/tmp), one per dbt build;
+    # the profile has every session of the refresh's builds use one folder in the data folder
+    scratch = spark_run / "spark" / "scratch"
+    assert list(scratch.glob("*_resources")) == [scratch / "hive_resources"]
 
 
 def _summary(data: Path) -> list[str]:
