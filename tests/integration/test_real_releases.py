@@ -7,6 +7,8 @@
 - a 2005 vendor file in GB18030 with the short Chinese names of public cleaning code;
 - a 1998 GBK CSV coded in GB/T 4754-1994, whose four-digit codes count by their official
   three-digit group (418, repair of electronic equipment, is ICT; 133 is sugar);
+- a 2001 Stata 12 file (format 115) as Chinese Stata saved it: labels and firm names in GBK,
+  variables named var1, var2, … so that only the labels say what a column is;
 - a Dongguan 2012 yearbook table as BIFF .xls (written by xlwt, laid out as the bureau prints
   it: merged title, 单位：万元, a two-row merged header, the all-industry total, the mining and
   utilities sections and a mining division beside manufacturing, a footnote).
@@ -24,6 +26,7 @@ import xlwt
 
 from orchestration.cli import main
 from tests.helpers import DONGGUAN, HAND_FIRMS, run_refresh
+from tests.stata_files import DOUBLE, FLOAT, INT, write_stata
 
 KUNSHAN = "320583"
 
@@ -89,6 +92,39 @@ def _file_1998(path: Path) -> None:
     path.write_bytes((header + "".join(rows)).encode("gbk"))
 
 
+# 2001, GB/T 4754-1994 codes (411 communication equipment and 415 electronic devices: ICT;
+# 133 sugar, 172 cotton textiles): firm, name, location, code, registration type, output.
+FIRMS_2001 = [
+    ("K01000001", "昆山某通信设备有限公司", 320583, 4112, 330, 8000.0),
+    ("K01000002", "昆山某糖厂", 320583, 1330, 110, 2000.0),
+    ("D01000001", "东莞某电子厂", 441900, 4150, 230, 1000.0),
+    ("D01000002", "东莞某纺织有限公司", 441900, 1720, 170, 3000.0),
+]
+LABELS_2001 = [
+    "法人代码",
+    "企业名称",
+    "行政区划代码",
+    "行业代码",
+    "登记注册类型",
+    "工业总产值_当年价格(千元)",
+]
+
+
+def _stata12_file_2001(path: Path) -> None:
+    kinds = [9, 30, DOUBLE, INT, INT, FLOAT]
+    values = [
+        [firm.encode() for firm, *_ in FIRMS_2001],
+        [name.encode("gbk") for _, name, *_ in FIRMS_2001],
+        *([row[k] for row in FIRMS_2001] for k in range(2, 6)),
+    ]
+    columns = [
+        (f"var{i + 1}", kind, v) for i, (kind, v) in enumerate(zip(kinds, values, strict=True))
+    ]
+    labels = {f"var{i + 1}": label for i, label in enumerate(LABELS_2001)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_stata(path, columns, labels, release=115, encoding="gbk")
+
+
 ICT_2011 = "计算机、通信和其他电子设备制造业"
 
 
@@ -125,6 +161,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("real_releases")
     folder, data = base / "files", base / "data"
     _file_1998(folder / "asif" / "1998" / "asif_1998.csv")
+    _stata12_file_2001(folder / "asif" / "2001" / "asif_2001.dta")
     _file_2003(folder / "asif" / "2003" / "asif_2003.csv")
     _file_2006(folder / "工业企业数据库" / "2006年.csv")
     _vendor_file_2005(folder / "ASIF_2005.csv")
@@ -156,9 +193,13 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     #   1998 (GB/T 4754-1994, ICT = division 41 incl. repair group 418; coal mining and
     #   electricity are not manufacturing): Kunshan (5000 + 1000) / (5000 + 1000 + 4000);
     #   Dongguan 3000 / (3000 + 6000)
+    #   2001 (Stata 12, GBK labels; 1994 codes): Kunshan 8000 / (8000 + 2000); Dongguan
+    #   1000 / (1000 + 3000)
     expected = [
         (KUNSHAN, 1998, 0.6),
         (DONGGUAN, 1998, 1 / 3),
+        (KUNSHAN, 2001, 0.8),
+        (DONGGUAN, 2001, 0.25),
         (KUNSHAN, 2003, 0.75),
         (KUNSHAN, 2005, 10000 / 13000),
         (KUNSHAN, 2006, 0.8),
@@ -171,6 +212,17 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     got = {(c, y): v for c, y, v in shares}
     for city, year, want in expected:
         assert got[(city, year)] == pytest.approx(want, abs=1e-12), (city, year)
+
+
+@pytest.mark.slow
+def test_gbk_firm_names_of_a_stata12_file_are_read_as_written(published: Path) -> None:
+    warehouse = published.parent.parent / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = con.execute(
+            "select firm_id, firm_name from staging.stg_asif__firm_years "
+            "where year = 2001 order by firm_id"
+        ).fetchall()
+    assert names == sorted((firm, name) for firm, name, *_ in FIRMS_2001)
 
 
 @pytest.mark.slow

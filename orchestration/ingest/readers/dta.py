@@ -1,11 +1,17 @@
-"""Stata's .dta formats 118 and 119 (Stata 14 and later, text in UTF-8) read with NumPy: the
-data section is one fixed-width record per row, so a block of rows is one `np.fromfile` into a
-structured array and each column one vectorised conversion to Arrow: the rows of a national
-ASIF year (374,706 firms × 20 variables) in ≈ 0.3 s, against ≈ 1.1 s through pyreadstat, which
-builds a Python object for every text value. The layout and missing-value codes follow Stata's
-`help dta`. Other files (formats 117 and older, whose text may be in a code page, and files with
-strL variables) are read by pyreadstat (readers/sources.py); so is any file whose sections do
-not add up, so that its errors are reported as before.
+"""Stata's .dta formats 113 to 119 (Stata 8 and later) read with NumPy: the data section is one
+fixed-width record per row, so a block of rows is one `np.fromfile` into a structured array and
+each column one vectorised conversion to Arrow: the rows of a national ASIF year (374,706 firms
+× 20 variables) in ≈ 0.3 s, against ≈ 1.1 s through pyreadstat, which builds a Python object
+for every text value. The layouts and missing-value codes follow Stata's `help dta` (formats
+113–115: a binary header; 117–119: tagged sections and a map). Files with strL variables,
+formats before 113 and any file whose sections do not add up are read by pyreadstat
+(readers/sources.py), so that their errors are reported as before.
+
+Text. Formats 118 and 119 hold UTF-8. Older formats hold the bytes of the writer's code page:
+the ASIF files researchers hold were mostly saved by Chinese Stata 13 or earlier, in GBK, and
+pyreadstat left to itself decodes them as Windows-1252 — wrong text and labels, no error.
+`text_encoding` decides such a file's encoding from its labels and text values (UTF-8 if every
+one is UTF-8, else GB18030, the superset of GBK).
 
 Values as pyreadstat gives them: str# as text up to the first NUL; byte, int and long as int64
 and float and double as float64, with Stata's missing values (`.`, `.a`–`.z`: codes above each
@@ -24,12 +30,10 @@ import pyarrow as pa
 
 from orchestration.ingest.readers.errors import ReadError
 
-# Bytes of <K> by release (119 also widens the sort list, which is not read here).
-_K_BYTES = {b"118": 2, b"119": 4}
 _MAX_STR = 2045
 _DOUBLE, _FLOAT, _LONG, _INT, _BYTE = 65526, 65527, 65528, 65529, 65530
 # Each numeric type's NumPy code and largest valid value (`help dta`, "Representation of
-# numbers"): anything above it is one of the 27 missing values.
+# numbers", the same since format 113): anything above it is one of the 27 missing values.
 _NUMERIC = {
     _DOUBLE: ("f8", struct.unpack("<d", struct.pack("<Q", 0x7FDFFFFFFFFFFFFF))[0]),
     _FLOAT: ("f4", struct.unpack("<f", struct.pack("<I", 0x7EFFFFFF))[0]),
@@ -37,52 +41,148 @@ _NUMERIC = {
     _INT: ("i2", 32_740),
     _BYTE: ("i1", 100),
 }
-_NAME_BYTES = 129
+# Tagged formats: bytes of <K> and <N>, and of a variable name and label, by release.
+_TAGGED = {b"117": (2, 4, 33, 81), b"118": (2, 8, 129, 321), b"119": (4, 8, 129, 321)}
 _ENDIAN = {b"LSF": "<", b"MSF": ">"}
 # <map>: 14 offsets, of which these sections'.
 _MAP_ENTRIES = 14
-_TYPES_ENTRY, _NAMES_ENTRY, _DATA_ENTRY, _STRLS_ENTRY = 2, 3, 9, 10
+_TYPES_ENTRY, _NAMES_ENTRY, _LABELS_ENTRY, _DATA_ENTRY, _STRLS_ENTRY = 2, 3, 7, 9, 10
+# Binary formats (113–115): a 109-byte header, then one byte per type (str# is its width), and
+# 33-byte names, 49-byte formats (12 in 113), 33-byte value-label names, 81-byte labels.
+_BINARY_HEADER = 109
+_BINARY_TYPES = {251: _BYTE, 252: _INT, 253: _LONG, 254: _FLOAT, 255: _DOUBLE}
+_BINARY_FORMAT_BYTES = {113: 12, 114: 49, 115: 49}
+_BINARY_ENDIAN = {1: ">", 2: "<"}
+# Text of a format before 118: the encodings tried, in order.
+CODE_PAGE_CANDIDATES = ("utf-8", "gb18030")
 
 
 @dataclass(frozen=True)
 class DtaLayout:
     """Where a file's rows are and how each is laid out."""
 
+    release: int
     names: list[str]
-    types: list[int]
+    # the text of the header as stored (formats before 118: in the writer's code page)
+    file_label: bytes
+    labels: list[bytes]
+    types: list[int]  # as in formats 117–119 (str# = its width, numbers 65526–65530)
     rows: int
     data_at: int  # the first record's offset in the file
     record: np.dtype  # one row: a field per variable
 
 
 def read_layout(path: Path) -> DtaLayout | None:
-    """The layout of a format 118 or 119 file without strL variables whose data section has
-    exactly one record per row; None for any other file (left to pyreadstat)."""
+    """The layout of a file of format 113 to 119 without strL variables whose data section
+    holds one record per row; None for any other file (left to pyreadstat)."""
     with path.open("rb") as source:
         head = source.read(1 << 12)
-        release = _between(head, b"<release>", b"</release>")
-        order = _ENDIAN.get(_between(head, b"<byteorder>", b"</byteorder>") or b"")
-        map_at = head.find(b"<map>") + len(b"<map>")
-        if release not in _K_BYTES or order is None or len(head) < map_at + 8 * _MAP_ENTRIES:
-            return None
-        columns = _integer(_between(head, b"<K>", b"</K>"), _K_BYTES[release], order)
-        rows = _integer(_between(head, b"<N>", b"</N>"), 8, order)
-        offsets = np.frombuffer(head, f"{order}u8", _MAP_ENTRIES, map_at).astype(np.int64)
-        types = _section(source, offsets[_TYPES_ENTRY], b"<variable_types>", f"{order}u2", columns)
-        names = _section(source, offsets[_NAMES_ENTRY], b"<varnames>", f"S{_NAME_BYTES}", columns)
-    if types is None or names is None or any(_field(t, order) is None for t in types):
+        if head.startswith(b"<stata_dta>"):
+            layout = _tagged_layout(source, head)
+        else:
+            layout = _binary_layout(source, head, path.stat().st_size)
+    return layout
+
+
+def _tagged_layout(source: BinaryIO, head: bytes) -> DtaLayout | None:
+    """Formats 117–119: the map gives each section's offset."""
+    release = _between(head, b"<release>", b"</release>")
+    order = _ENDIAN.get(_between(head, b"<byteorder>", b"</byteorder>") or b"")
+    map_at = head.find(b"<map>") + len(b"<map>")
+    if release not in _TAGGED or order is None or len(head) < map_at + 8 * _MAP_ENTRIES:
         return None
-    record = np.dtype([(f"v{i}", _field(t, order)) for i, t in enumerate(types)])
+    k_bytes, n_bytes, name_bytes, label_bytes = _TAGGED[release]
+    file_label = (_between(head, b"<label>", b"</label>") or b"")[1 if release == b"117" else 2 :]
+    columns = _integer(_between(head, b"<K>", b"</K>"), k_bytes, order)
+    rows = _integer(_between(head, b"<N>", b"</N>"), n_bytes, order)
+    offsets = np.frombuffer(head, f"{order}u8", _MAP_ENTRIES, map_at).astype(np.int64)
+    types = _section(source, offsets[_TYPES_ENTRY], b"<variable_types>", f"{order}u2", columns)
+    names = _section(source, offsets[_NAMES_ENTRY], b"<varnames>", f"S{name_bytes}", columns)
+    labels = _section(
+        source, offsets[_LABELS_ENTRY], b"<variable_labels>", f"S{label_bytes}", columns
+    )
+    if types is None or names is None or labels is None:
+        return None
     data_at = int(offsets[_DATA_ENTRY]) + len(b"<data>")
-    if int(offsets[_STRLS_ENTRY]) - len(b"</data>") - data_at != rows * record.itemsize:
+    data_bytes = int(offsets[_STRLS_ENTRY]) - len(b"</data>") - data_at
+    return _layout(
+        int(release), order, (file_label, names, labels), types, rows, data_at, data_bytes
+    )
+
+
+def _binary_layout(source: BinaryIO, head: bytes, size: int) -> DtaLayout | None:
+    """Formats 113–115: fixed-size header lists, then expansion fields, then the data."""
+    if len(head) < _BINARY_HEADER or head[0] not in _BINARY_FORMAT_BYTES:
+        return None
+    release, order = head[0], _BINARY_ENDIAN.get(head[1])
+    if order is None:
+        return None
+    columns, rows = struct.unpack(order + "HI", head[4:10])
+    source.seek(_BINARY_HEADER)
+    codes = np.fromfile(source, "u1", columns)
+    names = np.fromfile(source, "S33", columns)
+    skipped = 2 * (columns + 1) + (_BINARY_FORMAT_BYTES[release] + 33) * columns
+    source.seek(skipped, 1)
+    labels = np.fromfile(source, "S81", columns)
+    if min(len(codes), len(names), len(labels)) < columns:
+        return None
+    if not _skip_expansion_fields(source, order):
+        return None
+    types = [int(c) if c <= 244 else _BINARY_TYPES.get(int(c), 0) for c in codes]
+    data_at = source.tell()
+    file_label = head[10:91].split(b"\0", 1)[0]
+    # the value labels follow the data, whose end no header states
+    texts = (file_label, names, labels)
+    return _layout(release, order, texts, types, rows, data_at, size - data_at, exact=False)
+
+
+def _skip_expansion_fields(source: BinaryIO, order: str) -> bool:
+    """Past the expansion fields (type byte and length, until type 0); False if cut short."""
+    while True:
+        field = source.read(5)
+        if len(field) < 5:
+            return False
+        kind, length = struct.unpack(order + "BI", field)
+        if kind == 0:
+            return True
+        source.seek(length, 1)
+
+
+def _layout(
+    release: int,
+    order: str,
+    texts: tuple[bytes, np.ndarray, np.ndarray],
+    types: list[int] | np.ndarray,
+    rows: int,
+    data_at: int,
+    data_bytes: int,
+    exact: bool = True,
+) -> DtaLayout | None:
+    """The layout, if the data section holds `rows` records (`exact`: and nothing more).
+    `texts`: the file's label, the variables' names and labels."""
+    file_label, names, labels = texts
+    record = _record(types, order)
+    needed = None if record is None else rows * record.itemsize
+    if needed is None or data_bytes < needed or (exact and data_bytes != needed):
         return None
     return DtaLayout(
+        release=release,
+        # variable names are ASCII in every format Stata 13 and earlier write
         names=[n.decode("utf-8", "replace") for n in names],
+        file_label=bytes(file_label),
+        labels=[bytes(label) for label in labels],
         types=[int(t) for t in types],
         rows=rows,
         data_at=data_at,
         record=record,
     )
+
+
+def _record(types: list[int] | np.ndarray, order: str) -> np.dtype | None:
+    fields = [_field(int(t), order) for t in types]
+    if any(f is None for f in fields):
+        return None
+    return np.dtype([(f"v{i}", f) for i, f in enumerate(fields)])
 
 
 def _between(data: bytes, start: bytes, end: bytes) -> bytes | None:
@@ -114,10 +214,45 @@ def _field(stata_type: int, order: str) -> str | tuple[str, tuple[int]] | None:
     return None  # a strL (32768) or an unknown type
 
 
-def read_chunks(
+def text_encoding(path: Path, file: str, layout: DtaLayout) -> str:
+    """The encoding of the file's labels and text values: UTF-8 for formats 118 and 119 (their
+    definition); for older formats UTF-8 if every label and value with a byte above ASCII is
+    UTF-8, else GB18030 (whose values read_chunks then decodes, naming the first that is not)."""
+    if layout.release >= 118:
+        return "utf-8"
+    if not all(_is_utf8(label) for label in [layout.file_label, *layout.labels]):
+        return "gb18030"
+    text = [f"v{i}" for i, t in enumerate(layout.types) if t <= _MAX_STR]
+    if text:
+        for records in _record_blocks(path, file, layout, _SCAN_ROWS):
+            for field in text:
+                if not all(_is_utf8(value) for value in _non_ascii(records[field])):
+                    return "gb18030"
+    return "utf-8"
+
+
+# rows a block of the encoding scan (bounded memory)
+_SCAN_ROWS = 100_000
+
+
+def _non_ascii(matrix: np.ndarray) -> list[bytes]:
+    """The distinct fields (up to their first NUL) with a byte above ASCII."""
+    rows = (matrix >= 0x80).any(axis=1)
+    if not rows.any():
+        return []
+    kept = _before_nul(np.ascontiguousarray(matrix[rows]))
+    return [bytes(v) for v in np.unique(kept.view(f"S{kept.shape[1]}").ravel())]
+
+
+def _before_nul(matrix: np.ndarray) -> np.ndarray:
+    """Each field with every byte from its first NUL on set to NUL."""
+    return np.where(np.cumsum(matrix == 0, axis=1) > 0, np.uint8(0), matrix)
+
+
+def _record_blocks(
     path: Path, file: str, layout: DtaLayout, rows_per_chunk: int
-) -> Iterator[pa.Table]:
-    """The rows as Arrow tables of at most `rows_per_chunk` rows (bounded memory)."""
+) -> Iterator[np.ndarray]:
+    """The records in blocks of at most `rows_per_chunk` rows."""
     with path.open("rb") as source:
         source.seek(layout.data_at)
         for first in range(0, layout.rows, rows_per_chunk):
@@ -129,18 +264,42 @@ def read_chunks(
                     file, None, found + 1, f"header promises {layout.rows} rows, found {found}",
                     "truncated_file",
                 )  # fmt: skip
-            yield pa.table(
-                [
-                    _column(records[f"v{i}"], t, file, name, first)
-                    for i, (name, t) in enumerate(zip(layout.names, layout.types, strict=True))
-                ],
-                names=layout.names,
-            )
+            yield records
 
 
-def _column(values: np.ndarray, stata_type: int, file: str, name: str, first: int) -> pa.Array:
+def read_chunks(
+    path: Path, file: str, layout: DtaLayout, rows_per_chunk: int, encoding: str = "utf-8"
+) -> Iterator[pa.Table]:
+    """The rows as Arrow tables of at most `rows_per_chunk` rows (bounded memory), text
+    decoded from `encoding` (utf-8 or gb18030)."""
+    first = 0
+    for records in _record_blocks(path, file, layout, rows_per_chunk):
+        yield pa.table(
+            [
+                _column(records[f"v{i}"], t, _Place(file, name, first, encoding))
+                for i, (name, t) in enumerate(zip(layout.names, layout.types, strict=True))
+            ],
+            names=layout.names,
+        )
+        first += len(records)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a block of a column's values comes from, for its errors, and its text's encoding."""
+
+    file: str
+    column: str
+    first: int  # rows before the block
+    encoding: str
+
+
+def _column(values: np.ndarray, stata_type: int, place: _Place) -> pa.Array:
     if stata_type <= _MAX_STR:
-        return _text(np.ascontiguousarray(values), file, name, first)
+        matrix = np.ascontiguousarray(values)
+        if place.encoding == "utf-8":
+            return _utf8_text(matrix, place)
+        return _code_page_text(matrix, place)
     largest = _NUMERIC[stata_type][1]
     missing = values > largest
     if values.dtype.kind == "f":
@@ -148,8 +307,8 @@ def _column(values: np.ndarray, stata_type: int, file: str, name: str, first: in
     return pa.array(values.astype(np.int64), mask=missing)
 
 
-def _text(matrix: np.ndarray, file: str, name: str, first: int) -> pa.Array:
-    """Fixed-width text fields (rows × width bytes) as strings up to each one's first NUL
+def _utf8_text(matrix: np.ndarray, place: _Place) -> pa.Array:
+    """Fixed-width UTF-8 fields (rows × width bytes) as strings up to each one's first NUL
     (Stata may leave anything after it)."""
     rows, width = matrix.shape
     nul = matrix == 0
@@ -163,16 +322,43 @@ def _text(matrix: np.ndarray, file: str, name: str, first: int) -> pa.Array:
     except pa.ArrowInvalid:
         # Arrow and Python judge UTF-8 alike (RFC 3629): the first row Python cannot decode
         row = next(r for r in range(rows) if not _is_utf8(matrix[r, : lengths[r]]))
-        raise ReadError(
-            file, name, first + row + 1, "text is not UTF-8 (Stata 14 and later write UTF-8)",
-            "encoding_error",
-        ) from None  # fmt: skip
+        raise _not_encoded(place, row) from None
     return text
 
 
-def _is_utf8(field: np.ndarray) -> bool:
+def _code_page_text(matrix: np.ndarray, place: _Place) -> pa.Array:
+    """Fixed-width fields in a code page, decoded once per distinct value (Arrow has no
+    GB18030 decoder; a column's values repeat, and each decode is a Python call). ASCII is
+    the same bytes in UTF-8 and GB18030."""
+    if not (matrix >= 0x80).any():
+        return _utf8_text(matrix, place)
+    fields = _before_nul(matrix).view(f"S{matrix.shape[1]}").ravel()
+    distinct, first_row, inverse = np.unique(fields, return_index=True, return_inverse=True)
+    values = distinct.tolist()
     try:
-        field.tobytes().decode("utf-8")
+        decoded = [value.decode(place.encoding) for value in values]
+    except UnicodeDecodeError:
+        failing = [k for k, value in enumerate(values) if not _decodes(value, place.encoding)]
+        raise _not_encoded(place, int(first_row[failing].min())) from None
+    return pa.array(decoded, pa.string()).take(pa.array(inverse.ravel()))
+
+
+def _decodes(value: bytes, encoding: str) -> bool:
+    try:
+        value.decode(encoding)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _not_encoded(place: _Place, row: int) -> ReadError:
+    found = (
+        "text is not UTF-8 (Stata 14 and later write UTF-8)"
+        if place.encoding == "utf-8"
+        else f"text is neither UTF-8 nor {place.encoding.upper()}"
+    )
+    return ReadError(place.file, place.column, place.first + row + 1, found, "encoding_error")
+
+
+def _is_utf8(field: np.ndarray | bytes) -> bool:
+    return _decodes(bytes(field), "utf-8")

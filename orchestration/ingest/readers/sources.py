@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from orchestration.ingest.readers.dta import read_chunks, read_layout
+from orchestration.ingest.readers.dta import read_chunks, read_layout, text_encoding
 from orchestration.ingest.readers.errors import ReadError
 from orchestration.ingest.readers.limits import (
     TableLimits,
@@ -223,12 +223,24 @@ def read_dta_labels(
 
     check_not_empty(path, file)
     _check_dta_envelope(path, file)
-    # Stata ≤ 13 files carry Chinese text in the writer's code page (GBK in practice).
-    for encoding in (None, "gb18030"):
+    layout = read_layout(path)
+    if layout is not None and layout.release < 118:
+        # text in the writer's code page, which pyreadstat would take for Windows-1252
+        check_columns(len(layout.names), file, limits)
+        check_rows(layout.rows, file, limits)
+        # value labels are not among the text it checks: a refusal of UTF-8 by pyreadstat
+        # (below) still sends the file to GB18030
+        found = text_encoding(path, file, layout)
+        encodings: tuple[str | None, ...] = ("utf-8", "gb18030") if found == "utf-8" else (found,)
+    else:
+        # UTF-8 from format 118 on; a file that does not conform may be GBK (and a file
+        # read_layout cannot lay out, with strL or before format 113, is left to pyreadstat)
+        encodings = (None, "gb18030")
+    for encoding in encodings:
         try:
             _, meta = pyreadstat.read_dta(path, metadataonly=True, encoding=encoding)
         except pyreadstat.ReadstatError as exc:
-            if "encoding" in str(exc).lower() and encoding is None:
+            if "encoding" in str(exc).lower() and encoding != encodings[-1]:
                 continue
             raise ReadError(
                 file, None, None, f"unreadable Stata file: {exc}", _dta_reason(exc)
@@ -245,16 +257,21 @@ def read_dta_labels(
 
 
 def _dta_reason(exc: Exception) -> str:
-    return "truncated_file" if "unable to read" in str(exc).lower() else "corrupt_file"
+    message = str(exc).lower()
+    if "unable to read" in message:
+        return "truncated_file"
+    # text pyreadstat cannot convert (e.g. value labels in another code page than the rest)
+    return "encoding_error" if "encoding" in message else "corrupt_file"
 
 
 def iter_dta(path: Path, file: str, encoding: str, rows: int) -> Iterator[RawChunk]:
-    """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale): read
-    with NumPy where the format allows (readers/dta.py), else by pyreadstat."""
-    layout = None if encoding else read_layout(path)
+    """The data in chunks of DTA_CHUNK_ROWS rows (bounded memory at national scale), text in
+    `encoding` ("": UTF-8, as formats 118 and 119 define it): read with NumPy where the
+    format allows (readers/dta.py), else by pyreadstat."""
+    layout = read_layout(path)
     if layout is not None and layout.rows == rows:
         seen = 0
-        for table in read_chunks(path, file, layout, DTA_CHUNK_ROWS):
+        for table in read_chunks(path, file, layout, DTA_CHUNK_ROWS, encoding or "utf-8"):
             yield RawChunk(table, seen + 1)
             seen += table.num_rows
         return

@@ -1,8 +1,9 @@
-"""The NumPy reader of Stata formats 118 and 119 (orchestration/ingest/readers/dta.py), on files
+"""The NumPy reader of Stata formats 113 to 119 (orchestration/ingest/readers/dta.py), on files
 built byte by byte here from Stata's `help dta`: every storage type a `compress`ed ASIF file
 uses (byte, int, long, float, double, str#), Stata's missing values `.` and `.z` beside each
-type's largest valid value, both byte orders, text with bytes after its NUL. Expected values
-are written out by hand; pyreadstat, which reads every other format, must read the same."""
+type's largest valid value, both byte orders, text with bytes after its NUL, and the GBK text
+of files saved by Chinese Stata 13 and earlier. Expected values are written out by hand;
+pyreadstat, which reads the other files, must read the same."""
 
 from __future__ import annotations
 
@@ -11,18 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyreadstat
 import pytest
 
-from orchestration.ingest.readers import ReadError, read_asif
+from orchestration.ingest.readers import ReadError, dta, read_asif
 from orchestration.ingest.readers import sources as reader_sources
-from orchestration.ingest.readers.dta import read_chunks, read_layout
+from orchestration.ingest.readers.dta import read_chunks, read_layout, text_encoding
 from orchestration.warehouse.exports.dta118 import STRL, DtaVariable, write_dta118
-
-BYTE, INT, LONG, FLOAT, DOUBLE = 65530, 65529, 65528, 65527, 65526
-_NUMPY = {BYTE: "i1", INT: "i2", LONG: "i4", FLOAT: "f4", DOUBLE: "f8"}
-# Stata's "." and ".z" of each type (`help dta`, "Representation of numbers")
-DOT = {BYTE: 101, INT: 32741, LONG: 2_147_483_621, FLOAT: 0x7F000000, DOUBLE: 0x7FE0000000000000}
-DOT_Z = {BYTE: 127, INT: 32767, LONG: 2_147_483_647, FLOAT: 0x7F0D0000, DOUBLE: 0x7FE01A0000000000}
+from tests.stata_files import BYTE, DOT, DOT_Z, DOUBLE, FLOAT, INT, LONG, write_stata
 
 
 def _float_bits(bits: int, stata_type: int) -> float:
@@ -34,67 +31,6 @@ def _float_bits(bits: int, stata_type: int) -> float:
 def _missing(stata_type: int, code: dict[int, int]) -> float | int:
     value = code[stata_type]
     return _float_bits(value, stata_type) if stata_type in (FLOAT, DOUBLE) else value
-
-
-def write_stata(
-    path: Path,
-    columns: list[tuple[str, int, list]],
-    labels: dict[str, str] | None = None,
-    release: int = 118,
-    order: str = "<",
-) -> None:
-    """A .dta file of format `release` (118 or 119) in byte `order`: `columns` are (name,
-    Stata type, values); a str# value is raw bytes (padded with NULs to the width)."""
-    labels = labels or {}
-    rows = len(columns[0][2])
-    fields = []
-    for name, kind, values in columns:
-        if kind <= 2045:
-            fields.append((name, f"S{kind}", values))
-        else:
-            fields.append((name, order + _NUMPY[kind], values))
-    records = np.zeros(rows, dtype=[(f"c{i}", t) for i, (_, t, _) in enumerate(fields)])
-    for i, (_, _, values) in enumerate(fields):
-        records[f"c{i}"] = values
-
-    def pack(fmt: str, *values: int) -> bytes:
-        return struct.pack(order + fmt, *values)
-
-    def text(value: str, size: int) -> bytes:
-        return value.encode("utf-8").ljust(size, b"\0")
-
-    k = len(columns)
-    header = (
-        b"<header><release>%d</release><byteorder>%s</byteorder>"
-        % (release, b"LSF" if order == "<" else b"MSF")
-        + b"<K>" + pack("H" if release == 118 else "I", k) + b"</K>"
-        + b"<N>" + pack("Q", rows) + b"</N>"
-        + b"<label>" + pack("H", 0) + b"</label><timestamp>\x00</timestamp></header>"
-    )  # fmt: skip
-    sections = [
-        (b"variable_types", b"".join(pack("H", kind) for _, kind, _ in columns)),
-        (b"varnames", b"".join(text(name, 129) for name, _, _ in columns)),
-        (b"sortlist", bytes(2 * (k + 1)) if release == 118 else bytes(4 * (k + 1))),
-        (b"formats", b"".join(text("%9.0g", 57) for _ in columns)),
-        (b"value_label_names", bytes(129 * k)),
-        (b"variable_labels", b"".join(text(labels.get(n, ""), 321) for n, _, _ in columns)),
-        (b"characteristics", b""),
-        (b"data", records.tobytes()),
-        (b"strls", b""),
-        (b"value_labels", b""),
-    ]
-    body, offsets = b"<stata_dta>" + header, [0]
-    offsets.append(len(body))
-    body += b"<map>" + bytes(14 * 8) + b"</map>"
-    for tag, content in sections:
-        offsets.append(len(body))
-        body += b"<" + tag + b">" + content + b"</" + tag + b">"
-    offsets.append(len(body))
-    body += b"</stata_dta>"
-    offsets.append(len(body))
-    map_at = offsets[1] + len(b"<map>")
-    body = body[:map_at] + pack("14Q", *offsets) + body[map_at + 14 * 8 :]
-    path.write_bytes(body)
 
 
 NUMERIC_CASES = [
@@ -109,7 +45,7 @@ NUMERIC_CASES = [
 
 
 @pytest.mark.parametrize("order", ["<", ">"])
-@pytest.mark.parametrize("release", [118, 119])
+@pytest.mark.parametrize("release", [113, 114, 115, 117, 118, 119])
 @pytest.mark.parametrize(("kind", "stored", "expected"), NUMERIC_CASES)
 def test_numbers_of_every_type_with_missing_values(
     tmp_path: Path, kind: int, stored: list, expected: list, release: int, order: str
@@ -193,10 +129,10 @@ def test_a_short_data_section_is_a_truncated_file(tmp_path: Path) -> None:
 
 def test_other_formats_are_left_to_pyreadstat(tmp_path: Path) -> None:
     path = tmp_path / "x.dta"
-    write_stata(path, [("x", DOUBLE, [1.0])])
+    write_stata(path, [("x", DOUBLE, [1.0])], release=115)
     assert read_layout(path) is not None
-    path.write_bytes(path.read_bytes().replace(b"<release>118<", b"<release>117<"))
-    assert read_layout(path) is None  # Stata 13: text may be in a code page
+    path.write_bytes(b"\x6f" + path.read_bytes()[1:])  # format 111 (Stata 7): other rules
+    assert read_layout(path) is None
     # strL values live outside the records (written by the exports' writer, which has them)
     long_text = DtaVariable("note", "", STRL, np.array([b"x" * 3000], dtype=object), "%9s")
     write_dta118(path, [long_text], "", b"01 Jan 2000 00:00")
@@ -254,3 +190,124 @@ def test_a_compressed_asif_year_reads_to_its_canonical_values(
     by_pyreadstat = read_asif(path, "dta")
     assert by_pyreadstat.table.equals(frame.table)
     assert by_pyreadstat.extras.equals(frame.extras)
+
+
+# The same year as Chinese Stata 13 and earlier saved it: text in GBK, the code page of the
+# writer's Windows, and — in many circulating copies — only the labels say what a column is.
+GBK_NAMES = ["苏州某电子有限公司".encode("gbk"), "东莞某制衣厂".encode("gbk"), b"ABC Ltd"]
+GBK_LABELS = {**ASIF_LABELS, "qymc": "企业名称"}
+
+
+@pytest.mark.parametrize("release", [113, 114, 115, 117])
+@pytest.mark.parametrize("named", [True, False], ids=["pinyin_names", "labels_only"])
+def test_an_old_gbk_asif_year_reads_to_its_canonical_values(
+    tmp_path: Path, release: int, named: bool
+) -> None:
+    columns = [*ASIF_COLUMNS, ("qymc", 18, GBK_NAMES)]
+    labels = GBK_LABELS
+    if not named:
+        labels = {f"var{i}": GBK_LABELS.get(name, "") for i, (name, _, _) in enumerate(columns)}
+        columns = [(f"var{i}", kind, values) for i, (_, kind, values) in enumerate(columns)]
+    path = tmp_path / "asif_2003.dta"
+    write_stata(path, columns, labels=labels, release=release, encoding="gbk")
+
+    frame = read_asif(path, "dta")
+
+    assert frame.encoding == "gb18030"
+    rows = frame.table.to_pydict()
+    assert rows["firm_name"] == ["苏州某电子有限公司", "东莞某制衣厂", "ABC Ltd"]
+    assert rows["location_code"] == ["320583101000", "441900003000", "320500102000"]
+    assert rows["gross_output"] == [123456.0, 5000.5, 880.0]
+    assert rows["value_added"] == [30000.0, None, 200.25]
+    assert rows["employment"] == [1200.0, 35.0, None]
+    assert frame.missing_required == []
+    # pyreadstat told the encoding reads the same labels and values from the hand-made file
+    expected, meta = pyreadstat.read_dta(path, encoding="gb18030")
+    assert meta.column_labels == [labels.get(name, "") or None for name, _, _ in columns]
+    layout = read_layout(path)
+    assert layout is not None
+    (table,) = read_chunks(path, "asif_2003.dta", layout, 100, "gb18030")
+    for name in expected.columns:
+        theirs = [None if v != v else v for v in expected[name].tolist()]  # NaN: missing
+        assert table.column(name).to_pylist() == theirs, name
+
+
+def test_gbk_only_in_the_values_is_found_past_the_first_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dta, "_SCAN_ROWS", 2)
+    path = tmp_path / "asif_2001.dta"
+    names = [b"a", "乙".encode(), "昆山某厂".encode("gbk")]  # row 2 is also UTF-8
+    write_stata(path, [("qymc", 8, names)], release=115)
+    layout = read_layout(path)
+    assert layout is not None
+
+    assert text_encoding(path, "asif_2001.dta", layout) == "gb18030"
+
+
+@pytest.mark.parametrize("release", [115, 117])
+def test_a_gbk_file_label_alone_makes_the_file_gbk(tmp_path: Path, release: int) -> None:
+    # pyreadstat told UTF-8 refuses such a file; told nothing, it garbles the label
+    path = tmp_path / "asif_2000.dta"
+    columns = [("frdm", 9, [b"000123456"]), ("gyzcz", DOUBLE, [5.0])]
+    write_stata(path, columns, release=release, encoding="gbk", file_label="工业企业数据库2000")
+    layout = read_layout(path)
+    assert layout is not None
+
+    assert text_encoding(path, "asif_2000.dta", layout) == "gb18030"
+    frame = read_asif(path, "dta")
+    assert frame.table.column("firm_id").to_pylist() == ["000123456"]
+    assert frame.encoding == "gb18030"
+
+
+def test_an_old_file_in_utf8_stays_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "asif_2004.dta"
+    write_stata(path, [("qymc", 18, ["昆山某厂".encode()])], {"qymc": "企业名称"}, release=117)
+    layout = read_layout(path)
+    assert layout is not None
+
+    assert text_encoding(path, "asif_2004.dta", layout) == "utf-8"
+    assert read_asif(path, "dta").table.column("firm_name").to_pylist() == ["昆山某厂"]
+
+
+def test_text_in_neither_encoding_names_its_column_and_row(tmp_path: Path) -> None:
+    path = tmp_path / "asif_2002.dta"
+    names = ["甲".encode("gbk"), b"ok", b"ok\xff"]
+    write_stata(path, [("frdm", 9, [b"1"] * 3), ("qymc", 8, names)], release=114)
+
+    with pytest.raises(ReadError) as err:
+        read_asif(path, "dta", file="asif/2002/asif_2002.dta")
+
+    assert (err.value.file, err.value.column, err.value.row) == (
+        "asif/2002/asif_2002.dta",
+        "qymc",
+        3,
+    )
+    assert err.value.reason == "encoding_error"
+
+
+@pytest.mark.parametrize(
+    ("label", "encoding"), [("国有企业".encode("gbk"), "gb18030"), (b"\xff\xfe", None)]
+)
+def test_value_labels_in_gbk_make_the_file_gbk(
+    tmp_path: Path, label: bytes, encoding: str | None
+) -> None:
+    # Everything text_encoding checks is ASCII; a value label (`label define`, after the data
+    # in format 115: its length, name, 3 bytes of padding, then entries, offsets, values,
+    # text) is GBK, which pyreadstat, told UTF-8, cannot convert; in neither: an error.
+    path = tmp_path / "asif_1999.dta"
+    write_stata(path, [("frdm", 9, [b"000123456"]), ("djzclx", INT, [110])], release=115)
+    text = label + b"\0"
+    table = struct.pack("<ii", 1, len(text)) + struct.pack("<i", 0) + struct.pack("<i", 110)
+    table += text
+    name = b"djzclx".ljust(33, b"\0") + bytes(3)
+    path.write_bytes(path.read_bytes() + struct.pack("<i", len(table)) + name + table)
+
+    if encoding is None:
+        with pytest.raises(ReadError) as err:
+            read_asif(path, "dta", file="asif/1999/asif_1999.dta")
+        assert (err.value.file, err.value.reason) == ("asif/1999/asif_1999.dta", "encoding_error")
+        return
+    frame = read_asif(path, "dta")
+    assert frame.encoding == encoding
+    assert frame.table.column("registration_type").to_pylist() == ["110"]
