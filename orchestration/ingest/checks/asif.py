@@ -42,6 +42,9 @@ from orchestration.warehouse.schema import ASIF_INT_COLUMNS, ASIF_MONEY_COLUMNS,
 
 # Thresholds ---------------------------------------------------------------------------------
 MAX_NULL_REQUIRED_RATE = 0.01
+# An unmapped column under one of these names prints each row's survey year (researchers'
+# pooled panels carry one); every year it prints must be the release's.
+SURVEY_YEAR_COLUMNS = ("year", "nian", "年", "年份")
 MAX_NON_NUMERIC_OPTIONAL_RATE = 0.01  # required numeric columns tolerate none
 MAX_INVALID_CODE_FORMAT_RATE = 0.01
 MAX_UNKNOWN_CODE_RATE = 0.02
@@ -252,8 +255,45 @@ def _positive_output(check: AsifFile) -> None:
         )
 
 
+def _survey_year(check: AsifFile) -> None:
+    """A file that prints each row's survey year prints the release's: a file pooling
+    several years would otherwise load every year's firms as this one's."""
+    frame = check.frame
+    names = [n for n in frame.unmapped_columns if n.strip().lower() in SURVEY_YEAR_COLUMNS]
+    if not names:
+        return
+    years = _as_years(frame.extras.column(names[0]))
+    if years is None:
+        return  # not years: a column of another meaning under that name
+    period = check.release.period
+    other = pc.fill_null(pc.not_equal(years, float(period)), False)
+    count = count_true(other)
+    if count:
+        row, value = first_hit(other, check.rows, years)
+        check.fail(
+            "year_mismatch",
+            f"{count} of {frame.num_rows} rows print another survey year than the catalog "
+            f"period {period}, first {value:g}: a file pooling several years is split into "
+            "one file per year, each in its year's release",
+            names[0],
+            row,
+        )
+
+
+def _as_years(printed: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The printed years as numbers (blank: NULL); None when some are not numbers."""
+    if pa.types.is_string(printed.type) or pa.types.is_large_string(printed.type):
+        trimmed = pc.utf8_trim_whitespace(printed)
+        printed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, trimmed.type), trimmed)
+    try:
+        return pc.cast(printed, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 FILE_RULES = (
     _columns,
+    _survey_year,
     _numbers_parse,
     _required_values,
     _code_formats,

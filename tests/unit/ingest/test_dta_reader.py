@@ -11,6 +11,7 @@ import struct
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyreadstat
 import pytest
@@ -311,3 +312,32 @@ def test_value_labels_in_gbk_make_the_file_gbk(
     frame = read_asif(path, "dta")
     assert frame.encoding == encoding
     assert frame.table.column("registration_type").to_pylist() == ["110"]
+
+
+@pytest.mark.parametrize(
+    ("version", "release"),
+    [(8, 113), (10, 114), (12, 115), (13, 117), (14, 118), (15, 119)],
+)
+def test_files_readstat_writes_read_as_readstat_reads_them(
+    tmp_path: Path, version: int, release: int
+) -> None:
+    # another writer than this file's: ReadStat's (through pyreadstat), Stata `version` → format
+    path = tmp_path / "other_writer.dta"
+    frame = pd.DataFrame(
+        {
+            "frdm": ["000123456", "78901234X", ""],
+            "gyzcz": [1.5, np.nan, -2.0],
+            "pjrs": [1, 2, 3],
+        }
+    )
+    pyreadstat.write_dta(frame, path, version=version, column_labels=["法人代码", None, "人数"])
+    layout = read_layout(path)
+    assert layout is not None
+    assert layout.release == release
+
+    (table,) = read_chunks(path, "other_writer.dta", layout, 100)
+
+    expected, _ = pyreadstat.read_dta(path)
+    for name in expected.columns:
+        theirs = [None if v != v else v for v in expected[name].tolist()]  # NaN: missing
+        assert table.column(name).to_pylist() == theirs, name

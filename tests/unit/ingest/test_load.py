@@ -319,6 +319,12 @@ BAD_FRAMES: dict[str, tuple[Callable[[pd.DataFrame], pd.DataFrame], str, str | N
         "gross_output",
     ),
     "duplicated_id": (_duplicate_id, "duplicate_firm_id", "firm_id ('frdm')"),
+    # a researcher's pooled panel given as one year's release
+    "pooled_years": (
+        lambda df: df.assign(year=[2007] * 100 + [2006] * 100),
+        "year_mismatch",
+        "year",
+    ),
 }
 
 
@@ -339,6 +345,25 @@ def test_bad_release_is_quarantined_without_rows(env: Env, case: str) -> None:
     assert record["column"] == column
     if reason != "unit_error":
         assert record["file"] == "asif/2007/asif-2007-r1.dta"
+
+
+def test_a_year_column_of_the_release_year_loads(env: Env) -> None:
+    outcome = env.ingest(env.asif("asif-2007-r1", firms(200, 2007).assign(year=2007)))
+    assert outcome.status == "loaded"
+
+
+def test_a_pooled_csv_names_its_first_row_of_another_year(env: Env) -> None:
+    df = firms(200, 2007).assign(年份=["2007"] * 200)
+    df.loc[[4, 150], "年份"] = [" 2006 ", "2005"]  # CSV row 5: its first of another year
+    data = df.to_csv(index=False).encode()
+    release = env.publish("asif-2007-r1", {"asif/2007/pooled.csv": data})
+
+    outcome = env.ingest(release)
+
+    assert (outcome.status, outcome.reason) == ("quarantined", "year_mismatch")
+    record = json.loads((env.settings.quarantine_dir / "asif-2007-r1" / "reason.json").read_text())
+    assert (record["file"], record["column"], record["row"]) == ("asif/2007/pooled.csv", "年份", 5)
+    assert "2 of 200 rows" in record["message"]
 
 
 def test_non_numeric_output_names_row_and_value(env: Env) -> None:
