@@ -53,8 +53,8 @@ _BINARY_HEADER = 109
 _BINARY_TYPES = {251: _BYTE, 252: _INT, 253: _LONG, 254: _FLOAT, 255: _DOUBLE}
 _BINARY_FORMAT_BYTES = {113: 12, 114: 49, 115: 49}
 _BINARY_ENDIAN = {1: ">", 2: "<"}
-# Text of a format before 118: the encodings tried, in order.
-CODE_PAGE_CANDIDATES = ("utf-8", "gb18030")
+# Rows a block of text_encoding's scan of an older format's values (bounded memory).
+_SCAN_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -229,10 +229,6 @@ def text_encoding(path: Path, file: str, layout: DtaLayout) -> str:
                 if not all(_is_utf8(value) for value in _non_ascii(records[field])):
                     return "gb18030"
     return "utf-8"
-
-
-# rows a block of the encoding scan (bounded memory)
-_SCAN_ROWS = 100_000
 
 
 def _non_ascii(matrix: np.ndarray) -> list[bytes]:
