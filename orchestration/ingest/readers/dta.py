@@ -236,13 +236,13 @@ def _non_ascii(matrix: np.ndarray) -> list[bytes]:
     rows = (matrix >= 0x80).any(axis=1)
     if not rows.any():
         return []
-    kept = _before_nul(np.ascontiguousarray(matrix[rows]))
-    return [bytes(v) for v in np.unique(kept.view(f"S{kept.shape[1]}").ravel())]
+    return np.unique(_fields(matrix[rows])).tolist()
 
 
-def _before_nul(matrix: np.ndarray) -> np.ndarray:
-    """Each field with every byte from its first NUL on set to NUL."""
-    return np.where(np.cumsum(matrix == 0, axis=1) > 0, np.uint8(0), matrix)
+def _fields(matrix: np.ndarray) -> np.ndarray:
+    """The fields (rows × width bytes) as bytes values up to each one's first NUL."""
+    cut = np.where(np.cumsum(matrix == 0, axis=1) > 0, np.uint8(0), matrix)
+    return cut.view(f"S{matrix.shape[1]}").ravel()
 
 
 def _record_blocks(
@@ -328,8 +328,9 @@ def _code_page_text(matrix: np.ndarray, place: _Place) -> pa.Array:
     the same bytes in UTF-8 and GB18030."""
     if not (matrix >= 0x80).any():
         return _utf8_text(matrix, place)
-    fields = _before_nul(matrix).view(f"S{matrix.shape[1]}").ravel()
-    distinct, first_row, inverse = np.unique(fields, return_index=True, return_inverse=True)
+    distinct, first_row, inverse = np.unique(
+        _fields(matrix), return_index=True, return_inverse=True
+    )
     values = distinct.tolist()
     try:
         decoded = [value.decode(place.encoding) for value in values]
