@@ -1,7 +1,9 @@
 """Stata .dta files built byte by byte from Stata's `help dta`, as Stata itself writes them:
-formats 113–115 (Stata 8–12: a binary header), 117 (Stata 13) and 118–119 (Stata 14 and
+formats 108–115 (Stata 6–12: a binary header), 117 (Stata 13) and 118–119 (Stata 14 and
 later: tagged sections and a map), text in UTF-8 or, as Chinese Stata 13 and earlier saved
-it, in GBK."""
+it, in GBK. Stata no longer documents the formats before 113; their lengths and type bytes
+are those ReadStat reads (readstat_dta.c: 9-byte names and 2-byte expansion lengths in 108,
+letters for the numeric types and 0x7F + # for str# before 111)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,11 @@ _NUMPY = {BYTE: "i1", INT: "i2", LONG: "i4", FLOAT: "f4", DOUBLE: "f8"}
 # Stata's "." and ".z" of each type (`help dta`, "Representation of numbers")
 DOT = {BYTE: 101, INT: 32741, LONG: 2_147_483_621, FLOAT: 0x7F000000, DOUBLE: 0x7FE0000000000000}
 DOT_Z = {BYTE: 127, INT: 32767, LONG: 2_147_483_647, FLOAT: 0x7F0D0000, DOUBLE: 0x7FE01A0000000000}
-# the type codes of formats 113–115
+# Before format 113 `.` is each type's largest code, and there is no `.a`–`.z`.
+OLD_DOT = {BYTE: 127, INT: 32767, LONG: 2_147_483_647, FLOAT: DOT[FLOAT], DOUBLE: DOT[DOUBLE]}
+# the type codes of formats 111–115, and of 108 and 110
 BINARY_CODE = {BYTE: 251, INT: 252, LONG: 253, FLOAT: 254, DOUBLE: 255}
+LETTER_CODE = {BYTE: ord("b"), INT: ord("i"), LONG: ord("l"), FLOAT: ord("f"), DOUBLE: ord("d")}
 
 
 def write_stata(
@@ -28,10 +33,10 @@ def write_stata(
     encoding: str = "utf-8",
     file_label: str = "",
 ) -> None:
-    """A .dta file of format `release` (113–115, 117–119) in byte `order`: `columns` are
-    (name, Stata type as formats 117–119 number it, values); a str# value is raw bytes
-    (padded with NULs to the width). The file's and the variables' labels are written in
-    `encoding`."""
+    """A .dta file of format `release` (108, 110, 111, 113–115, 117–119) in byte `order`:
+    `columns` are (name, Stata type as formats 117–119 number it, values); a str# value is
+    raw bytes (padded with NULs to the width). The file's and the variables' labels are
+    written in `encoding`."""
     labels = labels or {}
     rows = len(columns[0][2])
     fields = []
@@ -57,11 +62,12 @@ def write_stata(
         # `help dta` of Stata 12: a 109-byte header, then fixed-size lists
         header = pack("BBBBHI", release, 2 if order == "<" else 1, 1, 0, k, rows)
         body = header + text(file_label, 81) + text("07 Dec 2026 10:00", 18)
-        body += bytes(kind if kind <= 2045 else BINARY_CODE[kind] for _, kind, _ in columns)
-        body += b"".join(text(n, 33) for n in names) + bytes(2 * (k + 1))
-        body += b"".join(text("%9.0g", 12 if release == 113 else 49) for _ in names)
-        body += bytes(33 * k) + b"".join(text(label, 81) for label in variable_labels)
-        body += bytes(5)  # no expansion fields
+        body += bytes(_binary_code(kind, release) for _, kind, _ in columns)
+        name_bytes = 9 if release == 108 else 33
+        body += b"".join(text(n, name_bytes) for n in names) + bytes(2 * (k + 1))
+        body += b"".join(text("%9.0g", 12 if release <= 113 else 49) for _ in names)
+        body += bytes(name_bytes * k) + b"".join(text(label, 81) for label in variable_labels)
+        body += bytes(3 if release == 108 else 5)  # no expansion fields
         path.write_bytes(body + records.tobytes())
         return
     k_fmt, n_fmt, label_fmt, name_bytes, format_bytes, label_bytes, sort_bytes = {
@@ -101,3 +107,9 @@ def write_stata(
     map_at = offsets[1] + len(b"<map>")
     body = body[:map_at] + pack("14Q", *offsets) + body[map_at + 14 * 8 :]
     path.write_bytes(body)
+
+
+def _binary_code(kind: int, release: int) -> int:
+    if release < 111:
+        return 0x7F + kind if kind <= 2045 else LETTER_CODE[kind]
+    return kind if kind <= 2045 else BINARY_CODE[kind]

@@ -1,11 +1,12 @@
-"""Stata's .dta formats 113 to 119 (Stata 8 and later) read with NumPy: the data section is one
+"""Stata's .dta formats 108 to 119 (Stata 6 and later) read with NumPy: the data section is one
 fixed-width record per row, so a block of rows is one `np.fromfile` into a structured array and
 each column one vectorised conversion to Arrow: the rows of a national ASIF year (374,706 firms
 × 20 variables) in ≈ 0.3 s, against ≈ 1.1 s through pyreadstat, which builds a Python object
 for every text value. The layouts and missing-value codes follow Stata's `help dta` (formats
-113–115: a binary header; 117–119: tagged sections and a map). Files with strL variables,
-formats before 113 and any file whose sections do not add up are read by pyreadstat
-(readers/sources.py), so that their errors are reported as before.
+108–115: a binary header; 117–119: tagged sections and a map) and, for the formats before 113
+that Stata no longer documents, ReadStat's reader, which reads them all. Files with strL
+variables, formats before 108 and any file whose sections do not add up are read by
+pyreadstat (readers/sources.py), so that their errors are reported as before.
 
 Text. Formats 118 and 119 hold UTF-8. Older formats hold the bytes of the writer's code page:
 the ASIF files researchers hold were mostly saved by Chinese Stata 13 or earlier, in GBK, and
@@ -15,7 +16,8 @@ one is UTF-8, else GB18030, the superset of GBK).
 
 Values as pyreadstat gives them: str# as text up to the first NUL; byte, int and long as int64
 and float and double as float64, with Stata's missing values (`.`, `.a`–`.z`: codes above each
-type's largest valid value) as nulls."""
+type's largest valid value; before format 113 only `.`, so byte, int and long hold more valid
+values) as nulls."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ import pyarrow as pa
 from orchestration.ingest.readers.errors import ReadError
 
 _MAX_STR = 2045
+_MAX_BINARY_STR = 244  # before format 117
 _DOUBLE, _FLOAT, _LONG, _INT, _BYTE = 65526, 65527, 65528, 65529, 65530
 # Each numeric type's NumPy code and largest valid value (`help dta`, "Representation of
 # numbers", the same since format 113): anything above it is one of the 27 missing values.
@@ -41,18 +44,42 @@ _NUMERIC = {
     _INT: ("i2", 32_740),
     _BYTE: ("i1", 100),
 }
+# Before format 113 the one missing value `.` is each integer type's largest code.
+_LARGEST_BEFORE_113 = {_LONG: 2_147_483_646, _INT: 32_766, _BYTE: 126}
 # Tagged formats: bytes of <K> and <N>, and of a variable name and label, by release.
 _TAGGED = {b"117": (2, 4, 33, 81), b"118": (2, 8, 129, 321), b"119": (4, 8, 129, 321)}
 _ENDIAN = {b"LSF": "<", b"MSF": ">"}
 # <map>: 14 offsets, of which these sections'.
 _MAP_ENTRIES = 14
 _TYPES_ENTRY, _NAMES_ENTRY, _LABELS_ENTRY, _DATA_ENTRY, _STRLS_ENTRY = 2, 3, 7, 9, 10
-# Binary formats (113–115): a 109-byte header, then one byte per type (str# is its width), and
-# 33-byte names, 49-byte formats (12 in 113), 33-byte value-label names, 81-byte labels.
+# Binary formats (108–115): a 109-byte header, then one byte per type, names, the sort list,
+# formats, value-label names, 81-byte labels and expansion fields (a type byte and a length).
 _BINARY_HEADER = 109
-_BINARY_TYPES = {251: _BYTE, 252: _INT, 253: _LONG, 254: _FLOAT, 255: _DOUBLE}
-_BINARY_FORMAT_BYTES = {113: 12, 114: 49, 115: 49}
 _BINARY_ENDIAN = {1: ">", 2: "<"}
+
+
+@dataclass(frozen=True)
+class _BinaryFormat:
+    name_bytes: int  # of a variable name and of a value-label name
+    format_bytes: int
+    length_bytes: int  # of an expansion field's length
+    types: dict[int, int]  # type byte → type as formats 117–119 number it
+    text_code: int  # the type byte of str1 (str# = text_code − 1 + #)
+
+
+# Type bytes: letters until format 110, then 251–255 with str# as #.
+_LETTER_TYPES = {
+    ord(c): t for c, t in zip("bilfd", [_BYTE, _INT, _LONG, _FLOAT, _DOUBLE], strict=True)
+}
+_NUMBER_TYPES = {251: _BYTE, 252: _INT, 253: _LONG, 254: _FLOAT, 255: _DOUBLE}
+_BINARY_FORMATS = {
+    108: _BinaryFormat(9, 12, 2, _LETTER_TYPES, 0x80),  # Stata 6
+    110: _BinaryFormat(33, 12, 4, _LETTER_TYPES, 0x80),  # Stata 7
+    111: _BinaryFormat(33, 12, 4, _NUMBER_TYPES, 1),  # Stata 7 SE
+    113: _BinaryFormat(33, 12, 4, _NUMBER_TYPES, 1),  # Stata 8 and 9
+    114: _BinaryFormat(33, 49, 4, _NUMBER_TYPES, 1),  # Stata 10 and 11
+    115: _BinaryFormat(33, 49, 4, _NUMBER_TYPES, 1),  # Stata 12
+}
 # Rows a block of text_encoding's scan of an older format's values (bounded memory).
 _SCAN_ROWS = 100_000
 
@@ -73,7 +100,7 @@ class DtaLayout:
 
 
 def read_layout(path: Path) -> DtaLayout | None:
-    """The layout of a file of format 113 to 119 without strL variables whose data section
+    """The layout of a file of format 108 to 119 without strL variables whose data section
     holds one record per row; None for any other file (left to pyreadstat)."""
     with path.open("rb") as source:
         head = source.read(1 << 12)
@@ -111,24 +138,25 @@ def _tagged_layout(source: BinaryIO, head: bytes) -> DtaLayout | None:
 
 
 def _binary_layout(source: BinaryIO, head: bytes, size: int) -> DtaLayout | None:
-    """Formats 113–115: fixed-size header lists, then expansion fields, then the data."""
-    if len(head) < _BINARY_HEADER or head[0] not in _BINARY_FORMAT_BYTES:
+    """Formats 108–115: fixed-size header lists, then expansion fields, then the data."""
+    if len(head) < _BINARY_HEADER or head[0] not in _BINARY_FORMATS:
         return None
     release, order = head[0], _BINARY_ENDIAN.get(head[1])
     if order is None:
         return None
+    binary = _BINARY_FORMATS[release]
     columns, rows = struct.unpack(order + "HI", head[4:10])
     source.seek(_BINARY_HEADER)
     codes = np.fromfile(source, "u1", columns)
-    names = np.fromfile(source, "S33", columns)
-    skipped = 2 * (columns + 1) + (_BINARY_FORMAT_BYTES[release] + 33) * columns
+    names = np.fromfile(source, f"S{binary.name_bytes}", columns)
+    skipped = 2 * (columns + 1) + (binary.format_bytes + binary.name_bytes) * columns
     source.seek(skipped, 1)
     labels = np.fromfile(source, "S81", columns)
     if min(len(codes), len(names), len(labels)) < columns:
         return None
-    if not _skip_expansion_fields(source, order):
+    if not _skip_expansion_fields(source, order, binary.length_bytes):
         return None
-    types = [int(c) if c <= 244 else _BINARY_TYPES.get(int(c), 0) for c in codes]
+    types = [_binary_type(int(c), binary) for c in codes]
     data_at = source.tell()
     file_label = head[10:91].split(b"\0", 1)[0]
     # the value labels follow the data, whose end no header states
@@ -136,13 +164,22 @@ def _binary_layout(source: BinaryIO, head: bytes, size: int) -> DtaLayout | None
     return _layout(release, order, texts, types, rows, data_at, size - data_at, exact=False)
 
 
-def _skip_expansion_fields(source: BinaryIO, order: str) -> bool:
+def _binary_type(code: int, binary: _BinaryFormat) -> int:
+    """A type byte as formats 117–119 number the type (0: not a type)."""
+    if code in binary.types:
+        return binary.types[code]
+    width = code - binary.text_code + 1
+    return width if 1 <= width <= _MAX_BINARY_STR else 0
+
+
+def _skip_expansion_fields(source: BinaryIO, order: str, length_bytes: int) -> bool:
     """Past the expansion fields (type byte and length, until type 0); False if cut short."""
+    field_format = order + ("BH" if length_bytes == 2 else "BI")
     while True:
-        field = source.read(5)
-        if len(field) < 5:
+        field = source.read(1 + length_bytes)
+        if len(field) < 1 + length_bytes:
             return False
-        kind, length = struct.unpack(order + "BI", field)
+        kind, length = struct.unpack(field_format, field)
         if kind == 0:
             return True
         source.seek(length, 1)
@@ -269,10 +306,11 @@ def read_chunks(
     """The rows as Arrow tables of at most `rows_per_chunk` rows (bounded memory), text
     decoded from `encoding` (utf-8 or gb18030)."""
     first = 0
+    largest = _largest_valid(layout.release)
     for records in _record_blocks(path, file, layout, rows_per_chunk):
         yield pa.table(
             [
-                _column(records[f"v{i}"], t, _Place(file, name, first, encoding))
+                _column(records[f"v{i}"], t, largest, _Place(file, name, first, encoding))
                 for i, (name, t) in enumerate(zip(layout.names, layout.types, strict=True))
             ],
             names=layout.names,
@@ -290,14 +328,21 @@ class _Place:
     encoding: str
 
 
-def _column(values: np.ndarray, stata_type: int, place: _Place) -> pa.Array:
+def _largest_valid(release: int) -> dict[int, float]:
+    """Each numeric type's largest valid value in format `release`."""
+    largest = {stata_type: value for stata_type, (_, value) in _NUMERIC.items()}
+    return largest | _LARGEST_BEFORE_113 if release < 113 else largest
+
+
+def _column(
+    values: np.ndarray, stata_type: int, largest: dict[int, float], place: _Place
+) -> pa.Array:
     if stata_type <= _MAX_STR:
         matrix = np.ascontiguousarray(values)
         if place.encoding == "utf-8":
             return _utf8_text(matrix, place)
         return _code_page_text(matrix, place)
-    largest = _NUMERIC[stata_type][1]
-    missing = values > largest
+    missing = values > largest[stata_type]
     if values.dtype.kind == "f":
         return pa.array(values.astype(np.float64), mask=missing | np.isnan(values))
     return pa.array(values.astype(np.int64), mask=missing)

@@ -234,7 +234,7 @@ def read_dta_labels(
         encodings: tuple[str | None, ...] = ("utf-8", "gb18030") if found == "utf-8" else (found,)
     else:
         # UTF-8 from format 118 on; a file that does not conform may be GBK (and a file
-        # read_layout cannot lay out, with strL or before format 113, is left to pyreadstat)
+        # read_layout cannot lay out, with strL or before format 108, is left to pyreadstat)
         encodings = (None, "gb18030")
     for encoding in encodings:
         try:

@@ -1,8 +1,9 @@
-"""The NumPy reader of Stata formats 113 to 119 (orchestration/ingest/readers/dta.py), on files
-built byte by byte here from Stata's `help dta`: every storage type a `compress`ed ASIF file
-uses (byte, int, long, float, double, str#), Stata's missing values `.` and `.z` beside each
-type's largest valid value, both byte orders, text with bytes after its NUL, and the GBK text
-of files saved by Chinese Stata 13 and earlier. Expected values are written out by hand;
+"""The NumPy reader of Stata formats 108 to 119 (orchestration/ingest/readers/dta.py), on files
+built byte by byte here from Stata's `help dta` (tests/stata_files.py): every storage type a
+`compress`ed ASIF file uses (byte, int, long, float, double, str#), Stata's missing values `.`
+and `.z` beside each type's largest valid value (before format 113 only `.`), both byte
+orders, text with bytes after its NUL, and the GBK text of files saved by Chinese Stata 13 and
+earlier. Expected values are written out by hand;
 pyreadstat, which reads the other files, must read the same."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from orchestration.ingest.readers import ReadError, dta, read_asif
 from orchestration.ingest.readers import sources as reader_sources
 from orchestration.ingest.readers.dta import read_chunks, read_layout, text_encoding
 from orchestration.warehouse.exports.dta118 import STRL, DtaVariable, write_dta118
-from tests.stata_files import BYTE, DOT, DOT_Z, DOUBLE, FLOAT, INT, LONG, write_stata
+from tests.stata_files import BYTE, DOT, DOT_Z, DOUBLE, FLOAT, INT, LONG, OLD_DOT, write_stata
 
 
 def _float_bits(bits: int, stata_type: int) -> float:
@@ -63,6 +64,42 @@ def test_numbers_of_every_type_with_missing_values(
     column = table.column("x")
     assert column.type == (pa.float64() if kind in (FLOAT, DOUBLE) else pa.int64())
     assert column.to_pylist() == [*expected, None, None]
+
+
+# Before format 113 (Stata 7 and earlier) `.` was the only missing value, each type's largest
+# code: the codes 8 and later use for `.a`–`.z` were valid numbers.
+OLD_NUMERIC_CASES = [
+    (BYTE, [126, -127, 101], [126, -127, 101]),
+    (INT, [32766, -32767, 32741], [32766, -32767, 32741]),
+    (
+        LONG,
+        [2_147_483_646, -2_147_483_647, 2_147_483_621],
+        [2_147_483_646, -2_147_483_647, 2_147_483_621],
+    ),
+    (FLOAT, [0.5, 1.0e38, -3.0], [0.5, float(np.float32(1.0e38)), -3.0]),
+    (DOUBLE, [8.98e307, -0.125, 4041.0], [8.98e307, -0.125, 4041.0]),
+]
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("release", [108, 110, 111])
+@pytest.mark.parametrize(("kind", "stored", "expected"), OLD_NUMERIC_CASES)
+def test_numbers_before_format_113_have_one_missing_value(
+    tmp_path: Path, kind: int, stored: list, expected: list, release: int, order: str
+) -> None:
+    path = tmp_path / "numbers.dta"
+    write_stata(
+        path, [("x", kind, [*stored, _missing(kind, OLD_DOT)])], release=release, order=order
+    )
+
+    layout = read_layout(path)
+    assert layout is not None
+    (table,) = read_chunks(path, "numbers.dta", layout, 100)
+
+    assert table.column("x").to_pylist() == [*expected, None]
+    # ReadStat, which reads every format since 104, reads the hand-made file the same way
+    theirs, _ = pyreadstat.read_dta(path)
+    assert [None if v != v else v for v in theirs["x"].tolist()] == [*expected, None]
 
 
 def test_text_ends_at_its_first_nul_and_keeps_spaces(tmp_path: Path) -> None:
@@ -132,7 +169,7 @@ def test_other_formats_are_left_to_pyreadstat(tmp_path: Path) -> None:
     path = tmp_path / "x.dta"
     write_stata(path, [("x", DOUBLE, [1.0])], release=115)
     assert read_layout(path) is not None
-    path.write_bytes(b"\x6f" + path.read_bytes()[1:])  # format 111 (Stata 7): other rules
+    path.write_bytes(b"\x69" + path.read_bytes()[1:])  # format 105 (Stata 5): other rules
     assert read_layout(path) is None
     # strL values live outside the records (written by the exports' writer, which has them)
     long_text = DtaVariable("note", "", STRL, np.array([b"x" * 3000], dtype=object), "%9s")
@@ -199,12 +236,17 @@ GBK_NAMES = ["苏州某电子有限公司".encode("gbk"), "东莞某制衣厂".e
 GBK_LABELS = {**ASIF_LABELS, "qymc": "企业名称"}
 
 
-@pytest.mark.parametrize("release", [113, 114, 115, 117])
+@pytest.mark.parametrize("release", [108, 110, 111, 113, 114, 115, 117])
 @pytest.mark.parametrize("named", [True, False], ids=["pinyin_names", "labels_only"])
 def test_an_old_gbk_asif_year_reads_to_its_canonical_values(
     tmp_path: Path, release: int, named: bool
 ) -> None:
     columns = [*ASIF_COLUMNS, ("qymc", 18, GBK_NAMES)]
+    if release < 113:  # `.` is pjrs's largest code (32741 was a number)
+        columns = [
+            (n, k, [OLD_DOT[k] if k == INT and v == DOT[k] else v for v in values])
+            for n, k, values in columns
+        ]
     labels = GBK_LABELS
     if not named:
         labels = {f"var{i}": GBK_LABELS.get(name, "") for i, (name, _, _) in enumerate(columns)}
