@@ -40,6 +40,8 @@ _DTA_OLD_VERSIONS = set(range(104, 116))
 _ZIP_HEAD = b"PK\x03\x04"
 _ZIP_END = b"PK\x05\x06"
 _PARQUET_MAGIC = b"PAR1"
+# The start of a CSV file that decides its delimiter: its header and first rows.
+_CSV_SNIFF_BYTES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,23 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
             ) from None
 
 
+def _csv_delimiter(data: bytes) -> str:
+    """Comma, or tab when the file's start holds more tabs than commas: Stata's `outsheet`,
+    with which ASIF copies were exported until Stata 13 brought `export delimited`, separates
+    values by tabs unless told `comma`, whatever the file's name."""
+    head = data[:_CSV_SNIFF_BYTES]
+    return "\t" if head.count(b"\t") > head.count(b",") else ","
+
+
 def read_csv_sheet(path: Path, file: str, limits: TableLimits) -> tuple[Sheet, str]:
     """A CSV file as one unnamed sheet of text cells (blank → None), for tables printed with
     title rows above the header, and the encoding found. Rows are 1-based CSV records."""
     check_not_empty(path, file)
     data, encoding = decode_csv_bytes(path.read_bytes(), file)
     check_csv_lines(data, file, limits)
-    records = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    records = csv.reader(
+        io.StringIO(data.decode("utf-8"), newline=""), delimiter=_csv_delimiter(data)
+    )
     cells = ([cell if cell.strip() else None for cell in record] for record in records)
     try:
         grid = list(limited_rows(cells, file, limits))
@@ -134,7 +146,8 @@ def read_csv_strings(path: Path, file: str, limits: TableLimits) -> tuple[pa.Tab
     first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
     if not first_line.strip():
         raise ReadError(file, None, None, "no header row", "empty_file")
-    names = next(csv.reader([first_line]))
+    delimiter = _csv_delimiter(data)
+    names = next(csv.reader([first_line], delimiter=delimiter))
     check_columns(len(names), file, limits)
     check_csv_lines(data, file, limits)
     invalid: list[Any] = []
@@ -149,7 +162,7 @@ def read_csv_strings(path: Path, file: str, limits: TableLimits) -> tuple[pa.Tab
             # Single-threaded so that the parser knows row numbers for error messages.
             read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=on_invalid
+                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},

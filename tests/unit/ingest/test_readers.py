@@ -183,6 +183,37 @@ def test_csv_encodings_keep_codes_and_names(tmp_path: Path, encoding: str, expec
     assert frame.extras.column("备注").to_pylist() == ["甲", "", "乙"]
 
 
+# A 2001 year as Stata 12's `outsheet using asif_2001.csv` writes it from Chinese Windows:
+# values separated by tabs (without the `comma` option), text in double quotes, in GBK, a
+# missing number as nothing; the commas inside a firm name do not make it a comma file.
+OUTSHEET_TEXT = (
+    "frdm\tqymc\tsdxm\thydm\tdjzclx\tgyzcz\tcyrs\n"
+    '"000123456"\t"昆山电子有限公司"\t320583\t4041\t230\t123456.789\t1200\n'
+    '"78901234X"\t"东莞,精密,五金,制品厂"\t441900\t0610\t310\t5000.5\t\n'
+    '"555000111"\t"苏州五金厂"\t320500\t4053\t110\t880\t8\n'
+)
+
+
+def test_csv_written_by_outsheet_is_tab_separated(tmp_path: Path) -> None:
+    path = tmp_path / "asif_2001.csv"
+    path.write_bytes(OUTSHEET_TEXT.encode("gbk"))
+
+    frame = read_asif(path, "csv")
+
+    assert frame.encoding == "gb18030"
+    assert frame.missing_required == []
+    assert _values(frame, "firm_id") == FIRMS["firm_id"]
+    assert _values(frame, "firm_name") == [
+        "昆山电子有限公司",
+        "东莞,精密,五金,制品厂",
+        "苏州五金厂",
+    ]
+    assert _values(frame, "location_code") == ["320583", "441900", "320500"]
+    assert _values(frame, "industry_code") == ["4041", "0610", "4053"]
+    assert _values(frame, "gross_output") == [123456.789, 5000.5, 880.0]
+    assert _values(frame, "employment") == [1200.0, None, 8.0]
+
+
 def test_csv_non_numeric_output_is_located(tmp_path: Path) -> None:
     text = CSV_TEXT.replace("5000.5", "五千")
     path = tmp_path / "bad.csv"
@@ -328,6 +359,19 @@ def test_fdi_long_gbk_csv(tmp_path: Path) -> None:
     assert {r["file_city_code"] for r in rows} == {"441900"}
     assert {r["layout"] for r in rows} == {"long"}
     assert [r["source_row"] for r in rows] == [1, 2, 3]
+
+
+def test_fdi_long_tab_separated_csv(tmp_path: Path) -> None:
+    # the same table exported with tabs; the thousands separators stay inside their value
+    text = FDI_LONG_ZH.replace(",", "\t").replace('"1\t234\t567.8"', '"1,234,567.8"')
+    path = tmp_path / "dg_2015.csv"
+    path.write_bytes(text.encode("gbk"))
+
+    rows = read_fdi_city(path, "csv").table.to_pylist()
+
+    assert [r["industry_code"] for r in rows] == ["C", "39", "39"]
+    assert [r["value"] for r in rows] == [1234567.8, 456789.12, None]
+    assert rows[1]["industry_name"] == "计算机、通信和其他电子设备制造业"
 
 
 def test_fdi_long_xlsx_english_headers(tmp_path: Path) -> None:
