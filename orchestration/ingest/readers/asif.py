@@ -47,6 +47,7 @@ from orchestration.ingest.readers.values import (
     plain,
     rescale,
     to_code,
+    to_firm_id,
     to_number,
 )
 from orchestration.warehouse.schema import (
@@ -215,11 +216,12 @@ def _canonical_chunk(
     for name in ASIF_COLUMNS:
         index = plan.canonical.get(name)
         if name in ASIF_TEXT_COLUMNS:
-            arrays[name] = (
-                null_column(pa.string(), n)
-                if index is None
-                else to_code(raw.column(index), CODE_WIDTHS.get(name))
-            )
+            if index is None:
+                arrays[name] = null_column(pa.string(), n)
+            elif name == "firm_id":
+                arrays[name] = to_firm_id(raw.column(index))
+            else:
+                arrays[name] = to_code(raw.column(index), CODE_WIDTHS.get(name))
             continue
         if index is None:
             arrays[name] = null_column(pa.float64(), n)

@@ -3,7 +3,9 @@
 Codes stay strings with their leading zeros. A code column stored as a number (Stata, xlsx,
 Parquet) lost its leading zeros; they are restored to the code's fixed width where it has
 one. Numbers stored as text are parsed strictly; what does not parse is reported (count,
-first row, first value) instead of silently becoming NULL.
+first row, first value) instead of silently becoming NULL. Text that is blank, or a lone
+".", is NULL: "." is how Stata prints a missing number, and what `tostring` left in the code
+columns of circulating ASIF copies (public cleaning code drops `FRDM == "."`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ from orchestration.ingest.readers.headers import Unit
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 # A number written out of a float column ("4011.0"): the code is the integer part.
 FLOAT_CODE_RE = r"^(\d+)\.0*$"
+# An organisation code (GB 11714) in its printed form, 8 digits, a hyphen, the check
+# character: "12345678-X" is the code 12345678X.
+PRINTED_ORG_CODE_RE = r"^(\d{8})-([0-9X])$"
+# Text that means "no value".
+_MISSING_TEXT = pa.array(["", "."])
 
 
 @dataclass(frozen=True)
@@ -42,7 +49,7 @@ def plain(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
 
 def _blank_to_null(text: pa.ChunkedArray) -> pa.ChunkedArray:
     text = pc.utf8_trim_whitespace(text)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.if_else(pc.is_in(text, _MISSING_TEXT), pa.scalar(None, pa.string()), text)
 
 
 def _nan_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -69,6 +76,14 @@ def to_code(array: pa.ChunkedArray | pa.Array, width: int | None = None) -> pa.C
     if width is not None:
         text = pc.utf8_lpad(text, width, "0")
     return text
+
+
+def to_firm_id(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """Firm ids as codes in one spelling across files and years: upper case (a check
+    character printed "x" in one year and "X" in another is one firm; public cleaning code
+    does `replace FRDM = upper(FRDM)`), an organisation code's printed hyphen dropped."""
+    ids = pc.utf8_upper(to_code(array))
+    return pc.replace_substring_regex(ids, PRINTED_ORG_CODE_RE, r"\1\2")
 
 
 def to_number(

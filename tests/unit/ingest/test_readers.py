@@ -214,6 +214,30 @@ def test_csv_written_by_outsheet_is_tab_separated(tmp_path: Path) -> None:
     assert _values(frame, "employment") == [1200.0, None, 8.0]
 
 
+def test_firm_ids_in_one_spelling_and_a_stata_dot_is_missing(tmp_path: Path) -> None:
+    # As circulating copies print them: a check character in lower case, an organisation code
+    # in its printed form (GB 11714: 8 digits, hyphen, check character), and "." — Stata's
+    # missing value, which `tostring` leaves in text columns — for an unknown id, industry
+    # and output. Two "." ids are two firms without an id, not one firm printed twice.
+    text = (
+        "法人代码,法人单位,省地县码,行业代码,登记注册类型,产值现价,全部职工数\n"
+        "78901234x,甲厂,320583,4041,230,100,10\n"
+        "12345678-9,乙厂,320583,.,230,.,12\n"
+        ".,丙厂,441900,4041,310,300,30\n"
+        " . ,丁厂,441900,4041,310,400,40\n"
+        "1234567-89,戊厂,441900,4041,310,500,50\n"
+    )
+    path = tmp_path / "asif_2004.csv"
+    path.write_text(text, encoding="utf-8")
+
+    frame = read_asif(path, "csv")
+
+    assert _values(frame, "firm_id") == ["78901234X", "123456789", None, None, "1234567-89"]
+    assert _values(frame, "industry_code") == ["4041", None, "4041", "4041", "4041"]
+    assert _values(frame, "gross_output") == [100.0, None, 300.0, 400.0, 500.0]
+    assert frame.parse_issues == {}
+
+
 def test_csv_non_numeric_output_is_located(tmp_path: Path) -> None:
     text = CSV_TEXT.replace("5000.5", "五千")
     path = tmp_path / "bad.csv"
