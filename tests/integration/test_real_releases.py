@@ -9,6 +9,10 @@
   three-digit group (418, repair of electronic equipment, is ICT; 133 is sugar);
 - a 2001 Stata 12 file (format 115) as Chinese Stata saved it: labels and firm names in GBK,
   variables named var1, var2, … so that only the labels say what a column is;
+- a 2000 Stata 7 file (format 110: letters for the numeric types) with pinyin names and GBK
+  labels and firm names;
+- a 2002 file as Stata's `outsheet` writes it without `comma`: tab-separated, text in quotes,
+  GBK, in a file named .csv;
 - a Dongguan 2012 yearbook table as BIFF .xls (written by xlwt, laid out as the bureau prints
   it: merged title, 单位：万元, a two-row merged header, the all-industry total, the mining and
   utilities sections and a mining division beside manufacturing, a footnote).
@@ -26,7 +30,7 @@ import xlwt
 
 from orchestration.cli import main
 from tests.helpers import DONGGUAN, HAND_FIRMS, run_refresh
-from tests.stata_files import DOUBLE, FLOAT, INT, write_stata
+from tests.stata_files import DOUBLE, FLOAT, INT, LONG, write_stata
 
 KUNSHAN = "320583"
 
@@ -125,6 +129,47 @@ def _stata12_file_2001(path: Path) -> None:
     write_stata(path, columns, labels, release=115, encoding="gbk")
 
 
+# 2000, Stata 7, 1994 codes: firm, name, location, code, registration type, output.
+FIRMS_2000 = [
+    ("K00000101", "昆山某电子有限公司", 320583, 4112, 330, 6000.0),
+    ("K00000102", "昆山某纺织厂", 320583, 1720, 170, 4000.0),
+    ("D00000101", "东莞某通信设备厂", 441900, 4150, 230, 3000.0),
+    ("D00000102", "东莞某糖厂", 441900, 1330, 110, 1000.0),
+]
+
+
+def _stata7_file_2000(path: Path) -> None:
+    names = ["frdm", "qymc", "sdxm", "hydm", "djzclx", "gyzcz"]
+    kinds = [9, 30, LONG, INT, INT, DOUBLE]
+    values = [
+        [firm.encode() for firm, *_ in FIRMS_2000],
+        [name.encode("gbk") for _, name, *_ in FIRMS_2000],
+        *([row[k] for row in FIRMS_2000] for k in range(2, 6)),
+    ]
+    columns = list(zip(names, kinds, values, strict=True))
+    labels = dict(zip(names, LABELS_2001, strict=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_stata(path, columns, labels, release=110, encoding="gbk")
+
+
+# 2002, 1994 codes: firm (a check letter in lower case), location, code, registration type,
+# output.
+FIRMS_2002 = [
+    ("k02000001", KUNSHAN, "4112", "330", "7000"),
+    ("K02000002", KUNSHAN, "1720", "170", "3000"),
+    ("D02000001", DONGGUAN, "4150", "230", "2000"),
+    ("D02000002", DONGGUAN, "1330", "110", "2000"),
+]
+
+
+def _outsheet_file_2002(path: Path) -> None:
+    lines = ["frdm\tqymc\tsdxm\thydm\tdjzclx\tgyzcz\tcyrs\n"]
+    lines += [f'"{f}"\t"企业,{i}"\t{loc}\t{cic}\t{reg}\t{out}\t50\n'
+              for i, (f, loc, cic, reg, out) in enumerate(FIRMS_2002)]  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes("".join(lines).encode("gbk"))
+
+
 ICT_2011 = "计算机、通信和其他电子设备制造业"
 
 
@@ -162,6 +207,8 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder, data = base / "files", base / "data"
     _file_1998(folder / "asif" / "1998" / "asif_1998.csv")
     _stata12_file_2001(folder / "asif" / "2001" / "asif_2001.dta")
+    _stata7_file_2000(folder / "asif" / "2000" / "qy2000.dta")
+    _outsheet_file_2002(folder / "asif" / "2002" / "asif_2002.csv")
     _file_2003(folder / "asif" / "2003" / "asif_2003.csv")
     _file_2006(folder / "工业企业数据库" / "2006年.csv")
     _vendor_file_2005(folder / "ASIF_2005.csv")
@@ -195,11 +242,17 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     #   Dongguan 3000 / (3000 + 6000)
     #   2001 (Stata 12, GBK labels; 1994 codes): Kunshan 8000 / (8000 + 2000); Dongguan
     #   1000 / (1000 + 3000)
+    #   2000 (Stata 7; 1994 codes): Kunshan 6000 / (6000 + 4000); Dongguan 3000 / (3000 + 1000)
+    #   2002 (outsheet, tabs; 1994 codes): Kunshan 7000 / (7000 + 3000); Dongguan 2000 / 4000
     expected = [
         (KUNSHAN, 1998, 0.6),
         (DONGGUAN, 1998, 1 / 3),
+        (KUNSHAN, 2000, 0.6),
+        (DONGGUAN, 2000, 0.75),
         (KUNSHAN, 2001, 0.8),
         (DONGGUAN, 2001, 0.25),
+        (KUNSHAN, 2002, 0.7),
+        (DONGGUAN, 2002, 0.5),
         (KUNSHAN, 2003, 0.75),
         (KUNSHAN, 2005, 10000 / 13000),
         (KUNSHAN, 2006, 0.8),
@@ -215,14 +268,18 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
 
 
 @pytest.mark.slow
-def test_gbk_firm_names_of_a_stata12_file_are_read_as_written(published: Path) -> None:
+@pytest.mark.parametrize(("year", "firms"), [(2000, FIRMS_2000), (2001, FIRMS_2001)])
+def test_gbk_firm_names_of_old_stata_files_are_read_as_written(
+    published: Path, year: int, firms: list[tuple]
+) -> None:
     warehouse = published.parent.parent / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:
         names = con.execute(
             "select firm_id, firm_name from staging.stg_asif__firm_years "
-            "where year = 2001 order by firm_id"
+            "where year = ? order by firm_id",
+            [year],
         ).fetchall()
-    assert names == sorted((firm, name) for firm, name, *_ in FIRMS_2001)
+    assert names == sorted((firm, name) for firm, name, *_ in firms)
 
 
 @pytest.mark.slow
