@@ -32,6 +32,7 @@ from orchestration.ingest.readers.headers import (
 from orchestration.ingest.readers.limits import ASIF_LIMITS
 from orchestration.ingest.readers.sources import (
     RawChunk,
+    check_xlsx_archive,
     header_names,
     iter_dta,
     long_sheet_table,
@@ -50,6 +51,7 @@ from orchestration.ingest.readers.values import (
     to_firm_id,
     to_number,
 )
+from orchestration.ingest.readers.xlsx import read_xlsx_table
 from orchestration.warehouse.schema import (
     ASIF_MONEY_COLUMNS,
     ASIF_OPTIONAL,
@@ -298,6 +300,11 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
         table = read_parquet(path, file, ASIF_LIMITS)
         return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)
     if fmt == "xlsx":
+        check_xlsx_archive(path, file, ASIF_LIMITS)
+        fast = read_xlsx_table(path, file, ASIF_LIMITS)
+        if fast is not None:
+            names, table, numbers = fast
+            return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
         sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)
         plan = plan_columns(header_names(sheet), {}, mapping)
         widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}

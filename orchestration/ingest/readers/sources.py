@@ -356,6 +356,16 @@ def _cell_text(value: Any) -> Any:
     return value
 
 
+def check_xlsx_archive(path: Path, file: str, limits: TableLimits) -> None:
+    """A zip archive, whole, whose declared sizes are within `limits`."""
+    check_not_empty(path, file)
+    if _head(path, 4) != _ZIP_HEAD:
+        raise ReadError(file, None, None, "not an xlsx file (no zip header)", "corrupt_file")
+    if _ZIP_END not in _tail(path, 1 << 16):
+        raise ReadError(file, None, None, "zip directory missing", "truncated_file")
+    check_unzipped_size(path, file, limits)
+
+
 def read_xlsx(path: Path, file: str, limits: TableLimits, fill_merged: bool = False) -> list[Sheet]:
     """Every sheet's non-empty rows with their sheet row numbers (values, not formulas).
     `fill_merged` spreads each merged cell over its range; it needs the full (not streaming)
@@ -364,12 +374,7 @@ def read_xlsx(path: Path, file: str, limits: TableLimits, fill_merged: bool = Fa
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    check_not_empty(path, file)
-    if _head(path, 4) != _ZIP_HEAD:
-        raise ReadError(file, None, None, "not an xlsx file (no zip header)", "corrupt_file")
-    if _ZIP_END not in _tail(path, 1 << 16):
-        raise ReadError(file, None, None, "zip directory missing", "truncated_file")
-    check_unzipped_size(path, file, limits)
+    check_xlsx_archive(path, file, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=not fill_merged, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:

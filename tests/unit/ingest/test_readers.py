@@ -4,6 +4,9 @@ broken-file case mapped to its reason code and location."""
 
 from __future__ import annotations
 
+import datetime
+import struct
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -14,7 +17,10 @@ import pyreadstat
 import pytest
 
 from orchestration.ingest.readers import ReadError, read_asif, read_fdi_city
+from orchestration.ingest.readers import asif as reader_asif
 from orchestration.ingest.readers import sources as reader_sources
+from orchestration.ingest.readers.limits import ASIF_LIMITS
+from orchestration.ingest.readers.xlsx import declared_sizes_hold, read_xlsx_table
 
 # Three firms as a 2007 file might hold them. Codes carry leading zeros where they exist.
 FIRMS = {
@@ -343,6 +349,95 @@ def test_xlsx_long_asif(tmp_path: Path) -> None:
     assert _values(frame, "industry_code") == ["4041", "0610"]
     assert _values(frame, "gross_output") == [123456.789, 5000.5]
     assert frame.source_row.to_pylist() == [1, 3]
+
+
+def _asif_book(path: Path, rows: list[list]) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])  # a title-less gap above the header, as some exports leave
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+# A year as an export leaves it: the industry code column mixes numbers (their zeros lost)
+# and text, a row of nothing but spaces between firms, two columns of one name, money that
+# no decimal print of 15 digits keeps whole.
+XLSX_ROWS = [
+    ["法人代码", "行政区划代码", "国民经济行业代码", "登记注册类型", "工业总产值", "备注", "备注"],
+    ["000123456", 320583101000, 610, 230, 84442.18515250496, "甲", 1995],
+    [None, None, "   ", None, None, None, None],
+    ["78901234X", 441900003000, "4041", 310, 5000.5, "乙", 2001],
+    ["555000111", 320500102000, 4053, 110, 880, None, 1998],
+]
+
+
+def test_a_large_xlsx_is_read_by_calamine_as_openpyxl_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "asif_2009.xlsx"
+    _asif_book(path, XLSX_ROWS)
+    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is not None  # the fast path
+
+    frame = read_asif(path, "xlsx")
+
+    assert _values(frame, "firm_id") == ["000123456", "78901234X", "555000111"]
+    assert _values(frame, "location_code") == ["320583101000", "441900003000", "320500102000"]
+    assert _values(frame, "industry_code") == ["0610", "4041", "4053"]
+    assert _values(frame, "registration_type") == ["230", "310", "110"]
+    assert _values(frame, "gross_output") == [84442.18515250496, 5000.5, 880.0]
+    assert frame.source_row.to_pylist() == [1, 3, 4]
+    assert frame.extras.to_pydict() == {"备注": ["甲", "乙", None], "备注 (2)": [1995, 2001, 1998]}
+    # openpyxl, cell by cell, reads the same frame
+    monkeypatch.setattr(reader_asif, "read_xlsx_table", lambda *_: None)
+    by_openpyxl = read_asif(path, "xlsx")
+    assert by_openpyxl.table.equals(frame.table)
+    assert by_openpyxl.extras.equals(frame.extras)
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"), [(datetime.date(2009, 5, 1), "a date"), ("=1/0", "an error value")]
+)
+def test_sheets_calamine_renders_otherwise_are_left_to_openpyxl(
+    tmp_path: Path, cell: object, why: str
+) -> None:
+    path = tmp_path / "asif_2009.xlsx"
+    _asif_book(path, [[*XLSX_ROWS[0][:5], "开业时间"], [*XLSX_ROWS[1][:5], cell]])
+    if why == "an error value":  # what Excel stores for =1/0 once it has calculated
+        book = openpyxl.load_workbook(path)
+        book.active["F3"] = "#DIV/0!"
+        book.active["F3"].data_type = "e"
+        book.save(path)
+
+    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is None, why
+    assert _values(read_asif(path, "xlsx"), "gross_output") == [84442.18515250496]
+
+
+def test_an_archive_that_inflates_past_its_declared_size_is_not_given_to_calamine(
+    tmp_path: Path,
+) -> None:
+    # The sheet's declared size, in its local header and the central directory, 100 bytes
+    # short of what it inflates to: Python's zipfile stops there, calamine's reader would not.
+    path = tmp_path / "asif_2009.xlsx"
+    _asif_book(path, XLSX_ROWS)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    true_size = struct.pack("<I", sheet.file_size)
+    short_size = struct.pack("<I", sheet.file_size - 100)
+    local = sheet.header_offset
+    assert data[local + 22 : local + 26] == true_size
+    data[local + 22 : local + 26] = short_size
+    name = sheet.filename.encode()
+    central = data.index(b"PK\x01\x02")  # the central directory's records: name at 46
+    while data[central + 46 : central + 46 + len(name)] != name:
+        central = data.index(b"PK\x01\x02", central + 4)
+    assert data[central + 24 : central + 28] == true_size
+    data[central + 24 : central + 28] = short_size
+    path.write_bytes(bytes(data))
+
+    assert not declared_sizes_hold(path)
+    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is None
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:
