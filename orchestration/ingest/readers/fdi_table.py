@@ -32,9 +32,6 @@ SCHEMA = pa.schema(
 # Printed placeholders for "no data" in yearbook cells, after NFKC (which turns the full-width
 # dash － into -, and … into ...). They mean "not available", never zero.
 _NOT_AVAILABLE = ("", "-", "--", "—", "——", "–", "...", "......")
-# Thousands separators, only where they group digits by three (1,234,567.8): "1,23" is not
-# a number a yearbook prints, so it stays for the parse check to report.
-_GROUPED = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 
 
 @cache
@@ -64,14 +61,11 @@ class FdiFrame:
 
 
 def strip_print_marks(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Numbers as yearbooks print them: full-width digits (NFKC), thousands separators, and
-    'no data' placeholders (NULL)."""
+    """Numbers as yearbooks print them: full-width digits (NFKC) and 'no data' placeholders
+    (NULL); to_number reads their thousands separators."""
     if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
         return column
     text = pc.utf8_trim_whitespace(pc.utf8_normalize(column, form="NFKC"))
-    text = pc.if_else(
-        pc.match_substring_regex(text, _GROUPED), pc.replace_substring(text, ",", ""), text
-    )
     placeholder = pc.is_in(text, pa.array(_NOT_AVAILABLE))
     return pc.if_else(placeholder, pa.scalar(None, text.type), text)
 

@@ -18,6 +18,10 @@ import pyarrow.compute as pc
 from orchestration.ingest.readers.headers import Unit
 
 NUMBER_RE = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
+# Thousands separators, only where they group digits by three (1,234,567.8), as yearbooks
+# print numbers and Excel saves formatted cells to CSV: "1,5" (a decimal comma) or "1,23" is
+# no such number and stays for the parse check to report.
+GROUPED_NUMBER_RE = r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$"
 # A number written out of a float column ("4011.0"): the code is the integer part.
 FLOAT_CODE_RE = r"^(\d+)\.0*$"
 # An organisation code (GB 11714) in its printed form, 8 digits, a hyphen, the check
@@ -106,6 +110,8 @@ def to_number(
     if pa.types.is_boolean(kind):
         return pc.cast(array, pa.float64()), None
     text = _blank_to_null(pc.cast(array, pa.string()))
+    grouped = pc.match_substring_regex(text, GROUPED_NUMBER_RE)
+    text = pc.if_else(grouped, pc.replace_substring(text, ",", ""), text)
     valid = pc.match_substring_regex(text, NUMBER_RE)
     bad = pc.and_(pc.invert(valid), pc.is_valid(text))
     issue = None

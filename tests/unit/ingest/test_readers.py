@@ -244,6 +244,28 @@ def test_firm_ids_in_one_spelling_and_a_stata_dot_is_missing(tmp_path: Path) -> 
     assert frame.parse_issues == {}
 
 
+def test_csv_as_excel_saves_it_keeps_codes_and_grouped_numbers(tmp_path: Path) -> None:
+    # Excel, opening a CSV and saving it again, drops the zeros of codes it takes for numbers
+    # and writes formatted cells with thousands separators (quoted); a decimal comma ("1,5")
+    # is no grouped number and stays a parse issue, located.
+    text = (
+        "法人代码,法人单位,省地县码,行业代码,登记注册类型,产值现价,全部职工数\r\n"
+        '000123456,甲厂,320583,610,230,"1,234,567.8","1,200"\r\n'
+        "000123457,乙厂,320583,4041,230,-880.5,35\r\n"
+        '000123458,丙厂,320583,4041,230,"1,5",8\r\n'
+    )
+    path = tmp_path / "asif_2005.csv"
+    path.write_bytes(text.encode("gbk"))
+
+    frame = read_asif(path, "csv")
+
+    assert _values(frame, "industry_code") == ["0610", "4041", "4041"]
+    assert _values(frame, "gross_output") == [1234567.8, -880.5, None]
+    assert _values(frame, "employment") == [1200.0, 35.0, 8.0]
+    issue = frame.parse_issues["gross_output"]
+    assert (issue.count, issue.first_row, issue.first_value) == (1, 3, "1,5")
+
+
 def test_csv_non_numeric_output_is_located(tmp_path: Path) -> None:
     text = CSV_TEXT.replace("5000.5", "五千")
     path = tmp_path / "bad.csv"
