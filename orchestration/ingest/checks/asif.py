@@ -3,6 +3,7 @@ the release-wide ones (row-count band, unit scale, duplicate firm ids) and the G
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -47,6 +48,8 @@ MAX_NULL_REQUIRED_RATE = 0.01
 SURVEY_YEAR_COLUMNS = ("year", "nian", "年", "年份")
 MAX_NON_NUMERIC_OPTIONAL_RATE = 0.01  # required numeric columns tolerate none
 MAX_INVALID_CODE_FORMAT_RATE = 0.01
+# A number as Excel prints a long one (3.20583E+11): the code's other digits are gone.
+SCIENTIFIC_RE = r"[+-]?\d(\.\d+)?[eE][+-]?\d+"
 MAX_UNKNOWN_CODE_RATE = 0.02
 MAX_NON_POSITIVE_OUTPUT_RATE = 0.01
 # What raw.asif can hold: DECIMAL(18,3) and INTEGER.
@@ -187,10 +190,22 @@ def _code_formats(check: AsifFile) -> None:
             check.fail(
                 "invalid_code_format",
                 f"{bad_count} of {n} codes ({pct(bad_count, n)}) are not {expected}, "
-                f"first {value!r} (tolerance {MAX_INVALID_CODE_FORMAT_RATE:.0%})",
+                f"first {value!r} (tolerance {MAX_INVALID_CODE_FORMAT_RATE:.0%})"
+                + _scientific_hint(value),
                 check.frame.describe_column(column),
                 row,
             )
+
+
+def _scientific_hint(value: object) -> str:
+    """What a code printed like 3.20583E+11 means: Excel writes long numbers so to a CSV it
+    saves, keeping six digits; the others cannot be recovered from the file."""
+    if not re.fullmatch(SCIENTIFIC_RE, str(value)):
+        return ""
+    return (
+        "; a code in scientific notation has lost its digits (Excel saves long numbers so to"
+        " CSV): save the original again with the column formatted as text"
+    )
 
 
 def _known_codes(check: AsifFile) -> None:

@@ -211,6 +211,22 @@ def test_codes_that_map_to_no_unit_quarantine(warehouse: Warehouse, tmp_path: Pa
     assert warehouse.rows("select count(*) from raw.asif") == [(0,)]
 
 
+def test_codes_excel_printed_in_scientific_notation_say_so(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    # A CSV Excel saved: 12-digit codes as 3.20583E+11 (six digits kept) on every row.
+    lines = ["法人代码,行政区划代码,行业代码,登记注册类型,工业总产值"]
+    lines += [f"{i:09d},3.20583E+11,4041,230,100" for i in range(1, 101)]
+    path = "asif/2008/asif-2008-r1.csv"
+    data = ("\r\n".join(lines) + "\r\n").encode("gbk")
+    outcome = warehouse.ingest(warehouse.release("asif-2008-r1", 2008, path, data))
+
+    assert (outcome.status, outcome.reason) == ("quarantined", "invalid_code_format")
+    message = outcome.failures[0].message
+    assert "first '3.20583E+11'" in message
+    assert "scientific notation has lost its digits" in message
+
+
 def test_codes_of_other_lengths_are_invalid(warehouse: Warehouse, tmp_path: Path) -> None:
     # 9 digits (county + town, village cut off) on rows 1-3: 3 % > the 1 % tolerance.
     locations = ["320583100" if i <= 3 else "320583100001" for i in range(1, 101)]
