@@ -27,6 +27,7 @@ FLOAT_CODE_RE = r"^(\d+)\.0*$"
 # An organisation code (GB 11714) in its printed form, 8 digits, a hyphen, the check
 # character: "12345678-X" is the code 12345678X.
 PRINTED_ORG_CODE_RE = r"^(\d{8})-([0-9X])$"
+ORG_CODE_WIDTH = 9
 # Text that means "no value".
 _MISSING_TEXT = pa.array(["", "."])
 
@@ -86,9 +87,12 @@ def to_code(array: pa.ChunkedArray | pa.Array, width: int | None = None) -> pa.C
 def to_firm_id(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     """Firm ids as codes in one spelling across files and years: upper case (a check
     character printed "x" in one year and "X" in another is one firm; public cleaning code
-    does `replace FRDM = upper(FRDM)`), an organisation code's printed hyphen dropped."""
+    does `replace FRDM = upper(FRDM)`), an organisation code's printed hyphen dropped, and
+    an id of digits shorter than an organisation code's 9 characters given back the leading
+    zeros it lost as a number (a numeric Stata variable, a CSV Excel saved)."""
     ids = pc.utf8_upper(to_code(array))
-    return pc.replace_substring_regex(ids, PRINTED_ORG_CODE_RE, r"\1\2")
+    ids = pc.replace_substring_regex(ids, PRINTED_ORG_CODE_RE, r"\1\2")
+    return _zeros_back(ids, ORG_CODE_WIDTH)
 
 
 def _zeros_back(text: pa.ChunkedArray, width: int) -> pa.ChunkedArray:

@@ -232,15 +232,23 @@ def test_firm_ids_in_one_spelling_and_a_stata_dot_is_missing(tmp_path: Path) -> 
         ".,丙厂,441900,4041,310,300,30\n"
         " . ,丁厂,441900,4041,310,400,40\n"
         "1234567-89,戊厂,441900,4041,310,500,50\n"
+        "123456,己厂,441900,4041,310,600,60\n"
     )
     path = tmp_path / "asif_2004.csv"
     path.write_text(text, encoding="utf-8")
 
     frame = read_asif(path, "csv")
 
-    assert _values(frame, "firm_id") == ["78901234X", "123456789", None, None, "1234567-89"]
-    assert _values(frame, "industry_code") == ["4041", None, "4041", "4041", "4041"]
-    assert _values(frame, "gross_output") == [100.0, None, 300.0, 400.0, 500.0]
+    assert _values(frame, "firm_id") == [
+        "78901234X",
+        "123456789",
+        None,
+        None,
+        "1234567-89",  # not an organisation code's printed form: left as written
+        "000123456",  # the zeros Excel took off an id of digits
+    ]
+    assert _values(frame, "industry_code") == ["4041", None, "4041", "4041", "4041", "4041"]
+    assert _values(frame, "gross_output") == [100.0, None, 300.0, 400.0, 500.0, 600.0]
     assert frame.parse_issues == {}
 
 
