@@ -102,6 +102,8 @@ def _laid_out(
     if any(pa.types.is_temporal(field.type) for field in batch.schema):
         return None  # openpyxl's path writes dates as ISO text
     names = [value or "" for value in header.to_pylist()[0].values()]
+    if len(names) != batch.num_columns:
+        return None  # not one range: leave the sheet to openpyxl
     columns = [_integers_as_integers(column) for column in batch.columns]
     table = pa.Table.from_arrays(columns, names=[f"c{i}" for i in range(len(names))])
     filled = [pc.cast(_filled(column), pa.int8()) for column in table.columns]
