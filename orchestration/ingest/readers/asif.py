@@ -283,6 +283,23 @@ def _frame(
     )
 
 
+def _short_codes_as_text(names: Sequence[str], table: pa.Table, mapping: Mapping[str, str]) -> bool:
+    """Whether a fixed-width code column came out of calamine as text with codes short of
+    their width. Such a column mixes numbers (whose lost zeros openpyxl's cells let
+    long_sheet_table put back) with text (taken as written): calamine prints both alike."""
+    plan = plan_columns(names, {}, mapping)
+    for name, width in CODE_WIDTHS.items():
+        column = table.column(plan.canonical[name]) if name in plan.canonical else None
+        if column is None or not pa.types.is_string(column.type):
+            continue
+        short = pc.and_(
+            pc.match_substring_regex(column, r"^\d+$"), pc.less(pc.utf8_length(column), width)
+        )
+        if pc.any(short).as_py():
+            return True
+    return False
+
+
 def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
     """Read one ASIF file. `file` names it in errors and records (default: the file name)."""
     file = file or path.name
@@ -302,7 +319,7 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
     if fmt == "xlsx":
         check_xlsx_archive(path, file, ASIF_LIMITS)
         fast = read_xlsx_table(path, file, ASIF_LIMITS)
-        if fast is not None:
+        if fast is not None and not _short_codes_as_text(*fast[:2], mapping):
             names, table, numbers = fast
             return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
         sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)

@@ -63,13 +63,13 @@ def _nan_to_null(values: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def to_code(array: pa.ChunkedArray | pa.Array, width: int | None = None) -> pa.ChunkedArray:
     """Codes as trimmed strings (blank → NULL). Numeric storage is formatted as an integer
-    and left-padded with zeros to `width`, and so is text of fewer digits than `width`; a
-    non-integral number stays visible ("4011.5") so the code-format check catches it."""
+    and left-padded with zeros to `width`; a non-integral number stays visible ("4011.5")
+    so the code-format check catches it. Text is taken as written: "133" may be a
+    three-digit group code, which zeros would turn into another class."""
     array = plain(array)
     kind = array.type
     if pa.types.is_string(kind):
-        text = pc.replace_substring_regex(_blank_to_null(array), FLOAT_CODE_RE, r"\1")
-        return text if width is None else _zeros_back(text, width)
+        return pc.replace_substring_regex(_blank_to_null(array), FLOAT_CODE_RE, r"\1")
     if pa.types.is_floating(kind) or pa.types.is_decimal(kind):
         values = _nan_to_null(pc.cast(array, pa.float64()))
         integral = pc.equal(values, pc.floor(values))
@@ -96,8 +96,7 @@ def to_firm_id(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
 
 
 def _zeros_back(text: pa.ChunkedArray, width: int) -> pa.ChunkedArray:
-    """Digits short of a fixed-width code's width lost their leading zeros on the way (a
-    number in Stata or Excel: Excel drops them even from a CSV it opens and saves)."""
+    """Digits short of `width` given back the leading zeros they lost as a number."""
     short = pc.and_(pc.match_substring_regex(text, r"^\d+$"), pc.less(pc.utf8_length(text), width))
     return pc.if_else(short, pc.utf8_lpad(text, width, "0"), text)
 

@@ -252,10 +252,11 @@ def test_firm_ids_in_one_spelling_and_a_stata_dot_is_missing(tmp_path: Path) -> 
     assert frame.parse_issues == {}
 
 
-def test_csv_as_excel_saves_it_keeps_codes_and_grouped_numbers(tmp_path: Path) -> None:
-    # Excel, opening a CSV and saving it again, drops the zeros of codes it takes for numbers
-    # and writes formatted cells with thousands separators (quoted); a decimal comma ("1,5")
-    # is no grouped number and stays a parse issue, located.
+def test_csv_as_excel_saves_it_keeps_grouped_numbers(tmp_path: Path) -> None:
+    # Excel, opening a CSV and saving it again, writes formatted cells with thousands
+    # separators (quoted); a decimal comma ("1,5") is no grouped number and stays a parse
+    # issue, located. The code it shortened (0610) stays as written, for the code checks to
+    # report: text of three digits may as well be a three-digit group code.
     text = (
         "法人代码,法人单位,省地县码,行业代码,登记注册类型,产值现价,全部职工数\r\n"
         '000123456,甲厂,320583,610,230,"1,234,567.8","1,200"\r\n'
@@ -267,7 +268,7 @@ def test_csv_as_excel_saves_it_keeps_codes_and_grouped_numbers(tmp_path: Path) -
 
     frame = read_asif(path, "csv")
 
-    assert _values(frame, "industry_code") == ["0610", "4041", "4041"]
+    assert _values(frame, "industry_code") == ["610", "4041", "4041"]
     assert _values(frame, "gross_output") == [1234567.8, -880.5, None]
     assert _values(frame, "employment") == [1200.0, 35.0, 8.0]
     issue = frame.parse_issues["gross_output"]
@@ -390,14 +391,14 @@ def _asif_book(path: Path, rows: list[list]) -> None:
     book.save(path)
 
 
-# A year as an export leaves it: the industry code column mixes numbers (their zeros lost)
-# and text, a row of nothing but spaces between firms, two columns of one name, money that
-# no decimal print of 15 digits keeps whole.
+# A year as an export leaves it: codes as numbers (0610's zero lost), a column that mixes
+# numbers and text, a row of nothing but spaces between firms, two columns of one name,
+# money that no decimal print of 15 digits keeps whole.
 XLSX_ROWS = [
     ["法人代码", "行政区划代码", "国民经济行业代码", "登记注册类型", "工业总产值", "备注", "备注"],
     ["000123456", 320583101000, 610, 230, 84442.18515250496, "甲", 1995],
-    [None, None, "   ", None, None, None, None],
-    ["78901234X", 441900003000, "4041", 310, 5000.5, "乙", 2001],
+    [None, None, None, "   ", None, None, None],
+    ["78901234X", 441900003000, 4041, "310", 5000.5, "乙", 2001],
     ["555000111", 320500102000, 4053, 110, 880, None, 1998],
 ]
 
@@ -423,6 +424,26 @@ def test_a_large_xlsx_is_read_by_calamine_as_openpyxl_reads_it(
     by_openpyxl = read_asif(path, "xlsx")
     assert by_openpyxl.table.equals(frame.table)
     assert by_openpyxl.extras.equals(frame.extras)
+
+
+def test_a_code_column_of_numbers_and_text_is_left_to_openpyxl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 610 a number (its zero lost), 4041 text: calamine prints both as text, and only
+    # openpyxl's cells tell which code lost a zero
+    path = tmp_path / "asif_2009.xlsx"
+    rows = [XLSX_ROWS[0][:5], ["000123456", 320583101000, 610, 230, 1.0]]
+    _asif_book(path, [*rows, ["78901234X", 441900003000, "4041", 310, 2.0]])
+    read_by_openpyxl = []
+
+    def spy(*args: object) -> object:
+        read_by_openpyxl.append(args)
+        return reader_sources.read_xlsx(*args)
+
+    monkeypatch.setattr(reader_asif, "read_xlsx", spy)
+
+    assert _values(read_asif(path, "xlsx"), "industry_code") == ["0610", "4041"]
+    assert len(read_by_openpyxl) == 1
 
 
 @pytest.mark.parametrize(
