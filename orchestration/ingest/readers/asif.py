@@ -47,6 +47,7 @@ from orchestration.ingest.readers.values import (
     null_column,
     plain,
     rescale,
+    short_digits,
     to_code,
     to_firm_id,
     to_number,
@@ -292,10 +293,7 @@ def _short_codes_as_text(names: Sequence[str], table: pa.Table, mapping: Mapping
         column = table.column(plan.canonical[name]) if name in plan.canonical else None
         if column is None or not pa.types.is_string(column.type):
             continue
-        short = pc.and_(
-            pc.match_substring_regex(column, r"^\d+$"), pc.less(pc.utf8_length(column), width)
-        )
-        if pc.any(short).as_py():
+        if pc.any(short_digits(column, width)).as_py():
             return True
     return False
 
@@ -317,18 +315,24 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
         table = read_parquet(path, file, ASIF_LIMITS)
         return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)
     if fmt == "xlsx":
-        check_xlsx_archive(path, file, ASIF_LIMITS)
-        fast = read_xlsx_table(path, file, ASIF_LIMITS)
-        if fast is not None and not _short_codes_as_text(*fast[:2], mapping):
-            names, table, numbers = fast
-            return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
-        sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)
-        plan = plan_columns(header_names(sheet), {}, mapping)
-        widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}
-        names, table, sheet_rows = long_sheet_table(sheet, widths)
-        # source_row counts data rows (the row after the header is 1), as for the other
-        # formats; blank rows in between keep their place.
-        header_row = sheet.rows[0][0]
-        numbers = pa.array([r - header_row for r in sheet_rows], pa.int64())
+        names, table, numbers = _xlsx_table(path, file, mapping)
         return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
     raise ReadError(file, None, None, f"unsupported format {fmt!r}", "corrupt_file")
+
+
+def _xlsx_table(
+    path: Path, file: str, mapping: Mapping[str, str]
+) -> tuple[list[str], pa.Table, pa.Array]:
+    """The sheet's header texts, columns and data-row numbers (the row after the header is
+    1, as in the other formats; blank rows in between keep their place): by calamine where
+    it lays the sheet out as openpyxl would (readers/xlsx.py), else by openpyxl."""
+    check_xlsx_archive(path, file, ASIF_LIMITS)
+    fast = read_xlsx_table(path, file, ASIF_LIMITS)
+    if fast is not None and not _short_codes_as_text(*fast[:2], mapping):
+        return fast
+    sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)
+    plan = plan_columns(header_names(sheet), {}, mapping)
+    widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}
+    names, table, sheet_rows = long_sheet_table(sheet, widths)
+    header_row = sheet.rows[0][0]
+    return names, table, pa.array([r - header_row for r in sheet_rows], pa.int64())

@@ -95,10 +95,14 @@ def to_firm_id(array: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
     return _zeros_back(ids, ORG_CODE_WIDTH)
 
 
+def short_digits(text: pa.ChunkedArray | pa.Array, width: int) -> pa.ChunkedArray | pa.Array:
+    """Which values are digits only, fewer than `width` of them."""
+    return pc.and_(pc.match_substring_regex(text, r"^\d+$"), pc.less(pc.utf8_length(text), width))
+
+
 def _zeros_back(text: pa.ChunkedArray, width: int) -> pa.ChunkedArray:
     """Digits short of `width` given back the leading zeros they lost as a number."""
-    short = pc.and_(pc.match_substring_regex(text, r"^\d+$"), pc.less(pc.utf8_length(text), width))
-    return pc.if_else(short, pc.utf8_lpad(text, width, "0"), text)
+    return pc.if_else(short_digits(text, width), pc.utf8_lpad(text, width, "0"), text)
 
 
 def to_number(
