@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,6 +193,20 @@ def hand_csv(year: int) -> bytes:
         for fid, name, loc, cic, reg, out in HAND_FIRMS
     ]
     return (HAND_HEADER + "".join(lines)).encode()
+
+
+def write_xls(path: Path, sheets: list[tuple[str, list[list[Any]]]]) -> Path:
+    """A BIFF .xls workbook (as Excel 97–2003 writes it, through xlwt): each sheet's rows."""
+    import xlwt  # lazy: a dev dependency only the workbook tests need
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets:
+        sheet = book.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
 
 
 def write_hand_catalog(root: Path) -> Path:

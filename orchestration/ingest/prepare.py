@@ -12,7 +12,7 @@ from typing import Any
 
 from orchestration.ingest.checks import CheckReport, own_asif_checks, run_fdi_checks
 from orchestration.ingest.landing import LandedRelease
-from orchestration.ingest.readers import ReadError, read_asif, read_fdi_city
+from orchestration.ingest.readers import ReadError, read_asif_file, read_fdi_city
 from orchestration.ingest.write import stage_raw
 from orchestration.settings import Settings
 from orchestration.warehouse.raw_store import StagedRaw
@@ -33,7 +33,8 @@ class Prepared:
 
 def _read(landed: LandedRelease) -> list[Any]:
     if landed.release.dataset == "asif":
-        return [read_asif(f.path, f.file.format, file=f.file.path) for f in landed.files]
+        # a workbook whose firms fill several sheets gives a frame per sheet
+        return [t for f in landed.files for t in read_asif_file(f.path, f.file.format, f.file.path)]
     return [(read_fdi_city(f.path, f.file.format, file=f.file.path), f.file) for f in landed.files]
 
 

@@ -37,7 +37,13 @@ from orchestration.ingest.checks import (
 )
 from orchestration.ingest.landing import landing_path
 from orchestration.ingest.load import PREVIOUS_YEAR_WINDOW
-from orchestration.ingest.readers import AsifFrame, FdiFrame, ReadError, read_asif, read_fdi_city
+from orchestration.ingest.readers import (
+    AsifFrame,
+    FdiFrame,
+    ReadError,
+    read_asif_file,
+    read_fdi_city,
+)
 from orchestration.pipeline.plan import RecordedRelease
 from orchestration.settings import Settings
 
@@ -55,6 +61,8 @@ class FileMapping:
     ambiguous: tuple[str, ...] = ()
     # Canonical column → the unit suffix found on its header (values already rescaled).
     units: dict[str, str] = field(default_factory=dict)
+    # A workbook's sheets with data that hold no firms → their data rows.
+    sheets_not_read: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, frame: AsifFrame | FdiFrame) -> FileMapping:
@@ -67,6 +75,7 @@ class FileMapping:
                 tuple(frame.unmapped_columns),
                 tuple(frame.ambiguous_columns),
                 dict(frame.column_units),
+                dict(frame.sheets_not_read),
             )
         return cls(
             frame.file,
@@ -187,7 +196,7 @@ def _run_checks(
     release = verdict.release
     try:
         if release.dataset == "asif":
-            frames = [read_asif(path, f.format, file=f.path) for path, f in fetched]
+            frames = [t for p, f in fetched for t in read_asif_file(p, f.format, file=f.path)]
             verdict.files = [FileMapping.of(frame) for frame in frames]
             return run_asif_checks(frames, release, verdict.previous, gx_settings)
         pairs = [(read_fdi_city(path, f.format, file=f.path), f) for path, f in fetched]

@@ -39,6 +39,11 @@ def _file_lines(mapping: FileMapping) -> list[str]:
         lines.append(f"    ambiguous (first one used): {', '.join(mapping.ambiguous)}")
     if mapping.unmapped:
         lines.append(f"    not mapped (kept as extra columns): {', '.join(mapping.unmapped)}")
+    if mapping.sheets_not_read:
+        sheets = ", ".join(
+            f"{s} ({n:,} row{'' if n == 1 else 's'})" for s, n in mapping.sheets_not_read.items()
+        )
+        lines.append(f"    sheets not read (their header names no firm columns): {sheets}")
     return lines
 
 

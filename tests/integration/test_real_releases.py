@@ -13,6 +13,8 @@
   labels and firm names;
 - a 2002 file as Stata's `outsheet` writes it without `comma`: tab-separated, text in quotes,
   GBK, in a file named .csv;
+- a 2004 year as Excel 97–2003 saves it (.xls, whose sheets hold 65,536 rows each): its firms
+  on two sheets under the same header, behind a sheet of notes, locations as numbers;
 - a Dongguan 2012 yearbook table as BIFF .xls (written by xlwt, laid out as the bureau prints
   it: merged title, 单位：万元, a two-row merged header, the all-industry total, the mining and
   utilities sections and a mining division beside manufacturing, a footnote).
@@ -170,6 +172,41 @@ def _outsheet_file_2002(path: Path) -> None:
     path.write_bytes("".join(lines).encode("gbk"))
 
 
+# 2004, as .xls: sheet, firm, location (a number), CIC 2002 class, registration type, output
+FIRMS_2004 = [
+    ("2004年1", "K04000001", 320583, "4041", "330", 6000),
+    ("2004年1", "D04000001", 441900, "1810", "170", 4000),
+    ("2004年2", "K04000002", 320583, "3411", "170", 2000),
+    ("2004年2", "D04000002", 441900, "4043", "230", 1000),
+]
+
+
+def _xls_file_2004(path: Path) -> None:
+    book = xlwt.Workbook(encoding="utf-8")
+    notes = book.add_sheet("说明")
+    for row, line in enumerate([("变量", "含义"), ("工业产值当", "工业总产值(当年价格), 千元")]):
+        for col, text in enumerate(line):
+            notes.write(row, col, text)
+    header = [
+        "法人代码",
+        "法人单位",
+        "行政区代码",
+        "国民经济行业代码",
+        "登记注册类型",
+        "工业产值当",
+    ]
+    for name in ("2004年1", "2004年2"):
+        sheet = book.add_sheet(name)
+        for col, text in enumerate(header):
+            sheet.write(0, col, text)
+        firms = [f for f in FIRMS_2004 if f[0] == name]
+        for row, (_, firm, loc, cic, reg, out) in enumerate(firms, start=1):
+            for col, value in enumerate([firm, f"企业{row}", loc, cic, reg, out]):
+                sheet.write(row, col, value)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(str(path))
+
+
 ICT_2011 = "计算机、通信和其他电子设备制造业"
 
 
@@ -210,6 +247,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _stata7_file_2000(folder / "asif" / "2000" / "qy2000.dta")
     _outsheet_file_2002(folder / "asif" / "2002" / "asif_2002.csv")
     _file_2003(folder / "asif" / "2003" / "asif_2003.csv")
+    _xls_file_2004(folder / "asif" / "2004" / "asif_2004.xls")
     _file_2006(folder / "工业企业数据库" / "2006年.csv")
     _vendor_file_2005(folder / "ASIF_2005.csv")
     _yearbook_xls(folder / "fdi_city" / "2012" / f"{DONGGUAN}.xls")
@@ -244,6 +282,8 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
     #   1000 / (1000 + 3000)
     #   2000 (Stata 7; 1994 codes): Kunshan 6000 / (6000 + 4000); Dongguan 3000 / (3000 + 1000)
     #   2002 (outsheet, tabs; 1994 codes): Kunshan 7000 / (7000 + 3000); Dongguan 2000 / 4000
+    #   2004 (.xls, each city's firms on both sheets): Kunshan 6000 / (6000 + 2000); Dongguan
+    #   1000 / (4000 + 1000)
     expected = [
         (KUNSHAN, 1998, 0.6),
         (DONGGUAN, 1998, 1 / 3),
@@ -254,6 +294,8 @@ def test_real_headers_and_vendor_spellings_give_the_hand_shares(published: Path)
         (KUNSHAN, 2002, 0.7),
         (DONGGUAN, 2002, 0.5),
         (KUNSHAN, 2003, 0.75),
+        (KUNSHAN, 2004, 0.75),
+        (DONGGUAN, 2004, 0.2),
         (KUNSHAN, 2005, 10000 / 13000),
         (KUNSHAN, 2006, 0.8),
         (DONGGUAN, 2003, 0.25),

@@ -15,9 +15,6 @@ CATALOG_VERSION = 1
 RELEASE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DATASETS = frozenset({"asif", "fdi_city"})
 FORMATS = frozenset({"dta", "csv", "parquet", "xlsx", "xls"})
-# Formats read for one dataset only: BIFF .xls holds at most 65,536 rows, so it comes as
-# yearbook tables, never as ASIF firm files.
-DATASET_FORMATS = {"xls": "fdi_city"}
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 CITY_CODE_RE = re.compile(r"^\d{6}$")
 # Catalog periods outside this range are typos, not survey years.

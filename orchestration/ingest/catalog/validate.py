@@ -11,7 +11,6 @@ from typing import Any
 from orchestration.ingest.catalog.model import (
     CATALOG_VERSION,
     CITY_CODE_RE,
-    DATASET_FORMATS,
     DATASETS,
     FORMATS,
     MAX_PERIOD,
@@ -77,10 +76,6 @@ def _parse_file(raw: object, dataset: str, index: int) -> ReleaseFile:
     fmt = _require(raw, "format")
     if fmt not in FORMATS:
         raise EntryInvalid("unsupported_format", f"{path}: format {fmt!r} not in {sorted(FORMATS)}")
-    if DATASET_FORMATS.get(fmt, dataset) != dataset:
-        raise EntryInvalid(
-            "unsupported_format", f"{path}: format {fmt!r} is read for {DATASET_FORMATS[fmt]} only"
-        )
     sha = _require(raw, "sha256")
     if not isinstance(sha, str) or not SHA256_RE.match(sha):
         raise EntryInvalid("invalid_field", f"{path}: sha256 must be 64 hex digits")

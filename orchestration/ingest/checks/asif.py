@@ -117,7 +117,7 @@ class AsifFile(FileScope):
 
 
 def _columns(check: AsifFile) -> None:
-    """Rows read, columns left unmapped or ambiguous, required columns missing."""
+    """Rows read, columns left unmapped or ambiguous, sheets not read, required columns missing."""
     frame = check.frame
     check.stat("rows_read", "", frame.num_rows)
     for detail, factor in frame.unit_stats():
@@ -128,6 +128,8 @@ def _columns(check: AsifFile) -> None:
         check.stat("unmapped_column", name, len(values) - values.null_count)
     for name in frame.ambiguous_columns:
         check.stat("ambiguous_column", name, 1)
+    for sheet, rows in frame.sheets_not_read.items():
+        check.stat("sheet_not_read", sheet, rows)
     for column in frame.missing_required:
         check.fail(
             "missing_required_column",

@@ -1,4 +1,4 @@
-"""ASIF firm-year files (dta, csv, parquet, xlsx) to canonical columns (docs/catalog.md).
+"""ASIF firm-year files (dta, csv, parquet, xlsx, xls) to canonical columns (docs/catalog.md).
 
 Column names drift from year to year; the column map seed `asif_column_map` maps every known
 raw name or Stata variable label to a canonical name. Names are compared by their header key
@@ -29,9 +29,10 @@ from orchestration.ingest.readers.headers import (
 from orchestration.ingest.readers.headers import (
     normalise_name as normalise_name,  # the FDI readers' rule, imported from here
 )
-from orchestration.ingest.readers.limits import ASIF_LIMITS
+from orchestration.ingest.readers.limits import ASIF_LIMITS, check_rows
 from orchestration.ingest.readers.sources import (
     RawChunk,
+    Sheet,
     check_xlsx_archive,
     header_names,
     iter_dta,
@@ -52,7 +53,8 @@ from orchestration.ingest.readers.values import (
     to_firm_id,
     to_number,
 )
-from orchestration.ingest.readers.xlsx import read_xlsx_table
+from orchestration.ingest.readers.xls import check_biff, read_xls
+from orchestration.ingest.readers.xlsx import SheetTable, read_sheet_tables
 from orchestration.warehouse.schema import (
     ASIF_MONEY_COLUMNS,
     ASIF_OPTIONAL,
@@ -115,6 +117,8 @@ class AsifFrame:
     encoding: str | None = None
     # Canonical column → unit suffix found on its name or label (values already rescaled).
     column_units: dict[str, str] = field(default_factory=dict)
+    # A workbook's sheets with data that hold no firms (notes, a variable list) → data rows.
+    sheets_not_read: dict[str, int] = field(default_factory=dict)
 
     @property
     def unmapped_columns(self) -> list[str]:
@@ -298,8 +302,9 @@ def _short_codes_as_text(names: Sequence[str], table: pa.Table, mapping: Mapping
     return False
 
 
-def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
-    """Read one ASIF file. `file` names it in errors and records (default: the file name)."""
+def read_asif_file(path: Path, fmt: str, file: str | None = None) -> list[AsifFrame]:
+    """The tables of one ASIF file: one, or one per data sheet of a workbook (`_workbook`).
+    `file` names the file in errors and records (default: the file name)."""
     file = file or path.name
     mapping = asif_column_map()
     if fmt == "dta":
@@ -307,32 +312,79 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
         if rows == 0:
             raise ReadError(file, None, None, "no data rows", "empty_file")
         chunks = iter_dta(path, file, encoding, rows)
-        return _frame(file, fmt, names, labels, chunks, mapping, encoding or None)
+        return [_frame(file, fmt, names, labels, chunks, mapping, encoding or None)]
     if fmt == "csv":
         table, encoding = read_csv_strings(path, file, ASIF_LIMITS)
-        return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping, encoding)
+        return [_frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping, encoding)]
     if fmt == "parquet":
         table = read_parquet(path, file, ASIF_LIMITS)
-        return _frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)
-    if fmt == "xlsx":
-        names, table, numbers = _xlsx_table(path, file, mapping)
-        return _frame(file, fmt, names, {}, [RawChunk(table, row_numbers=numbers)], mapping)
+        return [_frame(file, fmt, table.column_names, {}, [RawChunk(table, 1)], mapping)]
+    if fmt in ("xlsx", "xls"):
+        return _workbook(path, fmt, file, mapping)
     raise ReadError(file, None, None, f"unsupported format {fmt!r}", "corrupt_file")
 
 
-def _xlsx_table(
-    path: Path, file: str, mapping: Mapping[str, str]
-) -> tuple[list[str], pa.Table, pa.Array]:
-    """The sheet's header texts, columns and data-row numbers (the row after the header is
-    1, as in the other formats; blank rows in between keep their place): by calamine where
-    it lays the sheet out as openpyxl would (readers/xlsx.py), else by openpyxl."""
-    check_xlsx_archive(path, file, ASIF_LIMITS)
-    fast = read_xlsx_table(path, file, ASIF_LIMITS)
-    if fast is not None and not _short_codes_as_text(*fast[:2], mapping):
+def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
+    """One ASIF file that holds one table (any file but a workbook of several data sheets)."""
+    frames = read_asif_file(path, fmt, file)
+    if len(frames) != 1:
+        raise ValueError(f"{path} holds {len(frames)} tables: read it with read_asif_file")
+    return frames[0]
+
+
+def _workbook(path: Path, fmt: str, file: str, mapping: Mapping[str, str]) -> list[AsifFrame]:
+    """A frame per data sheet: every sheet whose header names all required columns (a year
+    saved as .xls fills a sheet every 65,536 rows), else the first sheet with data. Other
+    sheets with data (notes, a variable list) are not read; the first frame lists them."""
+    tables = _sheet_tables(path, fmt, file, mapping)
+    firms = [_names_required(t.names, mapping) for t in tables]
+    if not any(firms):
+        firms[0] = True
+    data = [t for t, read in zip(tables, firms, strict=True) if read]
+    check_rows(sum(t.table.num_rows for t in data), file, ASIF_LIMITS)
+    several = len(data) > 1
+    frames = [
+        _frame(
+            f"{file} (sheet {t.sheet})" if several else file,
+            fmt,
+            t.names,
+            {},
+            [RawChunk(t.table, row_numbers=t.rows)],
+            mapping,
+        )
+        for t in data
+    ]
+    others = [t for t, read in zip(tables, firms, strict=True) if not read]
+    frames[0].sheets_not_read = {t.sheet: t.table.num_rows for t in others}
+    return frames
+
+
+def _names_required(names: Sequence[str], mapping: Mapping[str, str]) -> bool:
+    return set(ASIF_REQUIRED) <= plan_columns(names, {}, mapping).canonical.keys()
+
+
+def _sheet_tables(path: Path, fmt: str, file: str, mapping: Mapping[str, str]) -> list[SheetTable]:
+    """Every sheet with data: by calamine where it lays the workbook out as openpyxl (xlrd)
+    would (readers/xlsx.py), else by openpyxl (xlrd)."""
+    if fmt == "xls":
+        check_biff(path, file)
+    else:
+        check_xlsx_archive(path, file, ASIF_LIMITS)
+    fast = read_sheet_tables(path, file, fmt, ASIF_LIMITS)
+    if fast and not any(_short_codes_as_text(t.names, t.table, mapping) for t in fast):
         return fast
-    sheet = next(s for s in read_xlsx(path, file, ASIF_LIMITS) if s.rows)
+    sheets = (
+        read_xls(path, file, ASIF_LIMITS) if fmt == "xls" else read_xlsx(path, file, ASIF_LIMITS)
+    )
+    return [_slow_table(sheet, mapping) for sheet in sheets if sheet.rows]
+
+
+def _slow_table(sheet: Sheet, mapping: Mapping[str, str]) -> SheetTable:
+    """A sheet read cell by cell, its codes' lost zeros put back where the cells were numbers."""
     plan = plan_columns(header_names(sheet), {}, mapping)
     widths = {plan.canonical[c]: w for c, w in CODE_WIDTHS.items() if c in plan.canonical}
     names, table, sheet_rows = long_sheet_table(sheet, widths)
     header_row = sheet.rows[0][0]
-    return names, table, pa.array([r - header_row for r in sheet_rows], pa.int64())
+    return SheetTable(
+        sheet.name, names, table, pa.array([r - header_row for r in sheet_rows], pa.int64())
+    )

@@ -22,9 +22,10 @@ _OLE2_HEAD = bytes.fromhex("d0cf11e0a1b11ae1")
 _ZIP_HEAD = b"PK\x03\x04"
 
 
-def _not_biff(path: Path, file: str) -> None:
-    """Name what a file declared as .xls really is: files renamed to .xls are common (an
-    .xlsx, or a web page a site offered as an Excel download)."""
+def check_biff(path: Path, file: str) -> None:
+    """A non-empty BIFF workbook; else name what a file declared as .xls really is: files
+    renamed to .xls are common (an .xlsx, or a web page a site offered as an Excel download)."""
+    check_not_empty(path, file)
     with path.open("rb") as handle:
         head = handle.read(512)
     if head.startswith(_OLE2_HEAD):
@@ -93,8 +94,7 @@ def _open_book(path: Path, file: str) -> Any:
 
 def read_xls(path: Path, file: str, limits: TableLimits) -> list[Sheet]:
     """Every sheet's non-empty rows with their 1-based sheet row numbers."""
-    check_not_empty(path, file)
-    _not_biff(path, file)
+    check_biff(path, file)
     book = _open_book(path, file)
     try:
         sheets = []

@@ -1,18 +1,21 @@
-"""Large `.xlsx` sheets through calamine (fastexcel): straight to Arrow columns, a national
-ASIF year (≈ 340,000 rows) in a few seconds where openpyxl, a Python object per cell, takes
-about a minute (14.4 s against 1.0 s for 100,000 rows × 15 columns, measured 2026-12-07).
+"""Large workbook sheets (.xlsx, and BIFF .xls) through calamine (fastexcel): straight to
+Arrow columns, a national ASIF year (≈ 340,000 rows) in a few seconds where openpyxl, a Python
+object per cell, takes about a minute (14.4 s against 1.0 s for 100,000 rows × 15 columns,
+measured 2026-12-07).
 
-It lays a sheet out as openpyxl's path does (sources.read_xlsx, then long_sheet_table): the
-first sheet with data, its first non-empty row the header, a column of numbers as numbers
+It lays each sheet with data out as openpyxl's path does (sources.read_xlsx or read_xls, then
+long_sheet_table): its first non-empty row the header, a column of numbers as numbers
 and a column that mixes numbers and text as text (its numbers as calamine prints them,
 integral ones as integers), blank rows skipped but counted. Where calamine would render a
-sheet otherwise (dates, error cells such as #N/A), or cannot read it, `read_xlsx_table`
-returns None and the caller reads the file with openpyxl, which reports its faults as before.
+sheet otherwise (dates, error cells such as #N/A), or cannot read it, `read_sheet_tables`
+returns None and the caller reads the file with openpyxl (xlrd for .xls), which reports its
+faults as before.
 
 Safety. check_unzipped_size judges the sizes an archive declares, which is enough for Python's
 zipfile (it stops each member there) but not for calamine's zip reader: an archive is read
 here only when every member inflates to exactly its declared size (`declared_sizes_hold`,
-itself bounded: it never inflates more than one byte past a declaration).
+itself bounded: it never inflates more than one byte past a declaration). A BIFF file is not
+compressed: its size, which the catalog caps, bounds what it holds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 from typing import BinaryIO
@@ -68,16 +72,28 @@ def _inflates_to_declared_size(raw: BinaryIO, info: zipfile.ZipInfo) -> bool:
     return inflater.eof and inflated == info.file_size
 
 
-def read_xlsx_table(
-    path: Path, file: str, limits: TableLimits
-) -> tuple[list[str], pa.Table, pa.Array] | None:
-    """The first sheet with data as (its header texts, its columns c0, c1, …, each data row's
-    number: the row after the header is 1), or None when openpyxl must read it (module
-    docstring). The caller has checked the archive (sources.check_xlsx_archive)."""
-    import fastexcel  # lazy: only large xlsx files need it
+@dataclass(frozen=True)
+class SheetTable:
+    """One sheet laid out as a table: its header texts, its columns c0, c1, …, and each data
+    row's number (the row after the header is 1; blank rows in between keep their place)."""
 
-    if not declared_sizes_hold(path):
+    sheet: str
+    names: list[str]
+    table: pa.Table
+    rows: pa.Array
+
+
+def read_sheet_tables(
+    path: Path, file: str, fmt: str, limits: TableLimits
+) -> list[SheetTable] | None:
+    """Every sheet with data, in workbook order, or None when openpyxl (xlrd) must read the
+    workbook (module docstring). The caller has checked the file (sources.check_xlsx_archive,
+    xls.check_biff)."""
+    import fastexcel  # lazy: only workbooks need it
+
+    if fmt == "xlsx" and not declared_sizes_hold(path):
         return None
+    tables = []
     try:
         reader = fastexcel.read_excel(path)
         for name in reader.sheet_names:
@@ -85,15 +101,21 @@ def read_xlsx_table(
             if header.height == 0:
                 continue
             sheet = reader.load_sheet(name, header_row=0)
-            check_columns(sheet.width, file, limits)
-            check_rows(sheet.height, file, limits)
+            where = f"sheet {name!r}: "
+            check_columns(sheet.width, file, limits, where=where)
+            check_rows(sheet.height, file, limits, where)
             batch, errors = sheet.to_arrow_with_errors()
-            if errors is not None and errors.errors:
+            laid_out = (
+                None
+                if errors is not None and errors.errors
+                else _laid_out(header.to_arrow(), batch)
+            )
+            if laid_out is None:
                 return None
-            return _laid_out(header.to_arrow(), batch)
+            tables.append(SheetTable(name, *laid_out))
     except fastexcel.FastExcelError:
         return None
-    return None
+    return tables
 
 
 def _laid_out(

@@ -68,7 +68,7 @@ LABELS = {
 }
 PINYIN = {
     "firm_id": "frdm",
-    "location_code": "dq",
+    "location_code": "xzqh",
     "industry_code": "hydm",
     "registration_type": "djzclx",
     "gross_output": "gyzcz",
@@ -79,7 +79,7 @@ PINYIN = {
 
 def dta_bytes(df: pd.DataFrame, tmp: Path) -> bytes:
     """A .dta file with pinyin names and Chinese variable labels (the location column maps
-    only through its label: `dq` is in no column map)."""
+    only through its label: `xzqh`, pinyin initials of 行政区划, is in no column map)."""
     renamed = df.rename(columns=PINYIN)
     labels = {PINYIN.get(c, c): LABELS.get(c, c) for c in df.columns}
     path = tmp / "tmp.dta"

@@ -20,7 +20,7 @@ from orchestration.ingest.readers import ReadError, read_asif, read_fdi_city
 from orchestration.ingest.readers import asif as reader_asif
 from orchestration.ingest.readers import sources as reader_sources
 from orchestration.ingest.readers.limits import ASIF_LIMITS
-from orchestration.ingest.readers.xlsx import declared_sizes_hold, read_xlsx_table
+from orchestration.ingest.readers.xlsx import declared_sizes_hold, read_sheet_tables
 
 # Three firms as a 2007 file might hold them. Codes carry leading zeros where they exist.
 FIRMS = {
@@ -46,10 +46,10 @@ def _values(frame, column: str) -> list:
 
 
 def test_dta_maps_pinyin_names_and_chinese_labels(tmp_path: Path) -> None:
-    # Pinyin names map by name (frdm, hydm, djzclx, gyzcz); `dq` maps only by its label.
+    # Pinyin names map by name (frdm, hydm, djzclx, gyzcz); `xzqh` maps only by its label.
     names = {
         "firm_id": "frdm",
-        "location_code": "dq",
+        "location_code": "xzqh",
         "industry_code": "hydm",
         "registration_type": "djzclx",
         "gross_output": "gyzcz",
@@ -59,7 +59,7 @@ def test_dta_maps_pinyin_names_and_chinese_labels(tmp_path: Path) -> None:
     df["note"] = ["a", "b", "c"]
     labels = {
         "frdm": "法人代码",
-        "dq": "行政区划代码",
+        "xzqh": "行政区划代码",
         "hydm": "行业代码",
         "djzclx": "登记注册类型",
         "gyzcz": "工业总产值",
@@ -408,7 +408,9 @@ def test_a_large_xlsx_is_read_by_calamine_as_openpyxl_reads_it(
 ) -> None:
     path = tmp_path / "asif_2009.xlsx"
     _asif_book(path, XLSX_ROWS)
-    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is not None  # the fast path
+    assert (
+        read_sheet_tables(path, "asif_2009.xlsx", "xlsx", ASIF_LIMITS) is not None
+    )  # the fast path
 
     frame = read_asif(path, "xlsx")
 
@@ -420,7 +422,7 @@ def test_a_large_xlsx_is_read_by_calamine_as_openpyxl_reads_it(
     assert frame.source_row.to_pylist() == [1, 3, 4]
     assert frame.extras.to_pydict() == {"备注": ["甲", "乙", None], "备注 (2)": [1995, 2001, 1998]}
     # openpyxl, cell by cell, reads the same frame
-    monkeypatch.setattr(reader_asif, "read_xlsx_table", lambda *_: None)
+    monkeypatch.setattr(reader_asif, "read_sheet_tables", lambda *_: None)
     by_openpyxl = read_asif(path, "xlsx")
     assert by_openpyxl.table.equals(frame.table)
     assert by_openpyxl.extras.equals(frame.extras)
@@ -460,7 +462,7 @@ def test_sheets_calamine_renders_otherwise_are_left_to_openpyxl(
         book.active["F3"].data_type = "e"
         book.save(path)
 
-    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is None, why
+    assert read_sheet_tables(path, "asif_2009.xlsx", "xlsx", ASIF_LIMITS) is None, why
     assert _values(read_asif(path, "xlsx"), "gross_output") == [84442.18515250496]
 
 
@@ -488,7 +490,7 @@ def test_an_archive_that_inflates_past_its_declared_size_is_not_given_to_calamin
     path.write_bytes(bytes(data))
 
     assert not declared_sizes_hold(path)
-    assert read_xlsx_table(path, "asif_2009.xlsx", ASIF_LIMITS) is None
+    assert read_sheet_tables(path, "asif_2009.xlsx", "xlsx", ASIF_LIMITS) is None
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:

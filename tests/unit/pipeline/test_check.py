@@ -16,7 +16,7 @@ from orchestration.cli import main
 from orchestration.ingest.catalog import Release, ReleaseFile
 from orchestration.pipeline.check import previous_from_record
 from orchestration.pipeline.plan import RecordedRelease
-from tests.helpers import HAND_FIRMS
+from tests.helpers import HAND_FIRMS, write_xls
 
 # A vendor's 2005 file: Chinese headers as the public cleaning code spells them, one column
 # the column map does not know, GB18030 as Chinese Windows writes CSV.
@@ -121,6 +121,31 @@ def test_would_load_prints_the_mapping_and_writes_nothing(
         assert f"    {canonical:<17} ← {raw}\n" in out
     assert "not mapped (kept as extra columns): 备注" in out
     assert "would load 1, would quarantine 0, catalog entries rejected 0" in out
+
+
+def test_a_workbook_lists_its_sheets_of_firms_and_the_sheets_not_read(
+    data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A year saved as .xls: its firms on two sheets behind a sheet of notes."""
+    header = HEADER.strip().split(",")
+    rows = [line.split(",") for line in _rows(2005).splitlines()]
+    sheets = [
+        ("说明", [["变量", "含义"], ["备注", "调查员备注"]]),
+        ("2005年1", [header, *rows[:4]]),
+        ("2005年2", [header, *rows[4:]]),
+    ]
+    root = tmp_path / "releases"
+    path = write_xls(tmp_path / "asif_2005.xls", sheets)
+    entry = _entry(root, "asif-2005-r1", 2005, 1, "asif/2005/asif_2005.xls", path.read_bytes())
+    entry["files"][0]["format"] = "xls"
+    _catalog(root, entry)
+
+    assert main(["check", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "asif-2005-r1 (asif 2005, revision 1): would load 6 rows" in out
+    assert "  asif/2005/asif_2005.xls (sheet 2005年1): 4 rows\n" in out
+    assert "  asif/2005/asif_2005.xls (sheet 2005年2): 2 rows\n" in out
+    assert "sheets not read (their header names no firm columns): 说明 (1 row)" in out
 
 
 def test_would_be_quarantined_says_why_and_where(
