@@ -290,6 +290,25 @@ def test_nbs_indicator_numbers_as_headers(tmp_path: Path) -> None:
     assert "c69" in frame.unmapped_columns
 
 
+def test_english_panel_codes_with_dq_as_location(tmp_path: Path) -> None:
+    # The column order of a 1998–2007 panel's data catalogue (firm, year, export, dq, name, …,
+    # cic, type, setup, employ, c69, output, addval, …): dq, the province-county code, is the
+    # only location column it has.
+    text = (
+        "firm,year,export,dq,name,town,cic,type,setup,employ,c69,output,addval,midput\n"
+        "320583001,2005,1200,320583,Kunshan Board,玉山镇,4062,310,2002,230,4100,4350,900,3450\n"
+        "441900002,2005,0,441900,Dongguan Mold,长安镇,3525,170,1997,75,980,1010,210,800\n"
+    )
+    frame = read_asif(_write(tmp_path / "asif_2005.csv", text, "utf-8"), "csv")
+
+    assert frame.missing_required == []
+    assert frame.column_sources["location_code"] == "dq"
+    assert _values(frame, "location_code") == ["320583", "441900"]
+    assert _values(frame, "export_value") == [1200.0, 0.0]
+    assert _values(frame, "intermediate_input") == [3450.0, 800.0]
+    assert sorted(frame.unmapped_columns) == ["c69", "town", "year"]
+
+
 # (d) pinyin abbreviations with Chinese Stata labels ---------------------------------------------
 
 
