@@ -183,6 +183,22 @@ def test_files_outside_the_catalog_folder_or_of_unknown_type_are_refused(
     assert [f["path"] for f in _by_id(root)["asif-2005-r1"]["files"]] == ["asif_2005.csv"]
 
 
+def test_tab_separated_and_unicode_text_files_are_added_as_csv(env: tuple[Path, Path]) -> None:
+    """A scan lists .tsv files and leaves .txt notes out; a .txt named on purpose (Excel's
+    "Unicode Text") is added as csv."""
+    root, _ = env
+    _write(root / "asif" / "2005" / "asif_2005.tsv", ASIF_CSV.replace(b",", b"\t"))
+    _write(root / "asif" / "2005" / "说明.txt", "变量说明".encode())
+    assert main(["catalog", "scan", str(root)]) == 0
+    files = _by_id(root)["asif-2005-r1"]["files"]
+    assert [(f["path"], f["format"]) for f in files] == [("asif/2005/asif_2005.tsv", "csv")]
+
+    text = _write(root / "asif" / "2006" / "asif_2006.txt", ASIF_CSV.replace(b",", b"\t"))
+    assert main(["catalog", "add", str(text), "--dataset", "asif", "--period", "2006"]) == 0
+    files = _by_id(root)["asif-2006-r1"]["files"]
+    assert [(f["path"], f["format"]) for f in files] == [("asif/2006/asif_2006.txt", "csv")]
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [

@@ -43,7 +43,11 @@ FORMAT_BY_SUFFIX = {
     ".parquet": "parquet",
     ".xlsx": "xlsx",
     ".xls": "xls",
+    ".tsv": "csv",
 }
+# Text files beside the data are mostly notes (说明.txt): a scan leaves them out, and a .txt
+# named on purpose (Excel's "Unicode Text" saves one) is added as csv.
+NAMED_ONLY_SUFFIX = {".txt": "csv"}
 
 
 class CatalogBuildError(Exception):
@@ -86,10 +90,11 @@ def relative_path(root: Path, path: Path) -> str:
 
 
 def file_format(path: Path) -> str:
-    fmt = FORMAT_BY_SUFFIX.get(path.suffix.lower())
+    known = FORMAT_BY_SUFFIX | NAMED_ONLY_SUFFIX
+    fmt = known.get(path.suffix.lower())
     if fmt is None:
         raise CatalogBuildError(
-            f"{path}: unknown format {path.suffix!r} (one of {', '.join(FORMAT_BY_SUFFIX)})"
+            f"{path}: unknown format {path.suffix!r} (one of {', '.join(known)})"
         )
     return fmt
 

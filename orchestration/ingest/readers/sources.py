@@ -42,6 +42,9 @@ _ZIP_END = b"PK\x05\x06"
 _PARQUET_MAGIC = b"PAR1"
 # The start of a CSV file that decides its delimiter: its header and first rows.
 _CSV_SNIFF_BYTES = 1 << 16
+# Excel's "Unicode Text" (the way to save Chinese text from Excel for Windows without losing
+# characters to the code page) writes UTF-16 after a byte-order mark, little-endian.
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True)
@@ -80,11 +83,14 @@ def _head(path: Path, size: int) -> bytes:
 
 
 def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes without BOM, and the encoding found (utf-8 or gb18030).
+    """The file as UTF-8 bytes without BOM, and the encoding found (utf-8, gb18030, utf-16).
 
-    GBK is a subset of GB18030, so one fallback covers both. A file that is neither fails at
-    the first undecodable byte of the encoding that got further (the one the file is most
-    likely in), with its byte offset and line."""
+    UTF-16 is taken only after its byte-order mark. GBK is a subset of GB18030, so one
+    fallback covers both. A file that is neither fails at the first undecodable byte of the
+    encoding that got further (the one the file is most likely in), with its byte offset and
+    line."""
+    if data.startswith(_UTF16_BOMS):
+        return _utf16_to_utf8(data, file), "utf-16"
     try:
         data.decode("utf-8")
         body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
@@ -110,6 +116,24 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
                 f"GB18030 at offset {gb_error.start}",
                 reason,
             ) from None
+
+
+def _utf16_to_utf8(data: bytes, file: str) -> bytes:
+    try:
+        return data.decode("utf-16").encode("utf-8")  # the mark says which byte order
+    except UnicodeDecodeError as error:
+        offset = error.start
+        line = data[:offset].decode("utf-16", errors="replace").count("\n") + 1
+        # half a character, or half a surrogate pair, at the very end: a file cut short
+        reason = "truncated_file" if offset >= len(data) - 3 else "encoding_error"
+        raise ReadError(
+            file,
+            None,
+            line - 1 if line > 1 else None,
+            f"invalid UTF-16 (after its byte-order mark): bytes "
+            f"{data[offset : offset + 4].hex(' ')} at byte offset {offset} (line {line})",
+            reason,
+        ) from None
 
 
 def _csv_delimiter(data: bytes) -> str:

@@ -404,7 +404,8 @@ def test_bad_file_is_quarantined(env: Env, case: str, reason: str) -> None:
     elif case == "empty_file":
         release = env.publish("asif-2007-r1", {rel: b""})
     else:
-        text = "法人代码,行政区划代码\n1,320583000000\n".encode("utf-16")
+        # Windows-1252 (é then a comma): neither UTF-8 nor GB18030, and no UTF-16 mark
+        text = "firm_name,location_code\nSociété,320583000000\n".encode("cp1252")
         release = env.publish("asif-2007-r1", {"asif/2007/asif-2007-r1.csv": text})
 
     outcome = env.ingest(release)

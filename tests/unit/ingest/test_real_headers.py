@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.ingest.catalog import Release
 from orchestration.ingest.checks.asif import run_asif_checks
-from orchestration.ingest.readers import read_asif
+from orchestration.ingest.readers import ReadError, read_asif
 from orchestration.ingest.readers.asif import AsifFrame, asif_column_map, match_header
 from orchestration.ingest.readers.headers import header_key, split_unit
 from orchestration.warehouse.seeds import load_seed
@@ -307,6 +307,40 @@ def test_english_panel_codes_with_dq_as_location(tmp_path: Path) -> None:
     assert _values(frame, "export_value") == [1200.0, 0.0]
     assert _values(frame, "intermediate_input") == [3450.0, 800.0]
     assert sorted(frame.unmapped_columns) == ["c69", "town", "year"]
+
+
+# Excel's "Unicode Text": UTF-16 after a byte-order mark, tab-separated, CRLF -----------------
+
+UNICODE_TEXT = (
+    "法人代码\t法人单位\t行政区划代码\t行业代码\t登记注册类型\t工业总产值(千元)\r\n"
+    "320583001\t昆山电子,有限公司\t320583100001\t4041\t330\t9000\r\n"
+    '441900002\t"东莞""五金""厂"\t441900100002\t3411\t170\t1500.5\r\n'
+)
+
+
+@pytest.mark.parametrize(("bom", "codec"), [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+def test_excel_unicode_text_is_read(tmp_path: Path, bom: bytes, codec: str) -> None:
+    path = tmp_path / "asif_2005.csv"
+    path.write_bytes(bom + UNICODE_TEXT.encode(codec))
+
+    frame = read_asif(path, "csv")
+
+    assert frame.encoding == "utf-16"
+    assert frame.missing_required == []
+    assert _values(frame, "firm_name") == ["昆山电子,有限公司", '东莞"五金"厂']
+    assert _values(frame, "location_code") == ["320583100001", "441900100002"]
+    assert _values(frame, "gross_output") == [9000.0, 1500.5]
+
+
+def test_unicode_text_cut_short_is_a_truncated_file(tmp_path: Path) -> None:
+    path = tmp_path / "asif_2005.csv"
+    path.write_bytes((b"\xff\xfe" + UNICODE_TEXT.encode("utf-16-le"))[:-1])  # half a character
+
+    with pytest.raises(ReadError) as error:
+        read_asif(path, "csv")
+
+    assert error.value.reason == "truncated_file"
+    assert "invalid UTF-16" in str(error.value)
 
 
 # (d) pinyin abbreviations with Chinese Stata labels ---------------------------------------------
