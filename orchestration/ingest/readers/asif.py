@@ -53,7 +53,7 @@ from orchestration.ingest.readers.values import (
     to_firm_id,
     to_number,
 )
-from orchestration.ingest.readers.xls import check_biff, read_xls
+from orchestration.ingest.readers.xls import read_xls, xls_kind
 from orchestration.ingest.readers.xlsx import SheetTable, read_sheet_tables
 from orchestration.warehouse.schema import (
     ASIF_MONEY_COLUMNS,
@@ -366,11 +366,10 @@ def _names_required(names: Sequence[str], mapping: Mapping[str, str]) -> bool:
 def _sheet_tables(path: Path, fmt: str, file: str, mapping: Mapping[str, str]) -> list[SheetTable]:
     """Every sheet with data: by calamine where it lays the workbook out as openpyxl (xlrd)
     would (readers/xlsx.py), else by openpyxl (xlrd)."""
-    if fmt == "xls":
-        check_biff(path, file)
-    else:
+    if fmt == "xlsx":
         check_xlsx_archive(path, file, ASIF_LIMITS)
-    fast = read_sheet_tables(path, file, fmt, ASIF_LIMITS)
+    page = fmt == "xls" and xls_kind(path, file) == "html"  # calamine reads no web pages
+    fast = None if page else read_sheet_tables(path, file, fmt, ASIF_LIMITS)
     if fast and not any(_short_codes_as_text(t.names, t.table, mapping) for t in fast):
         return fast
     sheets = (

@@ -1,5 +1,6 @@
 """BIFF `.xls` workbooks (Excel 97–2003, as CNKI and statistical bureaus still hand out
 yearbook tables) through xlrd: every sheet as a `Sheet`, merged cells filled over their range.
+A web page named .xls goes to readers/html_table.py.
 
 xlrd reports merged ranges only when it reads formatting (`formatting_info=True`); its
 `merged_cells` are 0-based (first row, row after the last, first column, column after the
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.readers.errors import ReadError
+from orchestration.ingest.readers.html_table import looks_like_html, read_html_sheets
 from orchestration.ingest.readers.limits import TableLimits, limited_rows
 from orchestration.ingest.readers.sources import Sheet, check_not_empty, grid_sheet
 
@@ -22,20 +24,23 @@ _OLE2_HEAD = bytes.fromhex("d0cf11e0a1b11ae1")
 _ZIP_HEAD = b"PK\x03\x04"
 
 
-def check_biff(path: Path, file: str) -> None:
-    """A non-empty BIFF workbook; else name what a file declared as .xls really is: files
-    renamed to .xls are common (an .xlsx, or a web page a site offered as an Excel download)."""
+def xls_kind(path: Path, file: str) -> str:
+    """`biff` for a BIFF workbook, `html` for a web page named .xls (a site's "Excel
+    download", or Excel's "Web Page" save: read by readers/html_table.py); else name what the
+    file really is: an .xlsx renamed, an XML Spreadsheet 2003, or no workbook at all."""
     check_not_empty(path, file)
     with path.open("rb") as handle:
-        head = handle.read(512)
+        head = handle.read(4096)
     if head.startswith(_OLE2_HEAD):
-        return
+        return "biff"
     if head.startswith(_ZIP_HEAD):
         what = "an .xlsx workbook named .xls; catalog it with format xlsx"
-    elif head.lstrip().lower().startswith((b"<", b"\xef\xbb\xbf<")):
-        what = "an HTML or XML page saved as .xls; open it in a spreadsheet and save as .xlsx"
+    elif b"urn:schemas-microsoft-com:office:spreadsheet" in head:
+        what = "an XML Spreadsheet 2003 named .xls; open it in Excel and save it as .xlsx"
+    elif looks_like_html(head):
+        return "html"
     else:
-        what = "not a BIFF .xls workbook (no OLE2 header)"
+        what = "not a BIFF .xls workbook (no OLE2 header) nor a web page"
     raise ReadError(file, None, None, what, "corrupt_file")
 
 
@@ -93,8 +98,10 @@ def _open_book(path: Path, file: str) -> Any:
 
 
 def read_xls(path: Path, file: str, limits: TableLimits) -> list[Sheet]:
-    """Every sheet's non-empty rows with their 1-based sheet row numbers."""
-    check_biff(path, file)
+    """Every sheet's non-empty rows with their 1-based sheet row numbers (of a web page named
+    .xls: every table's)."""
+    if xls_kind(path, file) == "html":
+        return read_html_sheets(path, file, limits)
     book = _open_book(path, file)
     try:
         sheets = []

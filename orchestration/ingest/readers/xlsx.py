@@ -88,7 +88,7 @@ def read_sheet_tables(
 ) -> list[SheetTable] | None:
     """Every sheet with data, in workbook order, or None when openpyxl (xlrd) must read the
     workbook (module docstring). The caller has checked the file (sources.check_xlsx_archive,
-    xls.check_biff)."""
+    xls.xls_kind)."""
     import fastexcel  # lazy: only workbooks need it
 
     if fmt == "xlsx" and not declared_sizes_hold(path):

@@ -275,15 +275,100 @@ def test_xlsx_named_xls_says_what_it_is(tmp_path: Path) -> None:
     assert "format xlsx" in err.value.message
 
 
-def test_web_page_named_xls_says_what_it_is(tmp_path: Path) -> None:
+# Table 3-12 of test_xls_two_row_merged_header_title_unit_and_notes, as Excel's "Web Page" save
+# writes it (and sites offer it as an "Excel download" named .xls): GB2312 declared, GBK
+# bytes, spans for the merged cells, &nbsp; in empty cells, x:num beside formatted numbers.
+EXCEL_WEB_PAGE = f"""<html xmlns:o="urn:schemas-microsoft-com:office:office"
+xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns="http://www.w3.org/TR/REC-html40">
+<head><meta http-equiv=Content-Type content="text/html; charset=gb2312">
+<style>td {{mso-number-format:General;}} .xl65 {{text-align:center;}}</style>
+<!--[if gte mso 9]><xml><x:ExcelWorkbook><x:ExcelWorksheets><x:ExcelWorksheet>
+<x:Name>3-12</x:Name></x:ExcelWorksheet></x:ExcelWorksheets></x:ExcelWorkbook></xml>
+<![endif]--></head>
+<body link=blue vlink=purple>
+<table border=0 cellpadding=0 cellspacing=0 width=540>
+ <tr height=19><td colspan=5 class=xl65>3-12&nbsp;
+  2016年东莞市规模以上工业企业工业总产值（按行业分）</td></tr>
+ <tr><td>&nbsp;</td><td></td><td></td><td></td><td>单位：万元</td></tr>
+ <tr><td rowspan=2>行&nbsp;&nbsp;业</td><td rowspan=2>合&nbsp;&nbsp;计</td>
+  <td colspan=3>按登记注册类型分</td></tr>
+ <tr><td>内资企业</td><td>港澳台商投资<br>企业</td><td>外商投资企业</td></tr>
+ <tr><td>制造业</td><td x:num="2000.5">2,000.5</td><td x:num>800</td>
+  <td x:num>700.25</td><td x:num>500.25</td></tr>
+ <tr><td>&nbsp; {ICT}</td><td x:num>1200</td><td>—</td><td x:num>450</td><td x:num>750</td></tr>
+ <tr><td>{GARMENTS}</td><td x:num>300.5</td><td x:num>300.5</td><td>…</td><td></td></tr>
+ <tr><td colspan=5>注：本表为年主营业务收入2000万元及以上工业法人企业数据。</td></tr>
+ <tr><td>资料来源：东莞市统计局。</td></tr>
+</table></body></html>"""
+
+
+def test_web_page_named_xls_is_read_as_the_workbook_it_shows(tmp_path: Path) -> None:
+    page = tmp_path / "dg_2016_page.xls"
+    page.write_bytes(EXCEL_WEB_PAGE.encode("gbk"))
+    workbook = read_fdi_city(_dongguan_2016_xls(tmp_path / "dg_2016.xls"), "xls")
+
+    frame = read_fdi_city(page, "xls")
+
+    assert frame.problems == []
+    assert frame.parse_issues == {}
+    # the same rows (a page's rows numbered as the sheet's are), no sheet name
+    expected = [{**row, "source_sheet": None} for row in workbook.table.to_pylist()]
+    assert frame.table.to_pylist() == expected
+
+
+def test_a_bureau_page_with_its_table_inside_a_layout_table(tmp_path: Path) -> None:
+    """UTF-8 without a charset declaration; the table sits in a cell of the page's layout
+    table beside a menu table, headed by <th> cells."""
+    page = f"""<!DOCTYPE html><html><head><title>统计年鉴</title></head><body>
+<table><tr><td><table><tr><td>首页</td><td>数据发布</td></tr></table></td>
+<td><table>
+<tr><th colspan=3>2016年东莞市规模以上工业企业工业总产值</th></tr>
+<tr><th></th><th></th><th>单位：亿元</th></tr>
+<tr><th>行业</th><th>合计</th><th>外商投资企业</th></tr>
+<tr><td>制造业</td><td>2000.5</td><td>500.25</td></tr>
+<tr><td>{ICT}</td><td>1200</td><td>750</td></tr>
+</table></td></tr></table></body></html>"""
     path = tmp_path / "download.xls"
-    path.write_text("<html><table><tr><td>行业</td></tr></table></html>", encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
+
+    frame = read_fdi_city(path, "xls")
+
+    rows = [
+        (r["industry_name"], r["ownership"], r["value"], r["unit"]) for r in frame.table.to_pylist()
+    ]
+    assert rows == [
+        ("制造业", "合计", 2000.5, "亿元"),
+        ("制造业", "外商投资企业", 500.25, "亿元"),
+        (ICT, "合计", 1200.0, "亿元"),
+        (ICT, "外商投资企业", 750.0, "亿元"),
+    ]
+    assert {r["source_sheet"] for r in frame.table.to_pylist()} == {"table 2"}
+
+
+def test_xml_spreadsheet_named_xls_says_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "download.xls"
+    path.write_text(
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+        '<Worksheet ss:Name="3-12"><Table><Row><Cell><Data>行业</Data></Cell></Row></Table>'
+        "</Worksheet></Workbook>",
+        encoding="utf-8",
+    )
 
     with pytest.raises(ReadError) as err:
         read_fdi_city(path, "xls")
 
     assert err.value.reason == "corrupt_file"
-    assert "HTML" in err.value.message
+    assert "XML Spreadsheet 2003" in err.value.message
+
+
+def test_web_page_without_a_table_is_an_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "download.xls"
+    path.write_text("<html><body>请登录后下载</body></html>", encoding="utf-8")
+
+    with pytest.raises(ReadError) as err:
+        read_fdi_city(path, "xls")
+
+    assert err.value.reason == "empty_file"
 
 
 def test_xls_cut_short_is_truncated(tmp_path: Path) -> None:
