@@ -105,16 +105,14 @@ def decode_csv_bytes(data: bytes, file: str) -> tuple[bytes, str]:
             offset = error.start
             line = data.count(b"\n", 0, offset) + 1
             bad = data[offset : offset + 4].hex(" ")
-            # A multi-byte character cut at the very end of the file is a truncated file.
-            reason = "truncated_file" if offset >= len(data) - 3 else "encoding_error"
-            raise ReadError(
+            raise _undecodable(
                 file,
-                None,
-                line - 1 if line > 1 else None,
+                data,
+                offset,
+                line,
                 f"neither UTF-8 nor GB18030/GBK; as {likely}, invalid bytes {bad} at byte "
                 f"offset {offset} (line {line}); UTF-8 fails at offset {utf8_error.start}, "
                 f"GB18030 at offset {gb_error.start}",
-                reason,
             ) from None
 
 
@@ -124,16 +122,22 @@ def _utf16_to_utf8(data: bytes, file: str) -> bytes:
     except UnicodeDecodeError as error:
         offset = error.start
         line = data[:offset].decode("utf-16", errors="replace").count("\n") + 1
-        # half a character, or half a surrogate pair, at the very end: a file cut short
-        reason = "truncated_file" if offset >= len(data) - 3 else "encoding_error"
-        raise ReadError(
+        raise _undecodable(
             file,
-            None,
-            line - 1 if line > 1 else None,
+            data,
+            offset,
+            line,
             f"invalid UTF-16 (after its byte-order mark): bytes "
             f"{data[offset : offset + 4].hex(' ')} at byte offset {offset} (line {line})",
-            reason,
         ) from None
+
+
+def _undecodable(file: str, data: bytes, offset: int, line: int, text: str) -> ReadError:
+    """Bytes that do not decode at `offset`, on `line` (1-based; the header is no data row).
+    A character cut at the very end of the file (half of one, or of a surrogate pair) is a
+    file cut short."""
+    reason = "truncated_file" if offset >= len(data) - 3 else "encoding_error"
+    return ReadError(file, None, line - 1 if line > 1 else None, text, reason)
 
 
 def _csv_delimiter(data: bytes) -> str:
