@@ -194,7 +194,11 @@ def read_csv_strings(path: Path, file: str, limits: TableLimits) -> tuple[pa.Tab
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={name: pa.string() for name in names},
-                strings_can_be_null=False,
+                # R's write.csv and readr write a missing value as NA, unquoted, and quote
+                # text: an unquoted NA is missing, a quoted "NA" is text. Blanks stay
+                # blank here (values.py reads them as missing).
+                strings_can_be_null=True,
+                null_values=["NA"],
                 quoted_strings_can_be_null=False,
             ),
         )

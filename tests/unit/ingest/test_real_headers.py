@@ -343,6 +343,28 @@ def test_unicode_text_cut_short_is_a_truncated_file(tmp_path: Path) -> None:
     assert "invalid UTF-16" in str(error.value)
 
 
+def test_csv_as_r_writes_it(tmp_path: Path) -> None:
+    # write.csv(df, "asif_2005.csv") from R, as the public R cleaning code would save its
+    # frame: a first column of row names under "", text quoted, numbers not, a missing value
+    # NA unquoted, 100000 printed 1e+05 (R's shorter form), codes read as numbers unquoted.
+    text = (
+        '"","frdm","qymc","dqdm","hydm","djzclx","gyzcz","gyzjz","cyrs"\n'
+        '"1","320583001","昆山电子","320583",4041,"330",1e+05,NA,230\n'
+        '"2","441900002","NA",441900,3411,"170",2500.5,600,NA\n'
+        '"3","441900003",NA,441900,1810,"170",NA,NA,80\n'
+    )
+    frame = read_asif(_write(tmp_path / "asif_2005.csv", text, "utf-8"), "csv")
+
+    assert frame.parse_issues == {}  # NA is no unparseable number
+    assert _values(frame, "gross_output") == [100000.0, 2500.5, None]
+    assert _values(frame, "value_added") == [None, 600.0, None]
+    assert _values(frame, "employment") == [230.0, None, 80.0]
+    # a quoted "NA" is a name (R quotes text and writes missing text as NA unquoted)
+    assert _values(frame, "firm_name") == ["昆山电子", "NA", None]
+    assert _values(frame, "industry_code") == ["4041", "3411", "1810"]
+    assert frame.unmapped_columns == ["column_1"]  # the row names
+
+
 # (d) pinyin abbreviations with Chinese Stata labels ---------------------------------------------
 
 
