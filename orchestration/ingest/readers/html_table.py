@@ -2,13 +2,13 @@
 
 Statistical bureaus' sites and report tools offer tables as an "Excel download" that is an
 HTML page named `.xls` (Excel opens it, with a warning); Excel's own "Web Page" save writes
-the same. Each `<table>` becomes a sheet: its `<tr>` rows numbered from 1, each `<td>`/`<th>`
-placed by its `colspan` and `rowspan` (a spanned range is a merged range, filled by
-`grid_sheet` as the other workbook readers do), its text with the page's whitespace
-collapsed and `&nbsp;` as a space. A table inside a cell is a table of its own; its text
-stays out of the cell around it. The page's encoding comes from a byte-order mark, else its
-`charset` declaration, else UTF-8 if the bytes are UTF-8, else GB18030 (which contains
-GB2312 and GBK).
+the same. Each `<table>` becomes a sheet: its `<tr>` rows numbered from 1 (a `<caption>`
+first, as a row of one cell), each `<td>`/`<th>` placed by its `colspan` and `rowspan` (a
+spanned range is a merged range, filled by `grid_sheet` as the other workbook readers do),
+its text with the page's whitespace collapsed and `&nbsp;` as a space. A table inside a cell
+is a table of its own; its text stays out of the cell around it. The page's encoding comes
+from a byte-order mark, else its `charset` declaration, else UTF-8 if the bytes are UTF-8,
+else GB18030 (which contains GB2312 and GBK).
 """
 
 from __future__ import annotations
@@ -59,9 +59,12 @@ class _TableParser(HTMLParser):
             self.open.append(_Table())
         elif not self.open:
             return
-        elif tag == "tr":
+        elif tag in ("tr", "caption"):
+            # a caption (the title some pages give their table) is a row of its own
             self._end_cell()
             self.open[-1].rows.append([])
+            if tag == "caption":
+                self.open[-1].cell, self.open[-1].span = [], (1, 1)
         elif tag in ("td", "th"):
             self._end_cell()
             table = self.open[-1]
@@ -76,7 +79,7 @@ class _TableParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if not self.open:
             return
-        if tag in ("td", "th", "tr"):
+        if tag in ("td", "th", "tr", "caption"):
             self._end_cell()
         elif tag == "table":
             self._end_cell()
@@ -129,7 +132,9 @@ def _decode(data: bytes, file: str) -> str:
     declared = _CHARSET_RE.search(data[:_HEAD_BYTES])
     if declared:
         name = declared.group(1).decode("ascii").lower()
-        # pages that say gb2312 are often GBK: GB18030 reads both
+        # Pages that say gb2312 hold GBK (characters beyond GB2312), and Python's gb2312
+        # codec reads GBK's dash A1AA as U+2015, not the U+2014 yearbooks print for "n/a":
+        # GB18030 reads all of them as writers mean them.
         name = "gb18030" if name in ("gb2312", "gbk", "x-gbk", "gb_2312-80") else name
         try:
             return data.decode(name)

@@ -22,7 +22,6 @@ from orchestration.ingest.catalog import validate_catalog
 from orchestration.ingest.checks.asif import run_asif_checks
 from orchestration.ingest.readers import ReadError, read_asif, read_asif_file
 from orchestration.ingest.readers import asif as asif_reader
-from orchestration.ingest.readers.html_table import read_html_sheets
 from orchestration.ingest.readers.limits import ASIF_LIMITS
 from orchestration.ingest.readers.xlsx import read_sheet_tables
 from tests.helpers import Warehouse, write_xls
@@ -241,21 +240,3 @@ def test_a_web_page_of_firms_named_xls_is_read(tmp_path: Path) -> None:
     assert frame.file == "asif/2004/asif_2004.xls"
     assert _column(frame, "industry_code") == ["4041", "3411", "0610"]
     assert _column(frame, "gross_output") == [9000, 3000, 500]
-
-
-def test_a_cell_spanning_rows_in_the_middle_pushes_the_cells_after_it(tmp_path: Path) -> None:
-    path = tmp_path / "page.xls"
-    path.write_text(
-        "<table><tr><td>a</td><td rowspan=2>b</td><td>c</td></tr>"
-        "<tr><td>d</td><td>e</td></tr>"
-        "<tr><td colspan=2>f</td><td>g</td></tr></table>",
-        encoding="utf-8",
-    )
-
-    (sheet,) = read_html_sheets(path, "page.xls", ASIF_LIMITS)
-
-    assert sheet.rows == [
-        (1, ("a", "b", "c")),
-        (2, ("d", "b", "e")),  # the span filled, as merged cells are
-        (3, ("f", "f", "g")),
-    ]
