@@ -19,9 +19,13 @@ TIMEOUT_S = 300
 
 
 def _refresh(data: Path, catalog: Path) -> subprocess.Popen:
+    # A process killed with -9 leaves its temporary folders (multiprocessing's pymp-*):
+    # in the test's folder, not the machine's /tmp.
+    scratch = data.parent / f"{data.name}-tmp"
+    scratch.mkdir(exist_ok=True)
     return subprocess.Popen(
         [sys.executable, "-m", "orchestration.refresh"],
-        env=refresh_env(data, catalog, CITYGVC_DISCLOSURE="off"),
+        env=refresh_env(data, catalog, CITYGVC_DISCLOSURE="off", TMPDIR=str(scratch)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # so kill -9 reaches dbt's child process too
