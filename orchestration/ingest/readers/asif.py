@@ -333,11 +333,12 @@ def read_asif(path: Path, fmt: str, file: str | None = None) -> AsifFrame:
 
 
 def _workbook(path: Path, fmt: str, file: str, mapping: Mapping[str, str]) -> list[AsifFrame]:
-    """A frame per data sheet: every sheet whose header names all required columns (a year
-    saved as .xls fills a sheet every 65,536 rows), else the first sheet with data. Other
-    sheets with data (notes, a variable list) are not read; the first frame lists them."""
+    """A frame per sheet of firms: every sheet with rows under a header that names all
+    required columns (a year saved as .xls fills a sheet every 65,536 rows), else the first
+    sheet with data. Other sheets with data (notes, a variable list, a header alone) are not
+    read; the first frame lists them."""
     tables = _sheet_tables(path, fmt, file, mapping)
-    firms = [_names_required(t.names, mapping) for t in tables]
+    firms = [t.table.num_rows > 0 and _names_required(t.names, mapping) for t in tables]
     if not any(firms):
         firms[0] = True
     data = [t for t, read in zip(tables, firms, strict=True) if read]

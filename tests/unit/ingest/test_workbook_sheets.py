@@ -117,6 +117,18 @@ def test_one_sheet_of_firms_behind_a_notes_sheet_keeps_the_file_name(tmp_path: P
     assert frame.sheets_not_read == {"说明": 2}
 
 
+@pytest.mark.parametrize("fmt", ["xls", "xlsx"])
+def test_a_sheet_with_the_header_alone_is_reported_not_read(tmp_path: Path, fmt: str) -> None:
+    """A template sheet left in the workbook would otherwise quarantine the year (no rows)."""
+    path = WRITERS[fmt](tmp_path / f"asif_2004.{fmt}", [YEAR[1], ("Sheet3", [HEADER])])
+
+    frame = read_asif(path, fmt, f"asif/2004/asif_2004.{fmt}")
+
+    assert frame.file == f"asif/2004/asif_2004.{fmt}"
+    assert frame.num_rows == len(FIRST)
+    assert frame.sheets_not_read == {"Sheet3": 0}
+
+
 def test_a_workbook_without_a_sheet_of_firms_names_the_missing_columns(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "国民经济行业代码"]
     rows = [
