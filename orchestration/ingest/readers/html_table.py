@@ -26,6 +26,15 @@ _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IG
 _SPACES_RE = re.compile(r"\s+")
 _HEAD_BYTES = 4096
 _FEED_CHARS = 1 << 20
+# Places spans may fill in one page: a yearbook table's spans fill a few hundred; a crafted
+# page of huge spans would otherwise fill memory before any row or column limit is checked.
+_MAX_SPANNED = 100_000
+
+
+class _TooManySpanned(Exception):
+    pass
+
+
 # What marks a page: a table or the html element near the start.
 _HTML_MARKS = (b"<html", b"<table", b"<!doctype html")
 
@@ -113,6 +122,8 @@ def _place(table: _Table, text: str | None) -> None:
     while (r, c) in table.carried:
         c += 1
     rows, cols = table.span
+    if len(table.carried) + rows * cols > _MAX_SPANNED:
+        raise _TooManySpanned
     for rr in range(r, r + rows):
         for cc in range(c, c + cols):
             if (rr, cc) != (r, c):
@@ -153,11 +164,20 @@ def read_html_sheets(path: Path, file: str, limits: TableLimits) -> list[Sheet]:
     page's only table: named "", as a CSV table is)."""
     parser = _TableParser()
     text = _decode(path.read_bytes(), file)
-    for start in range(0, len(text), _FEED_CHARS):
-        parser.feed(text[start : start + _FEED_CHARS])
-        # rows are counted as the page is read, so that a huge page stops early
-        check_rows(sum(len(t.rows) for t in parser.open + parser.done), file, limits)
-    parser.close()
+    try:
+        for start in range(0, len(text), _FEED_CHARS):
+            parser.feed(text[start : start + _FEED_CHARS])
+            # rows are counted as the page is read, so that a huge page stops early
+            check_rows(sum(len(t.rows) for t in parser.open + parser.done), file, limits)
+        parser.close()
+    except _TooManySpanned:
+        raise ReadError(
+            file,
+            None,
+            None,
+            f"cells spanning rows and columns fill more than {_MAX_SPANNED:,} places",
+            "corrupt_file",
+        ) from None
     tables = [t for t in parser.done if any(any(v is not None for v in r) for r in t.rows)]
     sheets = []
     for n, table in enumerate(tables, start=1):

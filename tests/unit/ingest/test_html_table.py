@@ -77,3 +77,17 @@ def test_rows_are_counted_as_the_page_is_read(tmp_path: Path) -> None:
 )
 def test_what_looks_like_a_page(head: bytes, page: bool) -> None:
     assert looks_like_html(head) is page
+
+
+def test_a_page_of_huge_spans_is_refused_before_it_fills_memory(tmp_path: Path) -> None:
+    path = tmp_path / "page.xls"
+    path.write_text(
+        "<table>" + "<tr><td rowspan=1000 colspan=1000>x</td></tr>" * 5 + "</table>",
+        encoding="utf-8",
+    )
+
+    with pytest.raises(ReadError) as error:
+        read_html_sheets(path, "page.xls", FDI_LIMITS)
+
+    assert error.value.reason == "corrupt_file"
+    assert "more than 100,000 places" in str(error.value)
