@@ -20,7 +20,12 @@ from pathlib import Path
 
 from orchestration.ingest.readers.errors import ReadError
 from orchestration.ingest.readers.limits import TableLimits, check_rows, limited_rows
-from orchestration.ingest.readers.sources import MergedRange, Sheet, grid_sheet
+from orchestration.ingest.readers.sources import (
+    MergedRange,
+    Sheet,
+    decode_csv_bytes,
+    grid_sheet,
+)
 
 _CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SPACES_RE = re.compile(r"\s+")
@@ -136,11 +141,10 @@ def _place(table: _Table, text: str | None) -> None:
 
 
 def _decode(data: bytes, file: str) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    declared = _CHARSET_RE.search(data[:_HEAD_BYTES])
+    """The page's text: by its charset, unless a byte-order mark says otherwise or the
+    declaration is wrong; else as a CSV file is decoded (a mark, UTF-8, GB18030)."""
+    marked = data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+    declared = None if marked else _CHARSET_RE.search(data[:_HEAD_BYTES])
     if declared:
         name = declared.group(1).decode("ascii").lower()
         # Pages that say gb2312 hold GBK (characters beyond GB2312), and Python's gb2312
@@ -151,12 +155,7 @@ def _decode(data: bytes, file: str) -> str:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError):
             pass
-    for name in ("utf-8", "gb18030"):
-        try:
-            return data.decode(name)
-        except UnicodeDecodeError:
-            continue
-    raise ReadError(file, None, None, "web page in neither UTF-8 nor GB18030/GBK", "encoding_error")
+    return decode_csv_bytes(data, file)[0].decode("utf-8")
 
 
 def read_html_sheets(path: Path, file: str, limits: TableLimits) -> list[Sheet]:
